@@ -1,0 +1,386 @@
+import { watch, type FSWatcher } from "node:fs";
+import { readFileSync } from "node:fs";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { AlertTransition } from "../alerts/alert.js";
+import type { Config } from "../config/config.schema.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { ValidationError } from "../core/errors.js";
+import { createLogger, type Logger } from "../core/logger.js";
+import { Evaluator } from "../evaluate/evaluator.js";
+import { evaluatorSnapshotSchema } from "../evaluate/snapshot.js";
+import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
+import { compileRule, type CompiledRule } from "../rules/compiled-rule.js";
+import { loadRules, type RuleSet } from "../rules/loader.js";
+import { diffRuleSets } from "../rules/rule-changes.js";
+import { provision } from "../store/jetstream/provision.js";
+import { JetStreamAlertSink, JetStreamAuditSink, JetStreamDeadLetterSink, ObjectStoreSnapshotStore } from "../store/jetstream/sinks.js";
+import type { AuditEntry, AuditSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
+import { AlertOutbox } from "./alert-outbox.js";
+import { Lane } from "./lane.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { retryUntilDone } from "./retry.js";
+
+export interface EngineOptions {
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  /** Who the audit trail says started this engine (a host name, a user). */
+  actor?: string;
+}
+
+/** A message whose alert transitions are still being stored; a redelivery of it must wait, not ack early. */
+interface InFlight {
+  latest: JsMsg;
+}
+
+/**
+ * The running engine: JetStream in, evaluator, alert transitions out. One lane serialises every touch of the
+ * evaluator. Recovery = last snapshot + replay of the events after it, so evaluation state survives restarts
+ * without a store write per event.
+ */
+export class Engine {
+  readonly metrics: Metrics = createMetrics();
+  readonly config: Config;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly actor: string;
+  private readonly lane = new Lane();
+  private nc!: NatsConnection;
+  private js!: JetStreamClient;
+  private jsm!: JetStreamManager;
+  private evaluator!: Evaluator;
+  private outbox!: AlertOutbox;
+  private deadLetters!: DeadLetterSink;
+  private audit!: AuditSink;
+  private snapshots!: SnapshotStore;
+  private ruleSet!: RuleSet;
+  private messages: ConsumerMessages | undefined;
+  private consumeLoop: Promise<void> | undefined;
+  private readonly inFlight = new Map<number, InFlight>();
+  private appliedSeq = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private watcher: FSWatcher | undefined;
+  private reloadDebounce: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private snapshotSaving: Promise<void> | undefined;
+  private readonly onSighup = (): void => void this.reloadRules("SIGHUP");
+
+  constructor(options: EngineOptions) {
+    this.config = options.config;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger({ level: options.config.logLevel });
+    this.actor = options.actor ?? "engine";
+  }
+
+  get snapshotName(): string {
+    return `evaluator-${this.config.consumer.durable}`;
+  }
+
+  /** Connect, provision, load rules, recover state and start consuming. Rejects on invalid rules. */
+  async start(): Promise<void> {
+    const { config } = this;
+    const loaded = await loadRules(config.rulesDir);
+    if (loaded.issues.length > 0) throw new ValidationError(loaded.issues);
+    this.ruleSet = loaded.ruleSet;
+
+    this.nc = await connect({
+      servers: config.nats.servers,
+      name: config.nats.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      ...(config.nats.tokenFile ? { token: readFileSync(config.nats.tokenFile, "utf8").trim() } : {}),
+    });
+    void this.watchConnection();
+    this.jsm = await jetstreamManager(this.nc);
+    this.js = jetstream(this.nc);
+    const { created } = await provision(this.jsm, config);
+
+    this.deadLetters = new JetStreamDeadLetterSink(this.js, config.subjects.deadLetter);
+    this.audit = new JetStreamAuditSink(this.js, config.subjects.audit);
+    this.snapshots = new ObjectStoreSnapshotStore(this.nc, config.state.bucket);
+    this.outbox = new AlertOutbox(new JetStreamAlertSink(this.js, config.subjects.alerts), {
+      logger: this.logger,
+      onRetry: () => this.metrics.publishRetries.inc({ what: "alert" }),
+      onPublished: (t) => this.metrics.transitions.inc({ status: t.status }),
+    });
+
+    const now = this.clock.now();
+    this.evaluator = new Evaluator(this.compiled(), now);
+    this.metrics.rulesLoaded.set(this.evaluator.ruleCount);
+    for (const what of created) await this.recordAudit("provision.created", { what });
+    await this.recordAudit("engine.start", { rulesHash: this.ruleSet.hash, rules: this.ruleSet.rules.map((r) => ({ id: r.rule.id, version: r.rule.version, hash: r.contentHash })) });
+
+    await this.recover();
+    const consumer = await this.js.consumers.get(config.streams.events, config.consumer.durable);
+    this.consumeLoop = this.consume(consumer);
+    this.timers.push(setInterval(() => void this.tick(), config.tickIntervalMs));
+    this.timers.push(setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs));
+    process.on("SIGHUP", this.onSighup);
+    if (config.watchRules) this.watchRules();
+    this.logger.info({ rules: this.evaluator.ruleCount, appliedSeq: this.appliedSeq }, "engine started");
+  }
+
+  /** Graceful stop: finish what is in hand, save a snapshot, close. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.shutdownLocal();
+    await this.messages?.close();
+    await this.consumeLoop;
+    await this.lane.idle();
+    await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000))]);
+    await this.saveSnapshot(true);
+    await this.recordAudit("engine.stop", { appliedSeq: this.appliedSeq }).catch(() => undefined);
+    this.outbox.stop();
+    await this.nc.drain().catch(() => undefined);
+    this.logger.info("engine stopped");
+  }
+
+  /** Die without saving anything, as a crash would (tests use this to prove recovery). */
+  async crash(): Promise<void> {
+    this.stopping = true;
+    this.shutdownLocal();
+    this.outbox.stop();
+    await this.nc.close().catch(() => undefined);
+  }
+
+  status(): { appliedSeq: number; rules: number; series: number; pendingAlerts: number; rulesHash: string } {
+    return {
+      appliedSeq: this.appliedSeq,
+      rules: this.evaluator.ruleCount,
+      series: this.evaluator.seriesCount(),
+      pendingAlerts: this.outbox.pending,
+      rulesHash: this.ruleSet.hash,
+    };
+  }
+
+  /** Re-read the rules directory. Invalid rules are refused as a whole and the running set stays. */
+  reloadRules(trigger: string): Promise<{ ok: boolean; changes: number }> {
+    return this.lane.run(async () => {
+      const loaded = await loadRules(this.config.rulesDir);
+      if (loaded.issues.length > 0) {
+        this.metrics.ruleReloads.inc({ outcome: "rejected" });
+        this.logger.error({ issues: loaded.issues, trigger }, "rule reload rejected; the previous rules stay loaded");
+        await this.recordAudit("rules.reload_rejected", { trigger, issues: loaded.issues });
+        return { ok: false, changes: 0 };
+      }
+      const changes = diffRuleSets(this.ruleSet, loaded.ruleSet);
+      if (changes.length === 0) return { ok: true, changes: 0 };
+      this.ruleSet = loaded.ruleSet;
+      void this.outbox.enqueue(this.evaluator.setRules(this.compiled(), this.clock.now()));
+      this.metrics.rulesLoaded.set(this.evaluator.ruleCount);
+      this.metrics.ruleReloads.inc({ outcome: "applied" });
+      for (const change of changes) {
+        if (change.versionNotBumped) this.logger.warn({ rule: change.ruleId, file: change.file }, "rule content changed without a version bump");
+        await this.recordAudit(`rules.${change.change}`, { trigger, ...change }, change.ruleId);
+      }
+      this.logger.info({ trigger, changes: changes.length, rulesHash: this.ruleSet.hash }, "rules reloaded");
+      return { ok: true, changes: changes.length };
+    });
+  }
+
+  // ---- recovery ---------------------------------------------------------------------------------------------
+
+  /**
+   * Load the last snapshot, then replay every event after it up to the last one the durable consumer delivered:
+   * those may be acked already and would never come back. Events after that point arrive through the consumer.
+   * Transitions found on the way are published again under their deterministic ids; duplicates are dropped.
+   */
+  private async recover(): Promise<void> {
+    const { config } = this;
+    const now = this.clock.now();
+    const stored = await this.snapshots.load(this.snapshotName).catch((error: unknown) => {
+      this.logger.error({ err: String(error) }, "snapshot unreadable; rebuilding from the stream alone");
+      return undefined;
+    });
+    let startSeq: number | undefined;
+    if (stored) {
+      const parsed = evaluatorSnapshotSchema.safeParse(stored.state);
+      if (parsed.success) {
+        void this.outbox.enqueue(this.evaluator.restore(parsed.data, now));
+        startSeq = stored.streamSequence + 1;
+        this.appliedSeq = stored.streamSequence;
+      } else {
+        this.logger.error({ issues: parsed.error.issues.slice(0, 3) }, "snapshot does not match the current format; rebuilding from the stream alone");
+      }
+    }
+    const info = await this.jsm.consumers.info(config.streams.events, config.consumer.durable);
+    const lastDelivered = info.delivered.stream_seq;
+    let replayed = 0;
+    if (lastDelivered > 0 && (startSeq === undefined || startSeq <= lastDelivered)) {
+      const horizon = Math.max(0, ...this.compiled().map((r) => r.horizonMs));
+      const position =
+        startSeq === undefined
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() }
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq };
+      const ordered = await this.js.consumers.get(config.streams.events, { filter_subjects: `${config.subjects.events}.>`, ...position });
+      const messages = await ordered.consume({ max_messages: 1_000 });
+      for await (const m of messages) {
+        if (m.seq <= lastDelivered) {
+          const decoded = decodeEvent(m.data, m.subject, config.subjects.events, config.limits, now);
+          if (decoded.ok) {
+            void this.outbox.enqueue(this.evaluator.apply(decoded.event));
+            replayed++;
+          }
+        }
+        if (m.seq >= lastDelivered || m.info.pending === 0) break;
+      }
+      await messages.close();
+    }
+    this.appliedSeq = Math.max(this.appliedSeq, lastDelivered);
+    void this.outbox.enqueue(this.evaluator.tick(now - config.lateEventToleranceMs));
+    this.metrics.replayedEvents.inc(replayed);
+    this.logger.info({ fromSnapshot: stored?.streamSequence ?? null, replayed, upTo: lastDelivered }, "evaluation state recovered");
+    await this.recordAudit("engine.recovered", { snapshotSeq: stored?.streamSequence ?? null, replayed, upToSeq: lastDelivered });
+  }
+
+  // ---- the event path ---------------------------------------------------------------------------------------
+
+  private async consume(consumer: Consumer): Promise<void> {
+    this.messages = await consumer.consume({ max_messages: this.config.consumer.batch });
+    for await (const m of this.messages) {
+      if (this.stopping) break;
+      await this.lane.run(() => this.handle(m));
+    }
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const seq = m.seq;
+    const deliveries = m.info.deliveryCount;
+    if (deliveries > 1) this.metrics.redeliveries.inc();
+    const inFlight = this.inFlight.get(seq);
+    if (inFlight) {
+      inFlight.latest = m;
+      return;
+    }
+    if (seq <= this.appliedSeq) {
+      m.ack();
+      return;
+    }
+    const now = this.clock.now();
+    if (deliveries >= this.config.consumer.maxDeliver) {
+      await this.deadLetter(m, "max_deliveries", `delivered ${deliveries} times without being acknowledged`);
+      return;
+    }
+    const decoded = decodeEvent(m.data, m.subject, this.config.subjects.events, this.config.limits, now);
+    if (!decoded.ok) {
+      await this.deadLetter(m, decoded.reason, decoded.detail);
+      return;
+    }
+    let transitions: AlertTransition[];
+    try {
+      transitions = this.evaluator.apply(decoded.event);
+    } catch (error) {
+      // The evaluator is deterministic: an event that breaks it once breaks it every time. Park it, keep going.
+      this.logger.error({ err: error, seq }, "evaluation failed");
+      await this.deadLetter(m, "processing_error", (error as Error).message ?? String(error));
+      return;
+    }
+    this.appliedSeq = seq;
+    this.metrics.eventsIn.inc({ type: decoded.event.type });
+    if (transitions.length === 0) {
+      m.ack();
+      return;
+    }
+    const record: InFlight = { latest: m };
+    this.inFlight.set(seq, record);
+    void this.outbox.enqueue(transitions).then(() => {
+      this.inFlight.delete(seq);
+      record.latest.ack();
+    });
+  }
+
+  private async deadLetter(m: JsMsg, reason: DeadLetterReason, detail: string): Promise<void> {
+    this.metrics.deadLetters.inc({ reason });
+    this.logger.warn({ reason, detail, subject: m.subject, seq: m.seq }, "event sent to dead letter");
+    await retryUntilDone(
+      () => this.deadLetters.send({ reason, detail, originalSubject: m.subject, data: m.data, streamSequence: m.seq, deliveryCount: m.info.deliveryCount }),
+      () => this.metrics.publishRetries.inc({ what: "dead_letter" }),
+      () => this.stopping,
+    );
+    this.appliedSeq = Math.max(this.appliedSeq, m.seq);
+    m.ack();
+  }
+
+  // ---- time, snapshots, rule files ----------------------------------------------------------------------------
+
+  private tick(): Promise<void> {
+    return this.lane.run(() => {
+      const transitions = this.evaluator.tick(this.clock.now() - this.config.lateEventToleranceMs);
+      void this.outbox.enqueue(transitions);
+      this.metrics.activeSeries.set(this.evaluator.seriesCount());
+    });
+  }
+
+  /**
+   * A snapshot is only consistent when every transition of every applied event is stored: the lane waits for the
+   * outbox to drain, then copies the state; the upload runs outside the lane.
+   */
+  private saveSnapshot(final = false): Promise<void> {
+    if (this.snapshotSaving && !final) return Promise.resolve();
+    return this.lane.run(async () => {
+      await this.snapshotSaving;
+      await this.outbox.drained();
+      const snapshot = {
+        streamSequence: this.appliedSeq,
+        savedAtMs: this.clock.now(),
+        rulesHash: this.ruleSet.hash,
+        state: this.evaluator.snapshot(),
+      };
+      const saving = this.snapshots
+        .save(this.snapshotName, snapshot)
+        .catch((error: unknown) => {
+          this.metrics.publishRetries.inc({ what: "snapshot" });
+          this.logger.warn({ err: String(error) }, "snapshot save failed; the next one will try again");
+        })
+        .finally(() => {
+          this.snapshotSaving = undefined;
+        });
+      this.snapshotSaving = saving;
+      if (final) await saving;
+    });
+  }
+
+  private watchRules(): void {
+    try {
+      this.watcher = watch(this.config.rulesDir, { recursive: true }, () => {
+        clearTimeout(this.reloadDebounce);
+        this.reloadDebounce = setTimeout(() => void this.reloadRules("file change"), 300);
+      });
+    } catch (error) {
+      this.logger.warn({ err: String(error) }, "cannot watch the rules directory; reload with SIGHUP");
+    }
+  }
+
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      this.metrics.natsStatus.inc({ type: status.type });
+      if (status.type === "disconnect" || status.type === "reconnect") {
+        this.logger.warn({ status: status.type }, "NATS connection status changed");
+        if (status.type === "reconnect") void this.recordAudit("nats.reconnect", {}).catch(() => undefined);
+      }
+    }
+  }
+
+  private shutdownLocal(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    clearTimeout(this.reloadDebounce);
+    this.watcher?.close();
+    process.off("SIGHUP", this.onSighup);
+  }
+
+  private compiled(): CompiledRule[] {
+    return this.ruleSet.rules.map(compileRule);
+  }
+
+  private async recordAudit(action: string, details: Record<string, unknown>, subject?: string): Promise<void> {
+    const entry: AuditEntry = { action, actor: this.actor, timeMs: this.clock.now(), details, ...(subject ? { subject } : {}) };
+    await retryUntilDone(
+      () => this.audit.record(entry),
+      () => this.metrics.publishRetries.inc({ what: "audit" }),
+      () => this.stopping,
+    );
+  }
+}

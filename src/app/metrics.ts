@@ -1,0 +1,22 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Every counter the engine keeps, on its own registry so several engines can live in one test process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    eventsIn: new Counter({ name: "klaxon_events_total", help: "Valid events evaluated, by type", labelNames: ["type"], registers: [registry] }),
+    deadLetters: new Counter({ name: "klaxon_dead_letters_total", help: "Messages sent to dead letter, by reason", labelNames: ["reason"], registers: [registry] }),
+    redeliveries: new Counter({ name: "klaxon_redeliveries_total", help: "JetStream messages delivered more than once", registers: [registry] }),
+    transitions: new Counter({ name: "klaxon_alert_transitions_total", help: "Alert state changes published, by status", labelNames: ["status"], registers: [registry] }),
+    publishRetries: new Counter({ name: "klaxon_publish_retries_total", help: "Retries of publishes to JetStream, by what was published", labelNames: ["what"], registers: [registry] }),
+    replayedEvents: new Counter({ name: "klaxon_replayed_events_total", help: "Events replayed at start-up to rebuild evaluation state", registers: [registry] }),
+    ruleReloads: new Counter({ name: "klaxon_rule_reloads_total", help: "Rule reloads, by outcome", labelNames: ["outcome"], registers: [registry] }),
+    natsStatus: new Counter({ name: "klaxon_nats_status_events_total", help: "NATS connection status changes, by type", labelNames: ["type"], registers: [registry] }),
+    rulesLoaded: new Gauge({ name: "klaxon_rules_loaded", help: "Rules currently loaded", registers: [registry] }),
+    activeSeries: new Gauge({ name: "klaxon_active_series", help: "Series holding evaluation state", registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+const streamName = z.string().regex(/^[A-Za-z0-9_-]+$/, "stream names use letters, digits, '_' and '-'");
+const subjectPrefix = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a subject prefix is dot-separated tokens without wildcards");
+
+/** Engine configuration. Every field has a default; a config file or the environment overrides them. */
+export const configSchema = z.strictObject({
+  nats: z
+    .strictObject({
+      servers: z.array(z.string().min(1)).min(1).default(["nats://127.0.0.1:4222"]),
+      /** Credentials come from the environment or a file, never from a committed config. */
+      tokenFile: z.string().optional(),
+      name: z.string().default("klaxon"),
+    })
+    .prefault({}),
+  streams: z
+    .strictObject({
+      events: streamName.default("KLAXON_EVENTS"),
+      alerts: streamName.default("KLAXON_ALERTS"),
+      deadLetter: streamName.default("KLAXON_DEADLETTER"),
+      audit: streamName.default("KLAXON_AUDIT"),
+      /** How long events are kept: bounds replay and the stream's disk use. */
+      eventsMaxAgeMs: z.number().int().positive().default(7 * 86_400_000),
+      /** Re-announcements within this window are dropped by JetStream itself. */
+      alertsDuplicateWindowMs: z.number().int().positive().default(10 * 60_000),
+    })
+    .prefault({}),
+  subjects: z
+    .strictObject({
+      events: subjectPrefix.default("events"),
+      alerts: subjectPrefix.default("klaxon.alerts"),
+      deadLetter: subjectPrefix.default("klaxon.deadletter"),
+      audit: subjectPrefix.default("klaxon.audit"),
+    })
+    .prefault({}),
+  consumer: z
+    .strictObject({
+      durable: streamName.default("klaxon-evaluate"),
+      /** A message delivered this many times goes to dead letter instead of being tried again. */
+      maxDeliver: z.number().int().min(2).default(5),
+      ackWaitMs: z.number().int().min(1_000).default(30_000),
+      batch: z.number().int().min(1).max(10_000).default(1_000),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      maxEventBytes: z.number().int().min(256).default(64 * 1024),
+      maxFutureSkewMs: z.number().int().nonnegative().default(5 * 60_000),
+    })
+    .prefault({}),
+  rulesDir: z.string().default("rules"),
+  /** Re-read rules when files change (SIGHUP always works). */
+  watchRules: z.boolean().default(true),
+  state: z
+    .strictObject({
+      bucket: streamName.default("klaxon-state"),
+      snapshotIntervalMs: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  tickIntervalMs: z.number().int().min(10).default(1_000),
+  /** Timers run this far behind the clock, so an event delayed in transit does not trip an absence rule. */
+  lateEventToleranceMs: z.number().int().nonnegative().default(2_000),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,39 @@
+/**
+ * Base of every error Klaxon throws on purpose. `retryable` is a property, so callers decide by class and
+ * flag, never by matching message text.
+ */
+export class AppError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** One thing wrong in one file, at one JSON path: what `klaxon check` prints. */
+export interface ValidationIssue {
+  file: string;
+  path: string;
+  message: string;
+}
+
+export function formatIssue(issue: ValidationIssue): string {
+  return `${issue.file}: ${issue.path === "" ? "(root)" : issue.path}: ${issue.message}`;
+}
+
+export class ValidationError extends AppError {
+  constructor(readonly issues: ValidationIssue[]) {
+    super(issues.map(formatIssue).join("\n"));
+  }
+}
+
+/** Render a JSON path such as `conditions.all[0].operator` from zod-style path segments. */
+export function jsonPath(segments: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}

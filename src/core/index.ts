@@ -1,0 +1,5 @@
+export * from "./clock.js";
+export * from "./errors.js";
+export * from "./duration.js";
+export * from "./hash.js";
+export * from "./logger.js";

@@ -1,0 +1,497 @@
+import type { AlertTransition } from "../alerts/alert.js";
+import { fingerprint } from "../alerts/fingerprint.js";
+import { formatDuration } from "../core/duration.js";
+import type { KlaxonEvent } from "../ingest/event.schema.js";
+import type { CompiledRule } from "../rules/compiled-rule.js";
+import { RuleIndex } from "../rules/rule-index.js";
+import { compileAnnotations, type RenderFacts } from "./annotations.js";
+import { DeadlineQueue } from "./deadline-queue.js";
+import {
+  alertLabels,
+  identityKey,
+  identityOfEvent,
+  identityOfExpectation,
+  newSeries,
+  stateSignature,
+  type Series,
+} from "./series.js";
+import { SlidingWindow } from "./sliding-window.js";
+import type { EvaluatorSnapshot, SeriesSnapshot } from "./snapshot.js";
+
+interface RuleRuntime {
+  readonly compiled: CompiledRule;
+  readonly signature: string;
+  readonly series: Map<string, Series>;
+  readonly render: (facts: RenderFacts) => Record<string, string>;
+}
+
+interface Due {
+  runtime: RuleRuntime;
+  series: Series;
+}
+
+/**
+ * The pure heart of Klaxon: (rules, events, time) → alert state changes. Deterministic: it never reads a clock;
+ * events carry their own time and `tick(now)` moves time forward for timers (`for`, absence, windows emptying,
+ * flapping ending). Every transition is stamped with the instant it logically happened (a `for` that ends at 10:05
+ * fires "at 10:05" even if the tick comes late), so replay after a restart reproduces the same history.
+ */
+export class Evaluator {
+  private runtimes = new Map<string, RuleRuntime>();
+  private index = new RuleIndex([]);
+  private readonly queue = new DeadlineQueue<Due>();
+  private out: AlertTransition[] = [];
+
+  constructor(rules: readonly CompiledRule[], nowMs: number) {
+    this.setRules(rules, nowMs);
+  }
+
+  get ruleCount(): number {
+    return this.runtimes.size;
+  }
+
+  seriesCount(): number {
+    let n = 0;
+    for (const runtime of this.runtimes.values()) n += runtime.series.size;
+    return n;
+  }
+
+  /** The earliest instant at which `tick` has work, if any. */
+  nextDueMs(): number | undefined {
+    return this.queue.peekDue();
+  }
+
+  /**
+   * Replace the rule set. Unchanged rules keep their state; a changed rule keeps it when the new version cuts events
+   * into the same series (and re-announces alerts whose labels changed); a removed or reshaped rule resolves what it
+   * had announced, so nothing downstream is left firing forever.
+   */
+  setRules(rules: readonly CompiledRule[], nowMs: number): AlertTransition[] {
+    const previous = this.runtimes;
+    const next = new Map<string, RuleRuntime>();
+    for (const compiled of rules) {
+      if (compiled.rule.enabled === false) continue;
+      const old = previous.get(compiled.rule.id);
+      const runtime = this.makeRuntime(compiled);
+      next.set(compiled.rule.id, runtime);
+      if (old) this.adopt(old, runtime, nowMs);
+      this.seedExpected(runtime, nowMs);
+    }
+    for (const [id, old] of previous) if (!next.has(id)) this.retire(old, nowMs);
+    this.runtimes = next;
+    this.index = new RuleIndex([...next.values()].map((r) => r.compiled));
+    this.rescheduleAll();
+    return this.take();
+  }
+
+  /** Feed one event. Returns the transitions it caused, oldest first. */
+  apply(event: KlaxonEvent): AlertTransition[] {
+    this.index.forEachCandidate(event, (compiled) => {
+      if (!compiled.matches(event)) return;
+      const runtime = this.runtimes.get(compiled.rule.id) as RuleRuntime;
+      this.applyToRule(runtime, event);
+    });
+    return this.take();
+  }
+
+  /** Run every timer due at or before `nowMs`. */
+  tick(nowMs: number): AlertTransition[] {
+    for (let entry = this.queue.popDue(nowMs); entry; entry = this.queue.popDue(nowMs)) {
+      const { runtime, series } = entry.item;
+      if (this.runtimes.get(runtime.compiled.rule.id) !== runtime || runtime.series.get(series.key) !== series) continue;
+      if (series.queuedDueMs !== entry.dueMs) continue;
+      series.queuedDueMs = undefined;
+      this.catchUp(runtime, series, nowMs, true);
+      this.schedule(runtime, series);
+      this.forgetIfIdle(runtime, series);
+    }
+    return this.take();
+  }
+
+  snapshot(): EvaluatorSnapshot {
+    return {
+      version: 1,
+      rules: [...this.runtimes.values()].map((runtime) => ({
+        id: runtime.compiled.rule.id,
+        contentHash: runtime.compiled.contentHash,
+        signature: runtime.signature,
+        series: [...runtime.series.values()].map(serializeSeries),
+      })),
+    };
+  }
+
+  /**
+   * Load state saved by `snapshot()` (from this rule set or an older one), as if the evaluator had run all along.
+   * Returns transitions owed by rules that changed meanwhile (their resolves).
+   */
+  restore(snapshot: EvaluatorSnapshot, nowMs: number): AlertTransition[] {
+    for (const saved of snapshot.rules) {
+      const runtime = this.runtimes.get(saved.id);
+      const series = saved.series.map((s) => deserializeSeries(s, runtime?.compiled));
+      if (runtime && saved.signature === runtime.signature) {
+        for (const s of series) this.moveSeries(s, runtime, nowMs);
+      } else {
+        for (const s of series) this.resolvePublished(saved.id, s, nowMs);
+      }
+    }
+    this.rescheduleAll();
+    return this.take();
+  }
+
+  /** Active (firing) alerts, for tests and `klaxon test`: as announced downstream. */
+  firingAlerts(): Array<{ rule: string; labels: Readonly<Record<string, string>>; annotations: Record<string, string>; startsAtMs: number }> {
+    const out = [];
+    for (const runtime of this.runtimes.values()) {
+      for (const s of runtime.series.values()) {
+        if (s.flappingSinceMs !== undefined) {
+          const labels = flapLabels(s);
+          out.push({ rule: runtime.compiled.rule.id, labels, annotations: this.flapAnnotations(runtime, s), startsAtMs: s.flappingSinceMs });
+        }
+        if (s.publishedFiringSinceMs !== undefined) {
+          out.push({ rule: runtime.compiled.rule.id, labels: s.labels, annotations: runtime.render(this.renderFacts(runtime, s)), startsAtMs: s.publishedFiringSinceMs });
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- events -------------------------------------------------------------------------------------------------
+
+  private applyToRule(runtime: RuleRuntime, event: KlaxonEvent): void {
+    const { compiled } = runtime;
+    const identity = identityOfEvent(compiled.keyBy, event);
+    const key = identityKey(identity);
+    let series = runtime.series.get(key);
+    if (!series) {
+      series = newSeries(compiled, identity, event.timeMs);
+      runtime.series.set(key, series);
+    }
+    const t = event.timeMs;
+    this.catchUp(runtime, series, t, false);
+    series.facts = event;
+    const rule = compiled.rule;
+    switch (rule.kind) {
+      case "threshold":
+        series.lastValue = event.type === "metric" ? event.value : undefined;
+        this.observe(runtime, series, (compiled.when as NonNullable<CompiledRule["when"]>)(event), t);
+        break;
+      case "window": {
+        const window = series.window as SlidingWindow;
+        window.add(t, event.type === "metric" ? event.value : 1);
+        this.evaluateWindow(runtime, series, Math.max(t, window.newestTimeMs ?? t));
+        break;
+      }
+      case "absence":
+        series.lastSeenMs = Math.max(series.lastSeenMs, t);
+        if (series.firingSinceMs !== undefined) this.setFiring(runtime, series, false, Math.max(t, series.firingSinceMs));
+        break;
+    }
+    this.schedule(runtime, series);
+    this.forgetIfIdle(runtime, series);
+  }
+
+  private evaluateWindow(runtime: RuleRuntime, series: Series, endMs: number): void {
+    const rule = runtime.compiled.rule;
+    if (rule.kind !== "window") return;
+    const window = series.window as SlidingWindow;
+    window.evict(endMs);
+    const value = window.aggregate(rule.aggregate, rule.event);
+    series.lastValue = value;
+    const facts = { ...series.facts, value, count: window.count, aggregate: rule.aggregate };
+    this.observe(runtime, series, (runtime.compiled.when as NonNullable<CompiledRule["when"]>)(facts), endMs);
+  }
+
+  /** The condition was `holds` at `atMs`: move pending → firing → resolved as `for` says. */
+  private observe(runtime: RuleRuntime, series: Series, holds: boolean, atMs: number): void {
+    series.lastCondition = holds;
+    if (!holds) {
+      series.conditionSinceMs = undefined;
+      if (series.firingSinceMs !== undefined) this.setFiring(runtime, series, false, atMs);
+      return;
+    }
+    if (series.firingSinceMs !== undefined) return;
+    series.conditionSinceMs ??= atMs;
+    const fireAtMs = series.conditionSinceMs + runtime.compiled.forMs;
+    if (atMs >= fireAtMs) this.setFiring(runtime, series, true, fireAtMs);
+  }
+
+  // ---- timers -------------------------------------------------------------------------------------------------
+
+  /** Run this series' timers that fell due before (or, from a tick, at) `untilMs`, each at its own instant. */
+  private catchUp(runtime: RuleRuntime, series: Series, untilMs: number, inclusive: boolean): void {
+    for (;;) {
+      const due = this.computeNextDue(runtime, series);
+      if (due === undefined || due > untilMs || (!inclusive && due === untilMs)) return;
+      this.runTimers(runtime, series, due);
+      const after = this.computeNextDue(runtime, series);
+      if (after !== undefined && after <= due) return; // no progress would loop forever; cannot happen by design
+    }
+  }
+
+  private runTimers(runtime: RuleRuntime, series: Series, dueMs: number): void {
+    const rule = runtime.compiled.rule;
+    if (rule.kind === "window") this.evaluateWindow(runtime, series, dueMs);
+    else if (rule.kind === "threshold") this.observe(runtime, series, series.lastCondition, dueMs);
+    else if (series.firingSinceMs === undefined && series.lastSeenMs + rule.absentFor <= dueMs) {
+      this.setFiring(runtime, series, true, series.lastSeenMs + rule.absentFor);
+    }
+    const flapping = rule.flapping;
+    if (flapping && series.flappingSinceMs !== undefined) {
+      const lastChange = series.changes[series.changes.length - 1] ?? series.flappingSinceMs;
+      if (lastChange + flapping.window <= dueMs) this.endFlapping(runtime, series, dueMs);
+    }
+  }
+
+  private computeNextDue(runtime: RuleRuntime, series: Series): number | undefined {
+    const rule = runtime.compiled.rule;
+    let due: number | undefined;
+    const consider = (t: number): void => {
+      if (due === undefined || t < due) due = t;
+    };
+    if (series.firingSinceMs === undefined && series.conditionSinceMs !== undefined && runtime.compiled.forMs > 0) {
+      consider(series.conditionSinceMs + runtime.compiled.forMs);
+    }
+    if (series.window && series.window.oldestTimeMs !== undefined) consider(series.window.oldestTimeMs + series.window.spanMs);
+    if (rule.kind === "absence" && series.firingSinceMs === undefined) consider(series.lastSeenMs + rule.absentFor);
+    if (rule.flapping && series.flappingSinceMs !== undefined) {
+      consider((series.changes[series.changes.length - 1] ?? series.flappingSinceMs) + rule.flapping.window);
+    }
+    return due;
+  }
+
+  /**
+   * Keep one queue entry per series at its earliest due time. A later due time does not need a new entry: the
+   * existing one fires early, finds nothing due yet, and schedules again. This keeps the heap near one entry per
+   * series however many events arrive.
+   */
+  private schedule(runtime: RuleRuntime, series: Series): void {
+    const due = this.computeNextDue(runtime, series);
+    series.nextDueMs = due;
+    if (due === undefined) return;
+    if (series.queuedDueMs === undefined || due < series.queuedDueMs) {
+      series.queuedDueMs = due;
+      this.queue.push(due, { runtime, series });
+    }
+  }
+
+  private rescheduleAll(): void {
+    this.queue.clear();
+    for (const runtime of this.runtimes.values()) {
+      for (const series of runtime.series.values()) {
+        series.queuedDueMs = undefined;
+        this.schedule(runtime, series);
+      }
+    }
+  }
+
+  /** Series with nothing to remember are dropped, so memory follows what is active, not what was ever seen. */
+  private forgetIfIdle(runtime: RuleRuntime, series: Series): void {
+    const rule = runtime.compiled.rule;
+    if (rule.kind === "absence") return; // silence is what an absence rule watches for
+    if (series.firingSinceMs !== undefined || series.publishedFiringSinceMs !== undefined) return;
+    if (series.conditionSinceMs !== undefined || series.flappingSinceMs !== undefined) return;
+    if (series.window && series.window.count > 0) return;
+    if (rule.flapping && series.changes.length > 0) {
+      const lastChange = series.changes[series.changes.length - 1] as number;
+      if (lastChange + rule.flapping.window > (series.window?.newestTimeMs ?? series.lastSeenMs)) return;
+    }
+    runtime.series.delete(series.key);
+  }
+
+  // ---- state changes, flapping and announcements -------------------------------------------------------------
+
+  private setFiring(runtime: RuleRuntime, series: Series, firing: boolean, atMs: number): void {
+    series.firingSinceMs = firing ? atMs : undefined;
+    if (!firing) series.conditionSinceMs = undefined;
+    const flapping = runtime.compiled.rule.flapping;
+    if (flapping) {
+      series.changes.push(atMs);
+      const cutoff = atMs - flapping.window;
+      while (series.changes.length > 0 && (series.changes[0] as number) <= cutoff) series.changes.shift();
+      if (series.flappingSinceMs !== undefined) return; // one flapping alert stands for the storm
+      if (series.changes.length >= flapping.changes) {
+        series.flappingSinceMs = atMs;
+        this.emitFlapping(runtime, series, "firing", atMs);
+        return;
+      }
+    }
+    this.announce(runtime, series, firing, atMs);
+  }
+
+  private endFlapping(runtime: RuleRuntime, series: Series, atMs: number): void {
+    this.emitFlapping(runtime, series, "resolved", atMs);
+    series.flappingSinceMs = undefined;
+    series.changes = [];
+    // Say where the alert ended up once the storm is over.
+    if (series.firingSinceMs !== undefined && series.publishedFiringSinceMs === undefined) this.announce(runtime, series, true, series.firingSinceMs);
+    else if (series.firingSinceMs === undefined && series.publishedFiringSinceMs !== undefined) this.announce(runtime, series, false, atMs);
+  }
+
+  private announce(runtime: RuleRuntime, series: Series, firing: boolean, atMs: number): void {
+    const { rule } = runtime.compiled;
+    const base = {
+      fingerprint: series.fingerprint,
+      labels: series.labels,
+      annotations: runtime.render(this.renderFacts(runtime, series, atMs)),
+      rule: { id: rule.id, version: rule.version },
+      ...(series.lastValue === undefined ? {} : { value: series.lastValue }),
+    };
+    if (firing) {
+      series.publishedFiringSinceMs = atMs;
+      this.out.push({ ...base, status: "firing", startsAtMs: atMs });
+    } else if (series.publishedFiringSinceMs !== undefined) {
+      this.out.push({ ...base, status: "resolved", startsAtMs: series.publishedFiringSinceMs, endsAtMs: atMs });
+      series.publishedFiringSinceMs = undefined;
+    }
+  }
+
+  private emitFlapping(runtime: RuleRuntime, series: Series, status: "firing" | "resolved", atMs: number): void {
+    const { rule } = runtime.compiled;
+    const labels = flapLabels(series);
+    const startsAtMs = series.flappingSinceMs as number;
+    this.out.push({
+      status,
+      fingerprint: fingerprint(labels),
+      labels,
+      annotations: this.flapAnnotations(runtime, series),
+      startsAtMs,
+      ...(status === "resolved" ? { endsAtMs: atMs } : {}),
+      rule: { id: rule.id, version: rule.version },
+    });
+  }
+
+  private flapAnnotations(runtime: RuleRuntime, series: Series): Record<string, string> {
+    const flapping = runtime.compiled.rule.flapping;
+    const rendered = runtime.render(this.renderFacts(runtime, series));
+    const window = flapping ? formatDuration(flapping.window) : "";
+    return { ...rendered, flapping: `${series.changes.length} state changes within ${window}; individual changes are held back until it is stable for ${window}` };
+  }
+
+  private renderFacts(runtime: RuleRuntime, series: Series, atMs?: number): RenderFacts {
+    const rule = runtime.compiled.rule;
+    return {
+      ...series.facts,
+      value: series.lastValue,
+      count: series.window?.count,
+      labels: series.labels,
+      lastSeen: new Date(series.lastSeenMs).toISOString(),
+      ...(atMs === undefined ? {} : { time: new Date(atMs).toISOString() }),
+      rule: { id: rule.id, version: rule.version },
+    };
+  }
+
+  // ---- rule changes -------------------------------------------------------------------------------------------
+
+  private makeRuntime(compiled: CompiledRule): RuleRuntime {
+    return {
+      compiled,
+      signature: stateSignature(compiled.rule, compiled.keyBy),
+      series: new Map(),
+      render: compileAnnotations(compiled.rule.annotations),
+    };
+  }
+
+  private adopt(old: RuleRuntime, runtime: RuleRuntime, nowMs: number): void {
+    if (old.signature !== runtime.signature) {
+      this.retire(old, nowMs);
+      return;
+    }
+    for (const series of old.series.values()) this.moveSeries(series, runtime, nowMs);
+  }
+
+  /** Put a series under a (possibly new version of a) rule; if its labels changed, the old alert ends and a new one starts. */
+  private moveSeries(series: Series, runtime: RuleRuntime, nowMs: number): void {
+    const labels = alertLabels(runtime.compiled.rule, series.identity);
+    const newFingerprint = fingerprint(labels);
+    if (newFingerprint !== series.fingerprint) {
+      const wasPublished = series.publishedFiringSinceMs !== undefined;
+      this.resolvePublished(runtime.compiled.rule.id, series, nowMs);
+      series.labels = labels;
+      series.fingerprint = newFingerprint;
+      if (wasPublished) this.announce(runtime, series, true, nowMs);
+    }
+    runtime.series.set(series.key, series);
+  }
+
+  private retire(runtime: RuleRuntime, nowMs: number): void {
+    for (const series of runtime.series.values()) this.resolvePublished(runtime.compiled.rule.id, series, nowMs);
+  }
+
+  private resolvePublished(ruleId: string, series: Series, nowMs: number): void {
+    if (series.publishedFiringSinceMs === undefined) return;
+    this.out.push({
+      status: "resolved",
+      fingerprint: series.fingerprint,
+      labels: series.labels,
+      annotations: { resolvedBy: `rule ${ruleId} changed or was removed` },
+      startsAtMs: series.publishedFiringSinceMs,
+      endsAtMs: nowMs,
+      rule: { id: ruleId, version: 0 },
+    });
+    series.publishedFiringSinceMs = undefined;
+  }
+
+  private seedExpected(runtime: RuleRuntime, nowMs: number): void {
+    const rule = runtime.compiled.rule;
+    if (rule.kind !== "absence" || !rule.expect) return;
+    for (const expected of rule.expect) {
+      const identity = identityOfExpectation(expected);
+      const key = identityKey(identity);
+      if (!runtime.series.has(key)) runtime.series.set(key, newSeries(runtime.compiled, identity, nowMs));
+    }
+  }
+
+  private take(): AlertTransition[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+}
+
+function flapLabels(series: Series): Record<string, string> {
+  return { ...series.labels, flapping: "true" };
+}
+
+const MAX_SNAPSHOT_TEXT = 1024;
+
+function serializeSeries(s: Series): SeriesSnapshot {
+  const facts: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s.facts)) facts[k] = typeof v === "string" && v.length > MAX_SNAPSHOT_TEXT ? v.slice(0, MAX_SNAPSHOT_TEXT) : v;
+  return {
+    identity: s.identity,
+    facts,
+    lastValue: s.lastValue ?? null,
+    lastCondition: s.lastCondition,
+    conditionSinceMs: s.conditionSinceMs ?? null,
+    firingSinceMs: s.firingSinceMs ?? null,
+    publishedFiringSinceMs: s.publishedFiringSinceMs ?? null,
+    lastSeenMs: s.lastSeenMs,
+    samples: s.window ? s.window.samples() : null,
+    changes: s.changes,
+    flappingSinceMs: s.flappingSinceMs ?? null,
+    labels: s.labels,
+    fingerprint: s.fingerprint,
+  };
+}
+
+function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined): Series {
+  const rule = compiled?.rule;
+  return {
+    key: identityKey(saved.identity),
+    identity: saved.identity,
+    labels: saved.labels,
+    fingerprint: saved.fingerprint,
+    facts: saved.facts,
+    lastValue: saved.lastValue ?? undefined,
+    lastCondition: saved.lastCondition,
+    conditionSinceMs: saved.conditionSinceMs ?? undefined,
+    firingSinceMs: saved.firingSinceMs ?? undefined,
+    publishedFiringSinceMs: saved.publishedFiringSinceMs ?? undefined,
+    lastSeenMs: saved.lastSeenMs,
+    window: rule?.kind === "window" ? SlidingWindow.fromSamples(rule.window, saved.samples ?? []) : undefined,
+    changes: [...saved.changes],
+    flappingSinceMs: saved.flappingSinceMs ?? undefined,
+    nextDueMs: undefined,
+    queuedDueMs: undefined,
+  };
+}

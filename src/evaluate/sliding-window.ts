@@ -1,0 +1,133 @@
+import type { Aggregate } from "../rules/rule.schema.js";
+
+/**
+ * Samples of one series over a sliding time window `(end - span, end]`, kept sorted by time. Sum and counter increase
+ * are maintained as samples enter and leave, so the common in-order case costs O(1) per sample; an out-of-order
+ * sample is inserted in place and the running figures rebuilt.
+ */
+export class SlidingWindow {
+  private times: number[] = [];
+  private values: number[] = [];
+  private head = 0;
+  private sum = 0;
+  /** Counter increase between consecutive samples, resets counted from zero (as Prometheus does). */
+  private increase = 0;
+
+  constructor(readonly spanMs: number) {}
+
+  get count(): number {
+    return this.times.length - this.head;
+  }
+
+  get oldestTimeMs(): number | undefined {
+    return this.head < this.times.length ? this.times[this.head] : undefined;
+  }
+
+  get newestTimeMs(): number | undefined {
+    return this.head < this.times.length ? this.times[this.times.length - 1] : undefined;
+  }
+
+  add(timeMs: number, value: number): void {
+    const last = this.newestTimeMs;
+    if (last === undefined || timeMs >= last) {
+      if (last !== undefined) this.increase += step(this.values[this.values.length - 1] as number, value);
+      this.times.push(timeMs);
+      this.values.push(value);
+      this.sum += value;
+      return;
+    }
+    let lo = this.head;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.times[mid] as number) <= timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    this.times.splice(lo, 0, timeMs);
+    this.values.splice(lo, 0, value);
+    this.rebuild();
+  }
+
+  /** Drop samples at or before `endMs - span`: they have left the window ending at `endMs`. */
+  evict(endMs: number): void {
+    const cutoff = endMs - this.spanMs;
+    while (this.head < this.times.length && (this.times[this.head] as number) <= cutoff) {
+      const value = this.values[this.head] as number;
+      this.sum -= value;
+      if (this.head + 1 < this.times.length) this.increase -= step(value, this.values[this.head + 1] as number);
+      this.head++;
+    }
+    if (this.head === this.times.length) this.clear();
+    else if (this.head > 1024 && this.head * 2 > this.times.length) this.compact();
+  }
+
+  /** The aggregate over the samples in the window; undefined where it has no meaning (avg of nothing). */
+  aggregate(kind: Aggregate, eventKind: "metric" | "log"): number | undefined {
+    const count = this.count;
+    switch (kind) {
+      case "count":
+        return count;
+      case "sum":
+        return this.sum;
+      case "avg":
+        return count === 0 ? undefined : this.sum / count;
+      case "min":
+      case "max": {
+        if (count === 0) return undefined;
+        let best = this.values[this.head] as number;
+        for (let i = this.head + 1; i < this.values.length; i++) {
+          const v = this.values[i] as number;
+          if (kind === "min" ? v < best : v > best) best = v;
+        }
+        return best;
+      }
+      case "rate":
+        // Logs: events per second over the window. Metrics: counter increase per second over the window.
+        return (eventKind === "log" ? count : this.increase) / (this.spanMs / 1000);
+    }
+  }
+
+  samples(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let i = this.head; i < this.times.length; i++) out.push([this.times[i] as number, this.values[i] as number]);
+    return out;
+  }
+
+  static fromSamples(spanMs: number, samples: ReadonlyArray<readonly [number, number]>): SlidingWindow {
+    const window = new SlidingWindow(spanMs);
+    const sorted = [...samples].sort((a, b) => a[0] - b[0]);
+    window.times = sorted.map((s) => s[0]);
+    window.values = sorted.map((s) => s[1]);
+    window.rebuild();
+    return window;
+  }
+
+  private clear(): void {
+    this.times = [];
+    this.values = [];
+    this.head = 0;
+    this.sum = 0;
+    this.increase = 0;
+  }
+
+  private compact(): void {
+    this.times = this.times.slice(this.head);
+    this.values = this.values.slice(this.head);
+    this.head = 0;
+  }
+
+  private rebuild(): void {
+    this.compact();
+    this.sum = 0;
+    this.increase = 0;
+    for (let i = 0; i < this.values.length; i++) {
+      this.sum += this.values[i] as number;
+      if (i > 0) this.increase += step(this.values[i - 1] as number, this.values[i] as number);
+    }
+  }
+}
+
+/** Increase of a counter from one sample to the next; a drop means the counter restarted from zero. */
+function step(previous: number, next: number): number {
+  return next >= previous ? next - previous : next;
+}

@@ -1,0 +1,3 @@
+export * from "./ruletest.schema.js";
+export * from "./run-case.js";
+export * from "./run-file.js";

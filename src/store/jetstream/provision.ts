@@ -1,0 +1,61 @@
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import type { Config } from "../../config/config.schema.js";
+
+const MS_TO_NS = 1_000_000;
+
+function isNotFound(error: unknown, code: number): boolean {
+  return error instanceof JetStreamApiError && error.code === code;
+}
+
+/** The streams Klaxon needs, derived from config. */
+export function streamConfigs(config: Config): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
+  return [
+    {
+      name: config.streams.events,
+      subjects: [`${config.subjects.events}.>`],
+      max_age: config.streams.eventsMaxAgeMs * MS_TO_NS,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      duplicate_window: 2 * 60_000 * MS_TO_NS,
+    },
+    {
+      name: config.streams.alerts,
+      subjects: [`${config.subjects.alerts}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      duplicate_window: config.streams.alertsDuplicateWindowMs * MS_TO_NS,
+    },
+    { name: config.streams.deadLetter, subjects: [`${config.subjects.deadLetter}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits },
+    { name: config.streams.audit, subjects: [`${config.subjects.audit}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits },
+  ];
+}
+
+/** Create the streams and the evaluation consumer when missing. Existing ones are left as they are. */
+export async function provision(jsm: JetStreamManager, config: Config): Promise<{ created: string[] }> {
+  const created: string[] = [];
+  for (const stream of streamConfigs(config)) {
+    try {
+      await jsm.streams.info(stream.name);
+    } catch (error) {
+      if (!isNotFound(error, JetStreamApiCodes.StreamNotFound)) throw error;
+      await jsm.streams.add(stream);
+      created.push(`stream ${stream.name}`);
+    }
+  }
+  try {
+    await jsm.consumers.info(config.streams.events, config.consumer.durable);
+  } catch (error) {
+    if (!isNotFound(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
+    await jsm.consumers.add(config.streams.events, {
+      durable_name: config.consumer.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: `${config.subjects.events}.>`,
+      max_deliver: config.consumer.maxDeliver,
+      ack_wait: config.consumer.ackWaitMs * MS_TO_NS,
+      max_ack_pending: Math.max(config.consumer.batch * 4, 1_000),
+    });
+    created.push(`consumer ${config.streams.events}/${config.consumer.durable}`);
+  }
+  return { created };
+}

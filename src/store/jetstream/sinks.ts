@@ -1,0 +1,75 @@
+import { headers, type NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { Objm, type ObjectStore } from "@nats-io/obj";
+import { toAlertMessage, transitionId, type AlertTransition } from "../../alerts/alert.js";
+import type { AlertSink, AuditEntry, AuditSink, DeadLetter, DeadLetterSink, SnapshotStore, StoredSnapshot } from "../ports.js";
+
+const encoder = new TextEncoder();
+
+/** Publishes alert state changes on `<prefix>.<fingerprint>` with a deterministic message id, so re-announcing is harmless. */
+export class JetStreamAlertSink implements AlertSink {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly subjectPrefix: string,
+  ) {}
+
+  async publish(transition: AlertTransition): Promise<void> {
+    const payload = encoder.encode(JSON.stringify(toAlertMessage(transition)));
+    await this.js.publish(`${this.subjectPrefix}.${transition.fingerprint}`, payload, { msgID: transitionId(transition) });
+  }
+}
+
+/** Dead letters keep the original bytes as the body; the reason and where it came from ride in headers. */
+export class JetStreamDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly subjectPrefix: string,
+  ) {}
+
+  async send(letter: DeadLetter): Promise<void> {
+    const h = headers();
+    h.set("Klaxon-Reason", letter.reason);
+    h.set("Klaxon-Detail", letter.detail.replace(/[\r\n]+/g, " ").slice(0, 1_024));
+    h.set("Klaxon-Original-Subject", letter.originalSubject);
+    if (letter.streamSequence !== undefined) h.set("Klaxon-Stream-Sequence", String(letter.streamSequence));
+    if (letter.deliveryCount !== undefined) h.set("Klaxon-Delivery-Count", String(letter.deliveryCount));
+    const options = letter.streamSequence === undefined ? { headers: h } : { headers: h, msgID: `dl:${letter.originalSubject}:${letter.streamSequence}` };
+    await this.js.publish(`${this.subjectPrefix}.${letter.reason}`, letter.data, options);
+  }
+}
+
+export class JetStreamAuditSink implements AuditSink {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly subjectPrefix: string,
+  ) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    const category = entry.action.split(".")[0] ?? "misc";
+    await this.js.publish(`${this.subjectPrefix}.${category}`, encoder.encode(JSON.stringify({ ...entry, time: new Date(entry.timeMs).toISOString() })));
+  }
+}
+
+/** Snapshots can be megabytes: the object store chunks them, where a KV value would hit the payload limit. */
+export class ObjectStoreSnapshotStore implements SnapshotStore {
+  private store: ObjectStore | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly bucket: string,
+  ) {}
+
+  private async open(): Promise<ObjectStore> {
+    this.store ??= await new Objm(this.nc).create(this.bucket);
+    return this.store;
+  }
+
+  async load(name: string): Promise<StoredSnapshot | undefined> {
+    const data = await (await this.open()).getBlob(name);
+    return data ? (JSON.parse(new TextDecoder().decode(data)) as StoredSnapshot) : undefined;
+  }
+
+  async save(name: string, snapshot: StoredSnapshot): Promise<void> {
+    await (await this.open()).putBlob({ name }, encoder.encode(JSON.stringify(snapshot)));
+  }
+}
