@@ -1,21 +1,27 @@
 import { z } from "zod";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
 
-/** Parse "90s", "5m", "1.5h" (Prometheus-style, one unit) into milliseconds, or undefined when malformed. */
+/** Parse "90s", "5m", "1h30m", "2m30s" (Prometheus-style) into milliseconds, or undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  if (!match) return undefined;
-  const ms = Number(match[1]) * (UNIT_MS[match[2] as string] as number);
-  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  let total = 0;
+  PART.lastIndex = 0;
+  while (PART.lastIndex < trimmed.length) {
+    const match = PART.exec(trimmed);
+    if (!match) return undefined;
+    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  }
+  return Number.isFinite(total) ? Math.round(total) : undefined;
 }
 
 /** A duration field in a schema: accepts "5m" and gives milliseconds. */
 export const durationSchema = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `invalid duration "${text}": use a number and one unit of ms, s, m, h, d, w (e.g. "5m")` });
+    ctx.addIssue({ code: "custom", message: `invalid duration "${text}": use numbers with units ms, s, m, h, d, w (e.g. "5m", "1h30m")` });
     return z.NEVER;
   }
   return ms;
@@ -24,9 +30,15 @@ export const durationSchema = z.string().transform((text, ctx) => {
 export const positiveDurationSchema = durationSchema.refine((ms) => ms > 0, { message: "duration must be greater than zero" });
 
 export function formatDuration(ms: number): string {
-  for (const unit of ["w", "d", "h", "m", "s"] as const) {
+  if (ms === 0) return "0s";
+  let rest = ms;
+  let out = "";
+  for (const unit of ["w", "d", "h", "m", "s", "ms"] as const) {
     const size = UNIT_MS[unit] as number;
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
   }
-  return `${ms}ms`;
+  return out;
 }

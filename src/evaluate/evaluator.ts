@@ -310,8 +310,10 @@ export class Evaluator {
       while (series.changes.length > 0 && (series.changes[0] as number) <= cutoff) series.changes.shift();
       if (series.flappingSinceMs !== undefined) return; // one flapping alert stands for the storm
       if (series.changes.length >= flapping.changes) {
+        // From now on one alert speaks for the storm: the individual one steps aside until things settle.
         series.flappingSinceMs = atMs;
         this.emitFlapping(runtime, series, "firing", atMs);
+        this.announce(runtime, series, false, atMs);
         return;
       }
     }
@@ -322,9 +324,11 @@ export class Evaluator {
     this.emitFlapping(runtime, series, "resolved", atMs);
     series.flappingSinceMs = undefined;
     series.changes = [];
-    // Say where the alert ended up once the storm is over.
-    if (series.firingSinceMs !== undefined && series.publishedFiringSinceMs === undefined) this.announce(runtime, series, true, series.firingSinceMs);
-    else if (series.firingSinceMs === undefined && series.publishedFiringSinceMs !== undefined) this.announce(runtime, series, false, atMs);
+    // Once the storm is over, say where the alert ended up: still failing is a new episode that starts now.
+    if (series.firingSinceMs !== undefined) {
+      series.firingSinceMs = atMs;
+      this.announce(runtime, series, true, atMs);
+    }
   }
 
   private announce(runtime: RuleRuntime, series: Series, firing: boolean, atMs: number): void {
@@ -364,7 +368,7 @@ export class Evaluator {
     const flapping = runtime.compiled.rule.flapping;
     const rendered = runtime.render(this.renderFacts(runtime, series));
     const window = flapping ? formatDuration(flapping.window) : "";
-    return { ...rendered, flapping: `${series.changes.length} state changes within ${window}; individual changes are held back until it is stable for ${window}` };
+    return { ...rendered, flapping: `changed state ${series.changes.length} times within ${window}; individual changes are held back until it is stable for ${window}` };
   }
 
   private renderFacts(runtime: RuleRuntime, series: Series, atMs?: number): RenderFacts {

@@ -1,0 +1,48 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { formatIssue, type ValidationIssue } from "../../core/errors.js";
+import { unknownPlaceholders } from "../../evaluate/annotations.js";
+import { compileRule } from "../../rules/compiled-rule.js";
+import { listJsonFiles, loadRules, RULES_LAYOUT } from "../../rules/loader.js";
+import { RuleIndex } from "../../rules/rule-index.js";
+import { parseRuleTestFile } from "../../ruletest/run-file.js";
+import type { Output } from "../output.js";
+
+export interface CheckReport {
+  issues: ValidationIssue[];
+  warnings: ValidationIssue[];
+  rules: number;
+  testFiles: number;
+}
+
+/** Everything `klaxon check` validates, as data (the command formats it). */
+export async function checkRulesDir(dir: string): Promise<CheckReport> {
+  const { ruleSet, issues } = await loadRules(dir);
+  const warnings: ValidationIssue[] = [];
+  for (const { rule, file } of ruleSet.rules) {
+    for (const [name, template] of Object.entries(rule.annotations ?? {})) {
+      for (const path of unknownPlaceholders(template)) {
+        issues.push({ file, path: `annotations.${name}`, message: `unknown placeholder {{ ${path} }}: use value, count, source, service, name, level, message, labels.<name>, lastSeen, time or rule` });
+      }
+    }
+  }
+  const compiled = ruleSet.rules.map(compileRule);
+  for (const rule of new RuleIndex(compiled).unrouted()) {
+    warnings.push({ file: rule.file, path: "match", message: `rule "${rule.rule.id}" is evaluated for every ${rule.rule.event} event: add an "equal" on name, service, source or level to "match" so events are routed to it` });
+  }
+  const testFiles = await listJsonFiles(join(dir, RULES_LAYOUT.tests));
+  for (const file of testFiles) issues.push(...parseRuleTestFile(file, await readFile(file, "utf8")).issues);
+  return { issues, warnings, rules: ruleSet.rules.length, testFiles: testFiles.length };
+}
+
+export async function checkCommand(dir: string, out: Output): Promise<number> {
+  const report = await checkRulesDir(dir);
+  for (const warning of report.warnings) out.err(`warning: ${formatIssue(warning)}`);
+  if (report.issues.length > 0) {
+    for (const issue of report.issues) out.err(`error: ${formatIssue(issue)}`);
+    out.err(`${report.issues.length} error(s) in ${dir}`);
+    return 1;
+  }
+  out.log(`ok: ${report.rules} rule(s) and ${report.testFiles} test file(s) in ${dir} are valid`);
+  return 0;
+}

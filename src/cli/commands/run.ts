@@ -1,0 +1,32 @@
+import { hostname } from "node:os";
+import { Engine } from "../../app/engine.js";
+import { loadConfig } from "../../config/load.js";
+import { createLogger } from "../../core/logger.js";
+
+export interface RunOptions {
+  config?: string;
+  rules?: string;
+  nats?: string;
+}
+
+/** `klaxon run`: start the engine and keep it running until SIGINT/SIGTERM, then stop cleanly. */
+export async function runCommand(options: RunOptions): Promise<number> {
+  const config = await loadConfig({
+    ...(options.config ? { file: options.config } : {}),
+    env: process.env,
+    overrides: { ...(options.rules ? { rulesDir: options.rules } : {}), ...(options.nats ? { nats: { servers: options.nats.split(",") } } : {}) },
+  });
+  const logger = createLogger({ level: config.logLevel });
+  const engine = new Engine({ config, logger, actor: `engine@${hostname()}:${process.pid}` });
+  await engine.start();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, "stopping");
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await engine.stop();
+  return 0;
+}
