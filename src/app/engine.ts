@@ -9,6 +9,8 @@ import { ValidationError } from "../core/errors.js";
 import { createLogger, type Logger } from "../core/logger.js";
 import { Evaluator } from "../evaluate/evaluator.js";
 import { evaluatorSnapshotSchema } from "../evaluate/snapshot.js";
+import { AckQueue } from "../ingest/ack-queue.js";
+import { AppliedSequences } from "../ingest/applied-sequences.js";
 import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
 import { compileRule, type CompiledRule } from "../rules/compiled-rule.js";
 import { loadRules, type RuleSet } from "../rules/loader.js";
@@ -27,11 +29,6 @@ export interface EngineOptions {
   logger?: Logger;
   /** Who the audit trail says started this engine (a host name, a user). */
   actor?: string;
-}
-
-/** A message whose alert transitions are still being stored; a redelivery of it must wait, not ack early. */
-interface InFlight {
-  latest: JsMsg;
 }
 
 /**
@@ -57,8 +54,8 @@ export class Engine {
   private ruleSet!: RuleSet;
   private messages: ConsumerMessages | undefined;
   private consumeLoop: Promise<void> | undefined;
-  private readonly inFlight = new Map<number, InFlight>();
-  private appliedSeq = 0;
+  private readonly acks = new AckQueue<JsMsg>();
+  private applied = new AppliedSequences();
   private timers: NodeJS.Timeout[] = [];
   private watcher: FSWatcher | undefined;
   private reloadDebounce: NodeJS.Timeout | undefined;
@@ -118,7 +115,7 @@ export class Engine {
     this.timers.push(setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs));
     process.on("SIGHUP", this.onSighup);
     if (config.watchRules) this.watchRules();
-    this.logger.info({ rules: this.evaluator.ruleCount, appliedSeq: this.appliedSeq }, "engine started");
+    this.logger.info({ rules: this.evaluator.ruleCount, appliedFloor: this.applied.floor }, "engine started");
   }
 
   /** Graceful stop: finish what is in hand, save a snapshot, close. */
@@ -129,9 +126,9 @@ export class Engine {
     await this.messages?.close();
     await this.consumeLoop;
     await this.lane.idle();
-    await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000))]);
+    await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await this.saveSnapshot(true);
-    await this.recordAudit("engine.stop", { appliedSeq: this.appliedSeq }).catch(() => undefined);
+    await this.recordAudit("engine.stop", { applied: this.applied.toJSON() }).catch(() => undefined);
     this.outbox.stop();
     await this.nc.drain().catch(() => undefined);
     this.logger.info("engine stopped");
@@ -145,9 +142,11 @@ export class Engine {
     await this.nc.close().catch(() => undefined);
   }
 
-  status(): { appliedSeq: number; rules: number; series: number; pendingAlerts: number; rulesHash: string } {
+  /** `appliedSeq`: every event up to this stream sequence has been applied. */
+  status(): { appliedSeq: number; rules: number; series: number; pendingAlerts: number; pendingAcks: number; rulesHash: string } {
     return {
-      appliedSeq: this.appliedSeq,
+      appliedSeq: this.applied.floor,
+      pendingAcks: this.acks.size,
       rules: this.evaluator.ruleCount,
       series: this.evaluator.seriesCount(),
       pendingAlerts: this.outbox.pending,
@@ -183,9 +182,10 @@ export class Engine {
   // ---- recovery ---------------------------------------------------------------------------------------------
 
   /**
-   * Load the last snapshot, then replay every event after it up to the last one the durable consumer delivered:
-   * those may be acked already and would never come back. Events after that point arrive through the consumer.
-   * Transitions found on the way are published again under their deterministic ids; duplicates are dropped.
+   * Load the last snapshot, then replay the events after it that the durable consumer has settled (up to its ack
+   * floor): those will never be delivered again. Events above the floor come back through the consumer, with their
+   * delivery count, so a message that kills engines runs into the redelivery limit instead of looping. Transitions
+   * found on the way are published again under their deterministic ids; duplicates are dropped.
    */
   private async recover(): Promise<void> {
     const { config } = this;
@@ -194,45 +194,44 @@ export class Engine {
       this.logger.error({ err: String(error) }, "snapshot unreadable; rebuilding from the stream alone");
       return undefined;
     });
-    let startSeq: number | undefined;
+    let restored = false;
     if (stored) {
       const parsed = evaluatorSnapshotSchema.safeParse(stored.state);
       if (parsed.success) {
         void this.outbox.enqueue(this.evaluator.restore(parsed.data, now));
-        startSeq = stored.streamSequence + 1;
-        this.appliedSeq = stored.streamSequence;
+        this.applied = AppliedSequences.from(stored.applied);
+        restored = true;
       } else {
         this.logger.error({ issues: parsed.error.issues.slice(0, 3) }, "snapshot does not match the current format; rebuilding from the stream alone");
       }
     }
     const info = await this.jsm.consumers.info(config.streams.events, config.consumer.durable);
-    const lastDelivered = info.delivered.stream_seq;
+    const ackFloor = info.ack_floor.stream_seq;
     let replayed = 0;
-    if (lastDelivered > 0 && (startSeq === undefined || startSeq <= lastDelivered)) {
+    if (ackFloor > this.applied.floor) {
       const horizon = Math.max(0, ...this.compiled().map((r) => r.horizonMs));
-      const position =
-        startSeq === undefined
-          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq };
+      const position = restored
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied.floor + 1 }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() };
       const ordered = await this.js.consumers.get(config.streams.events, { filter_subjects: `${config.subjects.events}.>`, ...position });
       const messages = await ordered.consume({ max_messages: 1_000 });
       for await (const m of messages) {
-        if (m.seq <= lastDelivered) {
+        if (m.seq <= ackFloor && !this.applied.has(m.seq)) {
           const decoded = decodeEvent(m.data, m.subject, config.subjects.events, config.limits, now);
           if (decoded.ok) {
             void this.outbox.enqueue(this.evaluator.apply(decoded.event));
             replayed++;
           }
         }
-        if (m.seq >= lastDelivered || m.info.pending === 0) break;
+        if (m.seq >= ackFloor || m.info.pending === 0) break;
       }
       await messages.close();
     }
-    this.appliedSeq = Math.max(this.appliedSeq, lastDelivered);
+    this.applied.raiseFloor(ackFloor);
     void this.outbox.enqueue(this.evaluator.tick(now - config.lateEventToleranceMs));
     this.metrics.replayedEvents.inc(replayed);
-    this.logger.info({ fromSnapshot: stored?.streamSequence ?? null, replayed, upTo: lastDelivered }, "evaluation state recovered");
-    await this.recordAudit("engine.recovered", { snapshotSeq: stored?.streamSequence ?? null, replayed, upToSeq: lastDelivered });
+    this.logger.info({ fromSnapshot: stored?.applied.floor ?? null, replayed, upTo: ackFloor }, "evaluation state recovered");
+    await this.recordAudit("engine.recovered", { snapshotFloor: stored?.applied.floor ?? null, replayed, upToSeq: ackFloor });
   }
 
   // ---- the event path ---------------------------------------------------------------------------------------
@@ -249,23 +248,22 @@ export class Engine {
     const seq = m.seq;
     const deliveries = m.info.deliveryCount;
     if (deliveries > 1) this.metrics.redeliveries.inc();
-    const inFlight = this.inFlight.get(seq);
-    if (inFlight) {
-      inFlight.latest = m;
+    if (this.applied.has(seq)) {
+      // Already in the state: either still waiting for its turn to be acked, or its ack was lost.
+      if (!this.acks.refresh(m)) m.ack();
       return;
     }
-    if (seq <= this.appliedSeq) {
-      m.ack();
-      return;
-    }
-    const now = this.clock.now();
+    const settled = this.acks.track(m);
+    this.applied.add(seq);
     if (deliveries >= this.config.consumer.maxDeliver) {
       await this.deadLetter(m, "max_deliveries", `delivered ${deliveries} times without being acknowledged`);
+      settled();
       return;
     }
-    const decoded = decodeEvent(m.data, m.subject, this.config.subjects.events, this.config.limits, now);
+    const decoded = decodeEvent(m.data, m.subject, this.config.subjects.events, this.config.limits, this.clock.now());
     if (!decoded.ok) {
       await this.deadLetter(m, decoded.reason, decoded.detail);
+      settled();
       return;
     }
     let transitions: AlertTransition[];
@@ -275,20 +273,12 @@ export class Engine {
       // The evaluator is deterministic: an event that breaks it once breaks it every time. Park it, keep going.
       this.logger.error({ err: error, seq }, "evaluation failed");
       await this.deadLetter(m, "processing_error", (error as Error).message ?? String(error));
+      settled();
       return;
     }
-    this.appliedSeq = seq;
     this.metrics.eventsIn.inc({ type: decoded.event.type });
-    if (transitions.length === 0) {
-      m.ack();
-      return;
-    }
-    const record: InFlight = { latest: m };
-    this.inFlight.set(seq, record);
-    void this.outbox.enqueue(transitions).then(() => {
-      this.inFlight.delete(seq);
-      record.latest.ack();
-    });
+    if (transitions.length === 0) settled();
+    else void this.outbox.enqueue(transitions).then(settled);
   }
 
   private async deadLetter(m: JsMsg, reason: DeadLetterReason, detail: string): Promise<void> {
@@ -299,8 +289,6 @@ export class Engine {
       () => this.metrics.publishRetries.inc({ what: "dead_letter" }),
       () => this.stopping,
     );
-    this.appliedSeq = Math.max(this.appliedSeq, m.seq);
-    m.ack();
   }
 
   // ---- time, snapshots, rule files ----------------------------------------------------------------------------
@@ -323,7 +311,7 @@ export class Engine {
       await this.snapshotSaving;
       await this.outbox.drained();
       const snapshot = {
-        streamSequence: this.appliedSeq,
+        applied: this.applied.toJSON(),
         savedAtMs: this.clock.now(),
         rulesHash: this.ruleSet.hash,
         state: this.evaluator.snapshot(),

@@ -38,7 +38,8 @@ export const configSchema = z.strictObject({
       durable: streamName.default("klaxon-evaluate"),
       /** A message delivered this many times goes to dead letter instead of being tried again. */
       maxDeliver: z.number().int().min(2).default(5),
-      ackWaitMs: z.number().int().min(1_000).default(30_000),
+      /** An event in flight when an engine dies is redelivered after this long. */
+      ackWaitMs: z.number().int().min(1_000).default(10_000),
       batch: z.number().int().min(1).max(10_000).default(1_000),
     })
     .prefault({}),

@@ -167,11 +167,14 @@ export class Evaluator {
       runtime.series.set(key, series);
     }
     const t = event.timeMs;
+    // A threshold follows the series' latest event: one older than that, arriving late, says nothing about now.
+    if (compiled.rule.kind === "threshold" && t < series.lastSeenMs) return;
     this.catchUp(runtime, series, t, false);
     series.facts = event;
     const rule = compiled.rule;
     switch (rule.kind) {
       case "threshold":
+        series.lastSeenMs = t;
         series.lastValue = event.type === "metric" ? event.value : undefined;
         this.observe(runtime, series, (compiled.when as NonNullable<CompiledRule["when"]>)(event), t);
         break;
@@ -206,7 +209,8 @@ export class Evaluator {
     series.lastCondition = holds;
     if (!holds) {
       series.conditionSinceMs = undefined;
-      if (series.firingSinceMs !== undefined) this.setFiring(runtime, series, false, atMs);
+      // An event stamped before the tick that fired the alert cannot end it before it started.
+      if (series.firingSinceMs !== undefined) this.setFiring(runtime, series, false, Math.max(atMs, series.firingSinceMs));
       return;
     }
     if (series.firingSinceMs !== undefined) return;
@@ -405,14 +409,21 @@ export class Evaluator {
 
   /** Put a series under a (possibly new version of a) rule; if its labels changed, the old alert ends and a new one starts. */
   private moveSeries(series: Series, runtime: RuleRuntime, nowMs: number): void {
+    // A version that no longer watches for flapping would never end a storm in progress: end it now.
+    if (series.flappingSinceMs !== undefined && runtime.compiled.rule.flapping === undefined) this.endFlapping(runtime, series, nowMs);
     const labels = alertLabels(runtime.compiled.rule, series.identity);
     const newFingerprint = fingerprint(labels);
     if (newFingerprint !== series.fingerprint) {
       const wasPublished = series.publishedFiringSinceMs !== undefined;
+      const wasFlapping = series.flappingSinceMs !== undefined;
       this.resolvePublished(runtime.compiled.rule.id, series, nowMs);
       series.labels = labels;
       series.fingerprint = newFingerprint;
       if (wasPublished) this.announce(runtime, series, true, nowMs);
+      if (wasFlapping) {
+        series.flappingSinceMs = nowMs;
+        this.emitFlapping(runtime, series, "firing", nowMs);
+      }
     }
     runtime.series.set(series.key, series);
   }
@@ -422,12 +433,19 @@ export class Evaluator {
   }
 
   private resolvePublished(ruleId: string, series: Series, nowMs: number): void {
+    const annotations = { resolvedBy: `rule ${ruleId} changed or was removed` };
+    if (series.flappingSinceMs !== undefined) {
+      // The flapping alert is announced too: it must not be left firing forever either.
+      const labels = flapLabels(series);
+      this.out.push({ status: "resolved", fingerprint: fingerprint(labels), labels, annotations, startsAtMs: series.flappingSinceMs, endsAtMs: nowMs, rule: { id: ruleId, version: 0 } });
+      series.flappingSinceMs = undefined;
+    }
     if (series.publishedFiringSinceMs === undefined) return;
     this.out.push({
       status: "resolved",
       fingerprint: series.fingerprint,
       labels: series.labels,
-      annotations: { resolvedBy: `rule ${ruleId} changed or was removed` },
+      annotations,
       startsAtMs: series.publishedFiringSinceMs,
       endsAtMs: nowMs,
       rule: { id: ruleId, version: 0 },

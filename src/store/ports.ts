@@ -20,9 +20,9 @@ export interface DeadLetterSink {
   send(letter: DeadLetter): Promise<void>;
 }
 
-/** Evaluator state saved with the last stream sequence it includes. */
+/** Evaluator state saved with the stream sequences it includes. */
 export interface StoredSnapshot {
-  streamSequence: number;
+  applied: { floor: number; ranges: Array<[number, number]> };
   savedAtMs: number;
   rulesHash: string;
   state: unknown;
