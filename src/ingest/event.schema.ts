@@ -5,10 +5,10 @@ const token = z.string().min(1).max(256).regex(/^[A-Za-z0-9_.:\-/]+$/, "only let
 const labels = z.record(z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "label names look like Prometheus label names"), z.string().max(1024));
 
 /** ISO-8601 with an offset ("2026-11-25T10:00:00Z") or epoch milliseconds. */
-const time = z.union([
-  z.number().int().nonnegative(),
-  z.string().refine((s) => /(?:Z|[+-]\d\d:?\d\d)$/i.test(s) && !Number.isNaN(Date.parse(s)), "time must be ISO-8601 with a zone offset, or epoch milliseconds"),
-]);
+const TIME_FORMAT = "expected an ISO-8601 string with a zone offset (\"2026-11-25T10:00:00Z\") or epoch milliseconds";
+const time = z.union([z.number().int().nonnegative(), z.string().refine((s) => /(?:Z|[+-]\d\d:?\d\d)$/i.test(s) && !Number.isNaN(Date.parse(s)), TIME_FORMAT)], {
+  error: (issue) => (issue.input === undefined ? `required: ${TIME_FORMAT.replace("expected ", "")}` : TIME_FORMAT),
+});
 
 const common = {
   source: token,
