@@ -1,0 +1,71 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkCommand } from "../../src/cli/commands/check.js";
+import type { Output } from "../../src/cli/output.js";
+
+function capture(): Output & { out: string[]; errors: string[] } {
+  const out: string[] = [];
+  const errors: string[] = [];
+  return { out, errors, log: (l) => out.push(l), err: (l) => errors.push(l) };
+}
+
+async function dirWith(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "klaxon-check-"));
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(dir, path, ".."), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
+}
+
+const good = {
+  id: "cpu-hot",
+  version: 1,
+  kind: "threshold",
+  event: "metric",
+  match: { all: [{ fact: "name", operator: "equal", value: "cpu" }] },
+  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
+  severity: "critical",
+};
+
+describe("klaxon check", () => {
+  test("the shipped rules directory is valid", async () => {
+    const io = capture();
+    assert.equal(await checkCommand("rules", io), 0, io.errors.join("\n"));
+    assert.match(io.out.join("\n"), /ok: 5 rule\(s\) and 4 test file\(s\)/);
+  });
+
+  test("every error is listed with file, JSON path and message, and the exit code is 1", async () => {
+    const dir = await dirWith({
+      "alerts/good.json": JSON.stringify(good),
+      "alerts/bad-operator.json": JSON.stringify({ ...good, id: "bad-op", when: { all: [{ fact: "value", operator: "biggerThan", value: 1 }] } }),
+      "alerts/bad-duration.json": JSON.stringify({ ...good, id: "bad-for", for: "5 minutes" }),
+      "alerts/syntax.json": '{ "id": "x",\n  "version": 1,,\n}',
+      "alerts/dup.json": JSON.stringify(good),
+      "alerts/placeholder.json": JSON.stringify({ ...good, id: "placeholder", annotations: { summary: "{{ vlaue }}" } }),
+      "stray.json": "{}",
+      "tests/broken.test.json": JSON.stringify({ rules: [], tests: [] }),
+    });
+    const io = capture();
+    assert.equal(await checkCommand(dir, io), 1);
+    const text = io.errors.join("\n");
+    assert.match(text, /bad-operator\.json: when\.all\[0\]\.operator: .*biggerThan/);
+    assert.match(text, /bad-duration\.json: for: invalid duration "5 minutes"/);
+    assert.match(text, /syntax\.json: \(root\): invalid JSON \(line 2, column 16\)/);
+    assert.match(text, /(dup|good)\.json: id: duplicate rule id "cpu-hot" \(also defined in .*(good|dup)\.json\)/);
+    assert.match(text, /placeholder\.json: annotations\.summary: unknown placeholder \{\{ vlaue \}\}/);
+    assert.match(text, /stray\.json: \(root\): not in a known folder/);
+    assert.match(text, /broken\.test\.json: rules: /);
+    assert.match(text, /broken\.test\.json: tests: /);
+  });
+
+  test("a rule that cannot be routed is accepted with a warning naming it", async () => {
+    const dir = await dirWith({ "alerts/any.json": JSON.stringify({ ...good, match: { any: [{ fact: "name", operator: "equal", value: "cpu" }] } }) });
+    const io = capture();
+    assert.equal(await checkCommand(dir, io), 0);
+    assert.match(io.errors.join("\n"), /warning: .*any\.json: match: rule "cpu-hot" is evaluated for every metric event/);
+  });
+});
