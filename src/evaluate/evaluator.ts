@@ -12,6 +12,7 @@ import {
   identityOfEvent,
   identityOfExpectation,
   newSeries,
+  NO_FACTS,
   stateSignature,
   type Series,
 } from "./series.js";
@@ -113,6 +114,7 @@ export class Evaluator {
       version: 1,
       rules: [...this.runtimes.values()].map((runtime) => ({
         id: runtime.compiled.rule.id,
+        version: runtime.compiled.rule.version,
         contentHash: runtime.compiled.contentHash,
         signature: runtime.signature,
         series: [...runtime.series.values()].map(serializeSeries),
@@ -131,7 +133,7 @@ export class Evaluator {
       if (runtime && saved.signature === runtime.signature) {
         for (const s of series) this.moveSeries(s, runtime, nowMs);
       } else {
-        for (const s of series) this.resolvePublished(saved.id, s, nowMs);
+        for (const s of series) this.resolvePublished({ id: saved.id, version: saved.version }, s, nowMs);
       }
     }
     this.rescheduleAll();
@@ -170,6 +172,8 @@ export class Evaluator {
     // A threshold follows the series' latest event: one older than that, arriving late, says nothing about now.
     if (compiled.rule.kind === "threshold" && t < series.lastSeenMs) return;
     this.catchUp(runtime, series, t, false);
+    // Only news resolves silence: a stale event (a redelivery) older than what was seen says nothing about now.
+    const isNews = series.facts === NO_FACTS || t > series.lastSeenMs;
     series.facts = event;
     const rule = compiled.rule;
     switch (rule.kind) {
@@ -184,10 +188,11 @@ export class Evaluator {
         this.evaluateWindow(runtime, series, Math.max(t, window.newestTimeMs ?? t));
         break;
       }
-      case "absence":
+      case "absence": {
         series.lastSeenMs = Math.max(series.lastSeenMs, t);
-        if (series.firingSinceMs !== undefined) this.setFiring(runtime, series, false, Math.max(t, series.firingSinceMs));
+        if (isNews && series.firingSinceMs !== undefined) this.setFiring(runtime, series, false, Math.max(t, series.firingSinceMs));
         break;
+      }
     }
     this.schedule(runtime, series);
     this.forgetIfIdle(runtime, series);
@@ -416,7 +421,7 @@ export class Evaluator {
     if (newFingerprint !== series.fingerprint) {
       const wasPublished = series.publishedFiringSinceMs !== undefined;
       const wasFlapping = series.flappingSinceMs !== undefined;
-      this.resolvePublished(runtime.compiled.rule.id, series, nowMs);
+      this.resolvePublished(runtime.compiled.rule, series, nowMs);
       series.labels = labels;
       series.fingerprint = newFingerprint;
       if (wasPublished) this.announce(runtime, series, true, nowMs);
@@ -429,15 +434,15 @@ export class Evaluator {
   }
 
   private retire(runtime: RuleRuntime, nowMs: number): void {
-    for (const series of runtime.series.values()) this.resolvePublished(runtime.compiled.rule.id, series, nowMs);
+    for (const series of runtime.series.values()) this.resolvePublished(runtime.compiled.rule, series, nowMs);
   }
 
-  private resolvePublished(ruleId: string, series: Series, nowMs: number): void {
-    const annotations = { resolvedBy: `rule ${ruleId} changed or was removed` };
+  private resolvePublished(rule: { id: string; version: number }, series: Series, nowMs: number): void {
+    const annotations = { resolvedBy: `rule ${rule.id} version ${rule.version} changed or was removed` };
     if (series.flappingSinceMs !== undefined) {
       // The flapping alert is announced too: it must not be left firing forever either.
       const labels = flapLabels(series);
-      this.out.push({ status: "resolved", fingerprint: fingerprint(labels), labels, annotations, startsAtMs: series.flappingSinceMs, endsAtMs: nowMs, rule: { id: ruleId, version: 0 } });
+      this.out.push({ status: "resolved", fingerprint: fingerprint(labels), labels, annotations, startsAtMs: series.flappingSinceMs, endsAtMs: nowMs, rule });
       series.flappingSinceMs = undefined;
     }
     if (series.publishedFiringSinceMs === undefined) return;
@@ -448,7 +453,7 @@ export class Evaluator {
       annotations,
       startsAtMs: series.publishedFiringSinceMs,
       endsAtMs: nowMs,
-      rule: { id: ruleId, version: 0 },
+      rule,
     });
     series.publishedFiringSinceMs = undefined;
   }

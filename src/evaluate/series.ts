@@ -3,6 +3,9 @@ import type { KlaxonEvent } from "../ingest/event.schema.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import { SlidingWindow } from "./sliding-window.js";
 
+/** Facts of a series that has seen no event yet (an expected absence series). */
+export const NO_FACTS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** The label each key field contributes to an alert. */
 const KEY_FIELD_LABEL: Record<string, string> = { source: "source", service: "service", name: "metric", level: "level" };
 
@@ -80,7 +83,7 @@ export function newSeries(compiled: CompiledRule, identity: Record<string, strin
     identity,
     labels,
     fingerprint: fingerprint(labels),
-    facts: {},
+    facts: NO_FACTS,
     lastValue: undefined,
     lastCondition: false,
     conditionSinceMs: undefined,

@@ -25,6 +25,7 @@ export const evaluatorSnapshotSchema = z.object({
   rules: z.array(
     z.object({
       id: z.string(),
+      version: z.number().int(),
       contentHash: z.string(),
       signature: z.string(),
       series: z.array(seriesSnapshotSchema),

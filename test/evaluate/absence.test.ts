@@ -56,6 +56,15 @@ describe("absence rule", () => {
     assert.deepEqual(timeline(ev.apply(beat(500))), ["firing heartbeat-missing @310", "resolved heartbeat-missing @310..500"]);
   });
 
+  test("a stale event (older than the last one seen) does not resolve the silence", () => {
+    const ev = evaluator();
+    ev.apply(beat(10));
+    ev.apply(beat(20));
+    assert.deepEqual(timeline(ev.tick(at(400))), ["firing heartbeat-missing @320"]);
+    assert.deepEqual(ev.apply(beat(15)), [], "a redelivery of an old heartbeat is not news");
+    assert.deepEqual(timeline(ev.apply(beat(401))), ["resolved heartbeat-missing @320..401"]);
+  });
+
   test("a series whose events keep arriving never fires", () => {
     const ev = evaluator();
     const out = [];
