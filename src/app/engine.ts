@@ -18,7 +18,14 @@ import { diffRuleSets } from "../rules/rule-changes.js";
 import { provision } from "../store/jetstream/provision.js";
 import { JetStreamAlertSink, JetStreamAuditSink, JetStreamDeadLetterSink, ObjectStoreSnapshotStore } from "../store/jetstream/sinks.js";
 import type { AuditEntry, AuditSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
+import type { LoadedRouting } from "../alerts/routing-set.js";
+import { startHttpServer } from "../http/server.js";
+import { TokenAuth } from "../http/tokens.js";
+import { loadRouting } from "../rules/routing-loader.js";
+import { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
 import { AlertOutbox } from "./alert-outbox.js";
+import { AlertStage } from "./alert-stage.js";
+import { SilenceService } from "./silence-service.js";
 import { Lane } from "./lane.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
@@ -52,6 +59,10 @@ export class Engine {
   private audit!: AuditSink;
   private snapshots!: SnapshotStore;
   private ruleSet!: RuleSet;
+  private routing!: LoadedRouting;
+  private alertStage!: AlertStage;
+  private silenceService!: SilenceService;
+  private http: { port: number; close(): Promise<void> } | undefined;
   private messages: ConsumerMessages | undefined;
   private consumeLoop: Promise<void> | undefined;
   private readonly acks = new AckQueue<JsMsg>();
@@ -78,8 +89,10 @@ export class Engine {
   async start(): Promise<void> {
     const { config } = this;
     const loaded = await loadRules(config.rulesDir);
-    if (loaded.issues.length > 0) throw new ValidationError(loaded.issues);
+    const routing = await loadRouting(config.rulesDir);
+    if (loaded.issues.length + routing.issues.length > 0) throw new ValidationError([...loaded.issues, ...routing.issues]);
     this.ruleSet = loaded.ruleSet;
+    this.routing = routing.loaded as LoadedRouting;
 
     this.nc = await connect({
       servers: config.nats.servers,
@@ -109,8 +122,23 @@ export class Engine {
     await this.recordAudit("engine.start", { rulesHash: this.ruleSet.hash, rules: this.ruleSet.rules.map((r) => ({ id: r.rule.id, version: r.rule.version, hash: r.contentHash })) });
 
     await this.recover();
+    const alertState = await KvAlertStateStore.open(this.nc, config.state.alertBucket);
+    this.silenceService = new SilenceService(alertState, this.audit, this.clock);
+    this.alertStage = new AlertStage({
+      config,
+      js: this.js,
+      store: alertState,
+      audit: this.audit,
+      deadLetters: this.deadLetters,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      actor: this.actor,
+    });
+    await this.alertStage.start(this.routing);
     const consumer = await this.js.consumers.get(config.streams.events, config.consumer.durable);
     this.consumeLoop = this.consume(consumer);
+    if (config.http.port !== undefined) await this.startHttp(config.http.port);
     this.timers.push(setInterval(() => void this.tick(), config.tickIntervalMs));
     this.timers.push(setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs));
     process.on("SIGHUP", this.onSighup);
@@ -123,8 +151,10 @@ export class Engine {
     if (this.stopping) return;
     this.stopping = true;
     this.shutdownLocal();
+    await this.http?.close();
     await this.messages?.close();
     await this.consumeLoop;
+    await this.alertStage.stop();
     await this.lane.idle();
     await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await this.saveSnapshot(true);
@@ -138,6 +168,8 @@ export class Engine {
   async crash(): Promise<void> {
     this.stopping = true;
     this.shutdownLocal();
+    this.alertStage.halt();
+    await this.http?.close();
     this.outbox.stop();
     await this.nc.close().catch(() => undefined);
   }
@@ -164,8 +196,23 @@ export class Engine {
         await this.recordAudit("rules.reload_rejected", { trigger, issues: loaded.issues });
         return { ok: false, changes: 0 };
       }
+      const routing = await loadRouting(this.config.rulesDir);
+      if (routing.issues.length > 0) {
+        this.metrics.ruleReloads.inc({ outcome: "rejected" });
+        this.logger.error({ issues: routing.issues, trigger }, "routing reload rejected; the previous routing stays loaded");
+        await this.recordAudit("routing.reload_rejected", { trigger, issues: routing.issues });
+        return { ok: false, changes: 0 };
+      }
+      const newRouting = routing.loaded as LoadedRouting;
+      let routingChanged = 0;
+      if (newRouting.hash !== this.routing.hash) {
+        await this.recordAudit("routing.changed", { trigger, file: newRouting.file ?? null, oldVersion: this.routing.routing.version, newVersion: newRouting.routing.version, oldHash: this.routing.hash, newHash: newRouting.hash });
+        this.routing = newRouting;
+        await this.alertStage.setRouting(newRouting);
+        routingChanged = 1;
+      }
       const changes = diffRuleSets(this.ruleSet, loaded.ruleSet);
-      if (changes.length === 0) return { ok: true, changes: 0 };
+      if (changes.length === 0) return { ok: true, changes: routingChanged };
       this.ruleSet = loaded.ruleSet;
       void this.outbox.enqueue(this.evaluator.setRules(this.compiled(), this.clock.now()));
       this.metrics.rulesLoaded.set(this.evaluator.ruleCount);
@@ -175,8 +222,34 @@ export class Engine {
         await this.recordAudit(`rules.${change.change}`, { trigger, ...change }, change.ruleId);
       }
       this.logger.info({ trigger, changes: changes.length, rulesHash: this.ruleSet.hash }, "rules reloaded");
-      return { ok: true, changes: changes.length };
+      return { ok: true, changes: changes.length + routingChanged };
     });
+  }
+
+  get silences(): SilenceService {
+    return this.silenceService;
+  }
+
+  get httpPort(): number | undefined {
+    return this.http?.port;
+  }
+
+  private async startHttp(port: number): Promise<void> {
+    const { config } = this;
+    const auth = config.http.tokensFile ? TokenAuth.fromFile(config.http.tokensFile) : TokenAuth.none();
+    if (!config.http.tokensFile) this.logger.warn("no http.tokensFile: the HTTP API will refuse every request that needs a token");
+    this.http = await startHttpServer(
+      {
+        health: () => ({ ok: !this.stopping && !this.nc.isClosed(), details: { nats: this.nc.isClosed() ? "closed" : "connected", rules: this.evaluator.ruleCount, rulesHash: this.ruleSet.hash } }),
+        metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+        listAlerts: () => this.alertStage.alerts(),
+        listSilences: () => this.silenceService.list(),
+        createSilence: (body, actor) => this.silenceService.create(body, actor, "http"),
+        expireSilence: (id, actor) => this.silenceService.expire(id, actor, "http"),
+      },
+      auth,
+      { host: config.http.host, port, logger: this.logger },
+    );
   }
 
   // ---- recovery ---------------------------------------------------------------------------------------------
@@ -214,18 +287,21 @@ export class Engine {
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied.floor + 1 }
         : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() };
       const ordered = await this.js.consumers.get(config.streams.events, { filter_subjects: `${config.subjects.events}.>`, ...position });
-      const messages = await ordered.consume({ max_messages: 1_000 });
-      for await (const m of messages) {
-        if (m.seq <= ackFloor && !this.applied.has(m.seq)) {
-          const decoded = decodeEvent(m.data, m.subject, config.subjects.events, config.limits, now);
-          if (decoded.ok) {
-            void this.outbox.enqueue(this.evaluator.apply(decoded.event));
-            replayed++;
+      // Nothing to replay (a horizon of zero, or events aged out of the stream): do not wait for messages.
+      if ((await ordered.info(true)).num_pending > 0) {
+        const messages = await ordered.consume({ max_messages: 1_000 });
+        for await (const m of messages) {
+          if (m.seq <= ackFloor && !this.applied.has(m.seq)) {
+            const decoded = decodeEvent(m.data, m.subject, config.subjects.events, config.limits, now);
+            if (decoded.ok) {
+              void this.outbox.enqueue(this.evaluator.apply(decoded.event));
+              replayed++;
+            }
           }
+          if (m.seq >= ackFloor || m.info.pending === 0) break;
         }
-        if (m.seq >= ackFloor || m.info.pending === 0) break;
+        await messages.close();
       }
-      await messages.close();
     }
     this.applied.raiseFloor(ackFloor);
     void this.outbox.enqueue(this.evaluator.tick(now - config.lateEventToleranceMs));
@@ -240,7 +316,10 @@ export class Engine {
     this.messages = await consumer.consume({ max_messages: this.config.consumer.batch });
     for await (const m of this.messages) {
       if (this.stopping) break;
-      await this.lane.run(() => this.handle(m));
+      // A failure leaves the message unacknowledged: JetStream redelivers it after the ack wait.
+      await this.lane.run(() => this.handle(m)).catch((error: unknown) => {
+        if (!this.stopping) this.logger.error({ err: error, seq: m.seq }, "event handling failed; it will be redelivered");
+      });
     }
   }
 

@@ -14,6 +14,8 @@ export function createMetrics() {
     replayedEvents: new Counter({ name: "klaxon_replayed_events_total", help: "Events replayed at start-up to rebuild evaluation state", registers: [registry] }),
     ruleReloads: new Counter({ name: "klaxon_rule_reloads_total", help: "Rule reloads, by outcome", labelNames: ["outcome"], registers: [registry] }),
     natsStatus: new Counter({ name: "klaxon_nats_status_events_total", help: "NATS connection status changes, by type", labelNames: ["type"], registers: [registry] }),
+    alertsReceived: new Counter({ name: "klaxon_alerts_received_total", help: "Alert state changes taken in by the alert stage, by outcome", labelNames: ["outcome"], registers: [registry] }),
+    groupNotifications: new Counter({ name: "klaxon_group_notifications_total", help: "Group notifications sent, by receiver and reason", labelNames: ["receiver", "reason"], registers: [registry] }),
     rulesLoaded: new Gauge({ name: "klaxon_rules_loaded", help: "Rules currently loaded", registers: [registry] }),
     activeSeries: new Gauge({ name: "klaxon_active_series", help: "Series holding evaluation state", registers: [registry] }),
   };

@@ -5,6 +5,8 @@ import { checkCommand } from "./commands/check.js";
 import { emitCommand } from "./commands/emit.js";
 import { runCommand } from "./commands/run.js";
 import { testRulesCommand } from "./commands/test-rules.js";
+import { routesTestCommand } from "./commands/routes-test.js";
+import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "./commands/silence.js";
 import { consoleOutput } from "./output.js";
 
 const program = new Command()
@@ -42,6 +44,41 @@ program
   .argument("<json>", "the event; time defaults to now")
   .option("--nats <urls>", "NATS servers, comma-separated (or KLAXON_NATS_URL)")
   .action((json: string, options: { nats?: string }) => exitWith(emitCommand(json, options, consoleOutput)));
+
+const silence = program.command("silence").description("mute alerts matching label matchers for a while (tracked, not notified)");
+silence
+  .command("add")
+  .description('e.g. klaxon silence add \'alertname="disk-almost-full"\' source=web-1 --duration 2h --comment "resizing /var"')
+  .argument("<matchers...>", 'label matchers: name=value, name!=value, name=~regex, name!~regex')
+  .requiredOption("--comment <text>", "why (required)")
+  .option("--duration <d>", "how long, e.g. 2h (default 1h)")
+  .option("--start <iso>", "start later than now")
+  .option("--end <iso>", "end at this instant instead of --duration")
+  .option("--author <name>", "who (default user@host)")
+  .option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)")
+  .action((matchers: string[], options: { comment: string; duration?: string; start?: string; end?: string; author?: string; nats?: string }) => exitWith(silenceAddCommand(matchers, options, consoleOutput)));
+silence
+  .command("list")
+  .description("list active and pending silences")
+  .option("--all", "include expired ones")
+  .option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)")
+  .action((options: { all?: boolean; nats?: string }) => exitWith(silenceListCommand(options, consoleOutput)));
+silence
+  .command("expire")
+  .description("end a silence now")
+  .argument("<id>", "silence id")
+  .option("--author <name>", "who (default user@host)")
+  .option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)")
+  .action((id: string, options: { author?: string; nats?: string }) => exitWith(silenceExpireCommand(id, options, consoleOutput)));
+
+program
+  .command("routes")
+  .description("routing tree tools")
+  .command("test")
+  .description("print the route(s) an alert with these labels would take")
+  .argument("<labels...>", "label=value pairs")
+  .option("-r, --rules <dir>", "rules directory", "rules")
+  .action((labels: string[], options: { rules: string }) => exitWith(routesTestCommand(labels, options, consoleOutput)));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ValidationError) for (const issue of error.issues) consoleOutput.err(`error: ${formatIssue(issue)}`);

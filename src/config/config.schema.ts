@@ -19,6 +19,7 @@ export const configSchema = z.strictObject({
       alerts: streamName.default("KLAXON_ALERTS"),
       deadLetter: streamName.default("KLAXON_DEADLETTER"),
       audit: streamName.default("KLAXON_AUDIT"),
+      notifications: streamName.default("KLAXON_NOTIFICATIONS"),
       /** How long events are kept: bounds replay and the stream's disk use. */
       eventsMaxAgeMs: z.number().int().positive().default(7 * 86_400_000),
       /** Re-announcements within this window are dropped by JetStream itself. */
@@ -31,6 +32,7 @@ export const configSchema = z.strictObject({
       alerts: subjectPrefix.default("klaxon.alerts"),
       deadLetter: subjectPrefix.default("klaxon.deadletter"),
       audit: subjectPrefix.default("klaxon.audit"),
+      notifications: subjectPrefix.default("klaxon.notifications"),
     })
     .prefault({}),
   consumer: z
@@ -41,6 +43,8 @@ export const configSchema = z.strictObject({
       /** An event in flight when an engine dies is redelivered after this long. */
       ackWaitMs: z.number().int().min(1_000).default(10_000),
       batch: z.number().int().min(1).max(10_000).default(1_000),
+      /** The alert stage's durable consumer on the alerts stream. */
+      alertsDurable: streamName.default("klaxon-alerts"),
     })
     .prefault({}),
   limits: z
@@ -55,7 +59,18 @@ export const configSchema = z.strictObject({
   state: z
     .strictObject({
       bucket: streamName.default("klaxon-state"),
+      /** Alerts, groups and silences: one key each, compare-and-set on change. */
+      alertBucket: streamName.default("klaxon-alert-state"),
       snapshotIntervalMs: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      /** 0 picks a free port (tests); leave out `port` to run without the HTTP API. */
+      port: z.number().int().min(0).max(65_535).optional(),
+      host: z.string().default("127.0.0.1"),
+      /** Lines of "<actor> <token>": who may change state over HTTP, and the name the audit trail records. */
+      tokensFile: z.string().optional(),
     })
     .prefault({}),
   tickIntervalMs: z.number().int().min(10).default(1_000),

@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./duration.js";
 export * from "./hash.js";
 export * from "./logger.js";
+export * from "./deadline-queue.js";

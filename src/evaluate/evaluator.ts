@@ -5,7 +5,7 @@ import type { KlaxonEvent } from "../ingest/event.schema.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import { RuleIndex } from "../rules/rule-index.js";
 import { compileAnnotations, type RenderFacts } from "./annotations.js";
-import { DeadlineQueue } from "./deadline-queue.js";
+import { DeadlineQueue } from "../core/deadline-queue.js";
 import {
   alertLabels,
   identityKey,

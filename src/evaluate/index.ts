@@ -1,5 +1,5 @@
 export { Evaluator } from "./evaluator.js";
 export { SlidingWindow } from "./sliding-window.js";
-export { DeadlineQueue } from "./deadline-queue.js";
+
 export { compileTemplate, compileAnnotations, unknownPlaceholders, ANNOTATION_ROOTS } from "./annotations.js";
 export { evaluatorSnapshotSchema, type EvaluatorSnapshot } from "./snapshot.js";

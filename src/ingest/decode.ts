@@ -10,7 +10,8 @@ export type DeadLetterReason =
   | "subject_mismatch"
   | "time_out_of_range"
   | "max_deliveries"
-  | "processing_error";
+  | "processing_error"
+  | "invalid_alert";
 
 export type Decoded = { ok: true; event: KlaxonEvent } | { ok: false; reason: DeadLetterReason; detail: string };
 

@@ -6,6 +6,7 @@ import { compileRule } from "../../rules/compiled-rule.js";
 import { listJsonFiles, loadRules, RULES_LAYOUT } from "../../rules/loader.js";
 import { RuleIndex } from "../../rules/rule-index.js";
 import { parseRuleTestFile } from "../../ruletest/run-file.js";
+import { loadRouting } from "../../rules/routing-loader.js";
 import type { Output } from "../output.js";
 
 export interface CheckReport {
@@ -29,6 +30,13 @@ export async function checkRulesDir(dir: string): Promise<CheckReport> {
   const compiled = ruleSet.rules.map(compileRule);
   for (const rule of new RuleIndex(compiled).unrouted()) {
     warnings.push({ file: rule.file, path: "match", message: `rule "${rule.rule.id}" is evaluated for every ${rule.rule.event} event: add an "equal" on name, service, source or level to "match" so events are routed to it` });
+  }
+  const routing = await loadRouting(dir);
+  issues.push(...routing.issues);
+  warnings.push(...routing.warnings);
+  const routeFiles = await listJsonFiles(join(dir, RULES_LAYOUT.routes));
+  for (const file of routeFiles) {
+    if (!file.endsWith(join(RULES_LAYOUT.routes, "routes.json"))) issues.push({ file, path: "", message: "the routing tree lives in routes/routes.json alone; merge this file into it" });
   }
   const testFiles = await listJsonFiles(join(dir, RULES_LAYOUT.tests));
   for (const file of testFiles) issues.push(...parseRuleTestFile(file, await readFile(file, "utf8")).issues);

@@ -27,6 +27,14 @@ export function streamConfigs(config: Config): Array<Partial<StreamConfig> & { n
     },
     { name: config.streams.deadLetter, subjects: [`${config.subjects.deadLetter}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits },
     { name: config.streams.audit, subjects: [`${config.subjects.audit}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits },
+    {
+      name: config.streams.notifications,
+      subjects: [`${config.subjects.notifications}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      // A flush repeated after a crash carries the same id: dropped here.
+      duplicate_window: 60 * 60_000 * MS_TO_NS,
+    },
   ];
 }
 
@@ -42,20 +50,26 @@ export async function provision(jsm: JetStreamManager, config: Config): Promise<
       created.push(`stream ${stream.name}`);
     }
   }
-  try {
-    await jsm.consumers.info(config.streams.events, config.consumer.durable);
-  } catch (error) {
-    if (!isNotFound(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
-    await jsm.consumers.add(config.streams.events, {
-      durable_name: config.consumer.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: `${config.subjects.events}.>`,
-      max_deliver: config.consumer.maxDeliver,
-      ack_wait: config.consumer.ackWaitMs * MS_TO_NS,
-      max_ack_pending: Math.max(config.consumer.batch * 4, 1_000),
-    });
-    created.push(`consumer ${config.streams.events}/${config.consumer.durable}`);
+  const consumers = [
+    { stream: config.streams.events, durable: config.consumer.durable, filter: `${config.subjects.events}.>` },
+    { stream: config.streams.alerts, durable: config.consumer.alertsDurable, filter: `${config.subjects.alerts}.>` },
+  ];
+  for (const { stream, durable, filter } of consumers) {
+    try {
+      await jsm.consumers.info(stream, durable);
+    } catch (error) {
+      if (!isNotFound(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
+      await jsm.consumers.add(stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: filter,
+        max_deliver: config.consumer.maxDeliver,
+        ack_wait: config.consumer.ackWaitMs * MS_TO_NS,
+        max_ack_pending: Math.max(config.consumer.batch * 4, 1_000),
+      });
+      created.push(`consumer ${stream}/${durable}`);
+    }
   }
   return { created };
 }

@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { DeadlineQueue } from "../../src/evaluate/deadline-queue.js";
+import { DeadlineQueue } from "../../src/core/deadline-queue.js";
 
 /** Pop everything due at or before `nowMs`, as [due, item] pairs. */
 function drain<T>(queue: DeadlineQueue<T>, nowMs: number): Array<[number, T]> {

@@ -1,0 +1,301 @@
+import { DeadlineQueue } from "../core/deadline-queue.js";
+import { sha256Hex } from "../core/hash.js";
+import type { AlertRecord, GroupNotification, GroupRecord, NotifyReason } from "./dispatcher.types.js";
+import { Inhibitor } from "./inhibitor.js";
+import type { Labels } from "./model.js";
+import { groupKey, matchRoutes, type RouteNode, type Routing } from "./routing.js";
+import type { Silencer } from "./silences.js";
+import type { TimeIntervals } from "./time-intervals.js";
+
+/** What receiving an alert did: the stage counts and audits these. */
+export type ReceiveOutcome = "new" | "updated" | "resolved" | "duplicate" | "stale";
+
+export interface DispatcherChanges {
+  alerts: AlertRecord[];
+  deletedAlerts: string[];
+  groups: GroupRecord[];
+  deletedGroups: string[];
+}
+
+/**
+ * The alert stage's pure core: dedup by fingerprint, routing into aggregation groups, and Alertmanager's timing:
+ * a new group waits `groupWait`; later changes go out no sooner than `groupInterval` after the last flush; an
+ * unchanged firing group is repeated after `repeatInterval`; resolved alerts are announced when the route says so.
+ * Silenced and inhibited alerts stay in their group but are not notified; a muted route holds its flush.
+ * Time is a parameter; every change to state is collected for the store (`takeChanges`).
+ */
+export class Dispatcher {
+  private readonly alerts = new Map<string, AlertRecord>();
+  private readonly groups = new Map<string, GroupRecord>();
+  private readonly groupsOfAlert = new Map<string, Set<string>>();
+  private readonly queue = new DeadlineQueue<string>();
+  private routesById = new Map<string, RouteNode>();
+  private inhibitor: Inhibitor;
+  private dirtyAlerts = new Set<string>();
+  private dirtyGroups = new Set<string>();
+
+  constructor(
+    private routing: Routing,
+    private timeIntervals: TimeIntervals,
+    private readonly silencer: Silencer,
+  ) {
+    this.indexRoutes();
+    this.inhibitor = new Inhibitor(routing.inhibitRules);
+  }
+
+  setRouting(routing: Routing, timeIntervals: TimeIntervals): void {
+    this.routing = routing;
+    this.timeIntervals = timeIntervals;
+    this.inhibitor = new Inhibitor(routing.inhibitRules);
+    this.indexRoutes();
+  }
+
+  /** Take in one alert state change. Redeliveries and re-announcements are recognised and change nothing. */
+  receive(incoming: AlertRecord, nowMs: number): ReceiveOutcome {
+    const existing = this.alerts.get(incoming.fingerprint);
+    const outcome = classify(existing, incoming);
+    if (outcome === "duplicate" || outcome === "stale") return outcome;
+    this.alerts.set(incoming.fingerprint, incoming);
+    this.dirtyAlerts.add(incoming.fingerprint);
+    if (incoming.status === "firing") {
+      for (const route of matchRoutes(this.routing.root, incoming.labels)) this.addToGroup(route, incoming, nowMs);
+    } else if (!this.groupsOfAlert.has(incoming.fingerprint)) {
+      this.deleteAlert(incoming.fingerprint);
+    }
+    return outcome;
+  }
+
+  /** Flush every group that is due. Returns the notifications to send, in due order. */
+  tick(nowMs: number): GroupNotification[] {
+    const out: GroupNotification[] = [];
+    for (let entry = this.queue.popDue(nowMs); entry; entry = this.queue.popDue(nowMs)) {
+      const group = this.groups.get(entry.item);
+      if (!group || group.nextFlushAtMs !== entry.dueMs) continue;
+      const notification = this.flush(group, nowMs);
+      if (notification) out.push(notification);
+    }
+    return out;
+  }
+
+  nextDueMs(): number | undefined {
+    return this.queue.peekDue();
+  }
+
+  takeChanges(): DispatcherChanges {
+    const changes: DispatcherChanges = { alerts: [], deletedAlerts: [], groups: [], deletedGroups: [] };
+    for (const fp of this.dirtyAlerts) {
+      const alert = this.alerts.get(fp);
+      if (alert) changes.alerts.push(alert);
+      else changes.deletedAlerts.push(fp);
+    }
+    for (const id of this.dirtyGroups) {
+      const group = this.groups.get(id);
+      if (group) changes.groups.push(group);
+      else changes.deletedGroups.push(id);
+    }
+    this.dirtyAlerts = new Set();
+    this.dirtyGroups = new Set();
+    return changes;
+  }
+
+  /** Load stored state (after a restart). Groups keep their due times: a flush that fell due meanwhile runs on the next tick. */
+  restore(alerts: readonly AlertRecord[], groups: readonly GroupRecord[]): void {
+    for (const alert of alerts) this.alerts.set(alert.fingerprint, alert);
+    for (const group of groups) {
+      this.groups.set(group.id, group);
+      for (const fp of group.fingerprints) this.linkAlert(fp, group.id);
+      this.queue.push(group.nextFlushAtMs, group.id);
+    }
+  }
+
+  alertList(): AlertRecord[] {
+    return [...this.alerts.values()];
+  }
+
+  groupList(): GroupRecord[] {
+    return [...this.groups.values()];
+  }
+
+  getAlert(fingerprint: string): AlertRecord | undefined {
+    return this.alerts.get(fingerprint);
+  }
+
+  /** Why a firing alert would not be notified now: active silence ids and/or "inhibited". */
+  mutedBy(alert: AlertRecord, nowMs: number): string[] {
+    const by = this.silencer.mutedBy(alert.labels, nowMs);
+    if (this.inhibitor.inhibits(alert, this.firingAlerts())) by.push("inhibited");
+    return by;
+  }
+
+  // ---- groups -------------------------------------------------------------------------------------------------
+
+  private addToGroup(route: RouteNode, alert: AlertRecord, nowMs: number): void {
+    const { key, labels } = groupKey(route, alert.labels);
+    const id = sha256Hex(key).slice(0, 20);
+    let group = this.groups.get(id);
+    if (!group) {
+      group = {
+        id,
+        routeId: route.id,
+        receiver: route.receiver,
+        groupLabels: labels,
+        fingerprints: [],
+        createdAtMs: nowMs,
+        nextFlushAtMs: nowMs + route.groupWaitMs,
+        hasFlushed: false,
+        notifiedFiring: [],
+        notifiedResolved: [],
+        notificationCount: 0,
+      };
+      this.groups.set(id, group);
+      this.queue.push(group.nextFlushAtMs, id);
+    }
+    if (!group.fingerprints.includes(alert.fingerprint)) group.fingerprints.push(alert.fingerprint);
+    this.linkAlert(alert.fingerprint, id);
+    // An alert that has been firing longer than group_wait (e.g. found after a restart) need not wait again.
+    if (!group.hasFlushed) {
+      const due = Math.max(nowMs, Math.min(group.nextFlushAtMs, alert.startsAtMs + route.groupWaitMs));
+      if (due < group.nextFlushAtMs) {
+        group.nextFlushAtMs = due;
+        this.queue.push(due, id);
+      }
+    }
+    this.dirtyGroups.add(id);
+  }
+
+  /**
+   * A flush happens at the tick that finds it due: after downtime that is now, once, not once per missed interval,
+   * so a long outage does not release a burst of repeats.
+   */
+  private flush(group: GroupRecord, nowMs: number): GroupNotification | undefined {
+    const route = this.routesById.get(group.routeId) ?? this.routing.root;
+    group.nextFlushAtMs = nowMs + route.groupIntervalMs;
+    this.queue.push(group.nextFlushAtMs, group.id);
+    this.dirtyGroups.add(group.id);
+    if (this.routeMuted(route, nowMs)) return undefined; // hold everything until the window ends
+
+    group.hasFlushed = true;
+    const firing: AlertRecord[] = [];
+    const resolved: AlertRecord[] = [];
+    const muted: GroupNotification["muted"] = [];
+    const allFiring = this.firingAlerts();
+    for (const fp of group.fingerprints) {
+      const alert = this.alerts.get(fp);
+      if (!alert) continue;
+      if (alert.status === "resolved") {
+        resolved.push(alert);
+        continue;
+      }
+      const by = this.silencer.mutedBy(alert.labels, nowMs);
+      if (this.inhibitor.inhibits(alert, allFiring)) by.push("inhibited");
+      if (by.length > 0) muted.push({ fingerprint: fp, by });
+      else firing.push(alert);
+    }
+    const notifiedFiring = new Set(group.notifiedFiring);
+    const resolvedToTell = route.sendResolved ? resolved.filter((a) => notifiedFiring.has(a.fingerprint) && !group.notifiedResolved.includes(a.fingerprint)) : [];
+    const reason = this.reasonToNotify(group, route, firing, resolvedToTell, nowMs);
+    let notification: GroupNotification | undefined;
+    if (reason) {
+      group.notificationCount++;
+      group.lastNotifiedAtMs = nowMs;
+      group.notifiedFiring = firing.map((a) => a.fingerprint);
+      group.notifiedResolved = resolvedToTell.map((a) => a.fingerprint);
+      notification = {
+        id: `${group.id}:${group.notificationCount}`,
+        receiver: group.receiver,
+        routeId: group.routeId,
+        groupId: group.id,
+        groupLabels: group.groupLabels,
+        reason,
+        status: firing.length > 0 ? "firing" : "resolved",
+        firing,
+        resolved: resolvedToTell,
+        muted,
+        atMs: nowMs,
+      };
+    } else if (firing.length === 0 && group.notifiedFiring.length > 0 && !route.sendResolved) {
+      // Everything the receiver knew of resolved, and the route does not announce resolves: forget quietly.
+      group.notifiedFiring = [];
+    }
+    // Resolved alerts have had their say: they leave the group.
+    for (const alert of resolved) this.removeFromGroup(group, alert.fingerprint);
+    if (group.fingerprints.length === 0) this.deleteGroup(group);
+    return notification;
+  }
+
+  private reasonToNotify(group: GroupRecord, route: RouteNode, firing: readonly AlertRecord[], resolvedToTell: readonly AlertRecord[], nowMs: number): NotifyReason | undefined {
+    if (group.lastNotifiedAtMs === undefined) return firing.length > 0 ? "first" : undefined;
+    const told = new Set(group.notifiedFiring);
+    if (firing.some((a) => !told.has(a.fingerprint))) return "new_alerts";
+    if (resolvedToTell.length > 0) return "resolved";
+    if (firing.length > 0 && nowMs - group.lastNotifiedAtMs >= route.repeatIntervalMs) return "repeat";
+    return undefined;
+  }
+
+  private routeMuted(route: RouteNode, nowMs: number): boolean {
+    if (route.muteTimeIntervals.some((name) => this.timeIntervals.isActive(name, nowMs))) return true;
+    return route.activeTimeIntervals.length > 0 && !route.activeTimeIntervals.some((name) => this.timeIntervals.isActive(name, nowMs));
+  }
+
+  private firingAlerts(): AlertRecord[] {
+    const out: AlertRecord[] = [];
+    for (const alert of this.alerts.values()) if (alert.status === "firing") out.push(alert);
+    return out;
+  }
+
+  private linkAlert(fp: string, groupId: string): void {
+    let ids = this.groupsOfAlert.get(fp);
+    if (!ids) this.groupsOfAlert.set(fp, (ids = new Set()));
+    ids.add(groupId);
+  }
+
+  private removeFromGroup(group: GroupRecord, fp: string): void {
+    group.fingerprints = group.fingerprints.filter((f) => f !== fp);
+    const ids = this.groupsOfAlert.get(fp);
+    ids?.delete(group.id);
+    if (ids && ids.size === 0) {
+      this.groupsOfAlert.delete(fp);
+      this.deleteAlert(fp);
+    }
+  }
+
+  private deleteGroup(group: GroupRecord): void {
+    this.groups.delete(group.id);
+    this.dirtyGroups.add(group.id);
+  }
+
+  private deleteAlert(fp: string): void {
+    this.alerts.delete(fp);
+    this.dirtyAlerts.add(fp);
+  }
+
+  private indexRoutes(): void {
+    const byId = new Map<string, RouteNode>();
+    const visit = (node: RouteNode): void => {
+      byId.set(node.id, node);
+      node.routes.forEach(visit);
+    };
+    visit(this.routing.root);
+    this.routesById = byId;
+  }
+}
+
+/** Decide what an incoming state change means against what is known, by episode (startsAt) and status. */
+function classify(existing: AlertRecord | undefined, incoming: AlertRecord): ReceiveOutcome {
+  if (!existing) return incoming.status === "firing" ? "new" : "stale";
+  if (incoming.startsAtMs < existing.startsAtMs) return "stale";
+  if (incoming.startsAtMs > existing.startsAtMs) return incoming.status === "firing" ? "new" : "resolved";
+  // Same episode.
+  if (existing.status === "resolved") return "duplicate";
+  if (incoming.status === "resolved") return "resolved";
+  return sameContent(existing, incoming) ? "duplicate" : "updated";
+}
+
+function sameContent(a: AlertRecord, b: AlertRecord): boolean {
+  return a.value === b.value && labelsEqual(a.annotations, b.annotations);
+}
+
+function labelsEqual(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}

@@ -1,0 +1,50 @@
+import type { Labels } from "./model.js";
+
+/** An alert as the alert stage knows it, keyed by fingerprint. Times in epoch ms. */
+export interface AlertRecord {
+  fingerprint: string;
+  status: "firing" | "resolved";
+  labels: Labels;
+  annotations: Labels;
+  startsAtMs: number;
+  endsAtMs?: number;
+  generator?: { rule: string; version: number };
+  value?: number;
+}
+
+/** An aggregation group: alerts of one route that share the route's group-by labels. */
+export interface GroupRecord {
+  id: string;
+  routeId: string;
+  receiver: string;
+  groupLabels: Labels;
+  fingerprints: string[];
+  createdAtMs: number;
+  nextFlushAtMs: number;
+  hasFlushed: boolean;
+  lastNotifiedAtMs?: number;
+  /** What the receiver was last told: it decides whether a flush has news. */
+  notifiedFiring: string[];
+  notifiedResolved: string[];
+  notificationCount: number;
+}
+
+/** Why a group was notified, as Alertmanager would explain it. */
+export type NotifyReason = "first" | "new_alerts" | "resolved" | "repeat";
+
+/** One notification of one group to one receiver: what the escalation and notify stages act on. */
+export interface GroupNotification {
+  /** Deterministic: `<group id>:<n>`. Publishing it twice is dropped as a duplicate. */
+  id: string;
+  receiver: string;
+  routeId: string;
+  groupId: string;
+  groupLabels: Labels;
+  reason: NotifyReason;
+  status: "firing" | "resolved";
+  firing: AlertRecord[];
+  resolved: AlertRecord[];
+  /** Firing alerts held back, and why (silence ids or "inhibited"): tracked, not notified. */
+  muted: Array<{ fingerprint: string; by: string[] }>;
+  atMs: number;
+}

@@ -1,0 +1,194 @@
+import type { JetStreamClient, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import { alertMessageSchema } from "../alerts/alert.js";
+import { Dispatcher } from "../alerts/dispatcher.js";
+import type { AlertRecord, GroupNotification } from "../alerts/dispatcher.types.js";
+import { fingerprint } from "../alerts/fingerprint.js";
+import type { LoadedRouting } from "../alerts/routing-set.js";
+import { Silencer } from "../alerts/silences.js";
+import type { Clock } from "../core/clock.js";
+import { jsonPath } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { Config } from "../config/config.schema.js";
+import type { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
+import type { AuditSink, DeadLetterSink } from "../store/ports.js";
+import { Lane } from "./lane.js";
+import type { Metrics } from "./metrics.js";
+import { retryUntilDone } from "./retry.js";
+
+const encoder = new TextEncoder();
+
+export interface AlertStageDeps {
+  config: Config;
+  js: JetStreamClient;
+  store: KvAlertStateStore;
+  audit: AuditSink;
+  deadLetters: DeadLetterSink;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  actor: string;
+}
+
+/**
+ * The second stage: alert state changes from `klaxon.alerts.>` go through the dispatcher (dedup, routing, grouping,
+ * silences, inhibition, mute windows); group notifications go out on `klaxon.notifications.<receiver>`. State lives
+ * in the KV bucket: an alert message is acknowledged once its effect on alerts and groups is stored, and a
+ * notification is published (with its deterministic id) before the group's new state is stored, so a crash between
+ * the two repeats the same notification id, which JetStream drops.
+ */
+export class AlertStage {
+  readonly silencer = new Silencer();
+  private dispatcher!: Dispatcher;
+  private readonly lane = new Lane();
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopWatch: (() => void) | undefined;
+  private stopping = false;
+
+  constructor(private readonly deps: AlertStageDeps) {}
+
+  async start(routing: LoadedRouting): Promise<void> {
+    const { store, config, js } = this.deps;
+    const state = await store.loadAll();
+    for (const silence of state.silences) this.silencer.upsert(silence);
+    this.stopWatch = await store.watchSilences((silence, id) => {
+      if (silence) this.silencer.upsert(silence);
+      else this.silencer.remove(id);
+    });
+    this.dispatcher = new Dispatcher(routing.routing, routing.timeIntervals, this.silencer);
+    this.dispatcher.restore(state.alerts, state.groups);
+    const consumer = await js.consumers.get(config.streams.alerts, config.consumer.alertsDurable);
+    this.messages = await consumer.consume({ max_messages: 256 });
+    this.loop = (async () => {
+      for await (const m of this.messages as ConsumerMessages) {
+        if (this.stopping) break;
+        // A failure leaves the message unacknowledged: JetStream redelivers it after the ack wait.
+        await this.lane.run(() => this.handle(m)).catch((error: unknown) => this.failed("alert message", error));
+      }
+    })();
+    this.timer = setInterval(() => void this.lane.run(() => this.flushDue()).catch((error: unknown) => this.failed("flush", error)), config.tickIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.stopWatch?.();
+    await this.messages?.close();
+    await this.loop;
+    await this.lane.idle();
+  }
+
+  /** Hard stop for crash tests: nothing more is written. */
+  halt(): void {
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.stopWatch?.();
+  }
+
+  setRouting(routing: LoadedRouting): Promise<void> {
+    return this.lane.run(() => this.dispatcher.setRouting(routing.routing, routing.timeIntervals));
+  }
+
+  /** Alerts as the stage sees them, with what mutes each: for the API and the CLI. */
+  alerts(): Promise<Array<AlertRecord & { mutedBy: string[] }>> {
+    return this.lane.run(() => {
+      const now = this.deps.clock.now();
+      return this.dispatcher.alertList().map((a) => ({ ...a, mutedBy: a.status === "firing" ? this.dispatcher.mutedBy(a, now) : [] }));
+    });
+  }
+
+  private failed(what: string, error: unknown): void {
+    if (!this.stopping) this.deps.logger.error({ err: error }, `${what} failed; it will be retried`);
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const { metrics, logger } = this.deps;
+    let raw: unknown;
+    try {
+      raw = m.json();
+    } catch (error) {
+      return this.reject(m, `invalid JSON: ${(error as Error).message}`);
+    }
+    const parsed = alertMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      return this.reject(m, parsed.error.issues.slice(0, 5).map((i) => `${jsonPath(i.path) || "(root)"}: ${i.message}`).join("; "));
+    }
+    const message = parsed.data;
+    const expected = fingerprint(message.labels);
+    if (message.fingerprint !== expected) return this.reject(m, `fingerprint ${message.fingerprint} does not match the labels (expected ${expected})`);
+    const record: AlertRecord = {
+      fingerprint: message.fingerprint,
+      status: message.status,
+      labels: message.labels,
+      annotations: message.annotations,
+      startsAtMs: Date.parse(message.startsAt),
+      ...(message.endsAt ? { endsAtMs: Date.parse(message.endsAt) } : {}),
+      ...(message.generator ? { generator: message.generator } : {}),
+      ...(message.value === undefined ? {} : { value: message.value }),
+    };
+    const outcome = this.dispatcher.receive(record, this.deps.clock.now());
+    metrics.alertsReceived.inc({ outcome });
+    logger.debug({ fingerprint: record.fingerprint, status: record.status, outcome }, "alert received");
+    await this.persist();
+    if (outcome === "new" || outcome === "resolved") {
+      await this.auditRecord(outcome === "new" ? "alert.fired" : "alert.resolved", record.fingerprint, { labels: record.labels, startsAtMs: record.startsAtMs, endsAtMs: record.endsAtMs, generator: record.generator });
+    }
+    m.ack();
+  }
+
+  private async flushDue(): Promise<void> {
+    const notifications = this.dispatcher.tick(this.deps.clock.now());
+    for (const notification of notifications) await this.publish(notification);
+    await this.persist();
+    for (const n of notifications) {
+      this.deps.metrics.groupNotifications.inc({ receiver: n.receiver, reason: n.reason });
+      await this.auditRecord("group.notified", n.groupId, {
+        notification: n.id,
+        receiver: n.receiver,
+        reason: n.reason,
+        firing: n.firing.map((a) => a.fingerprint),
+        resolved: n.resolved.map((a) => a.fingerprint),
+        muted: n.muted,
+      });
+    }
+  }
+
+  private async publish(notification: GroupNotification): Promise<void> {
+    const { js, config, metrics } = this.deps;
+    const subject = `${config.subjects.notifications}.${notification.receiver}`;
+    await retryUntilDone(
+      () => js.publish(subject, encoder.encode(JSON.stringify(notification)), { msgID: notification.id }),
+      () => metrics.publishRetries.inc({ what: "notification" }),
+      () => this.stopping,
+    );
+  }
+
+  private async persist(): Promise<void> {
+    const changes = this.dispatcher.takeChanges();
+    if (changes.alerts.length + changes.deletedAlerts.length + changes.groups.length + changes.deletedGroups.length === 0) return;
+    await retryUntilDone(
+      () => this.deps.store.apply(changes),
+      () => this.deps.metrics.publishRetries.inc({ what: "alert_state" }),
+      () => this.stopping,
+    );
+  }
+
+  private async reject(m: JsMsg, detail: string): Promise<void> {
+    this.deps.metrics.deadLetters.inc({ reason: "invalid_alert" });
+    await retryUntilDone(
+      () => this.deps.deadLetters.send({ reason: "invalid_alert", detail, originalSubject: m.subject, data: m.data, streamSequence: m.seq, deliveryCount: m.info.deliveryCount }),
+      () => this.deps.metrics.publishRetries.inc({ what: "dead_letter" }),
+      () => this.stopping,
+    );
+    m.ack();
+  }
+
+  private auditRecord(action: string, subject: string, details: Record<string, unknown>): Promise<void> {
+    return retryUntilDone(
+      () => this.deps.audit.record({ action, actor: this.deps.actor, timeMs: this.deps.clock.now(), subject, details }),
+      () => this.deps.metrics.publishRetries.inc({ what: "audit" }),
+      () => this.stopping,
+    );
+  }
+}

@@ -1,0 +1,117 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AppError, ValidationError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { SilenceConflictError, SilenceNotFoundError } from "../store/jetstream/alert-state-store.js";
+import type { TokenAuth } from "./tokens.js";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** What the HTTP edge may call: the application, never the store directly. */
+export interface HttpApi {
+  health(): { ok: boolean; details: Record<string, unknown> };
+  metrics(): Promise<{ contentType: string; body: string }>;
+  listAlerts(): Promise<unknown>;
+  listSilences(): Promise<unknown>;
+  createSilence(body: unknown, actor: string): Promise<unknown>;
+  expireSilence(id: string, actor: string): Promise<unknown>;
+}
+
+class HttpError extends AppError {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+type Handler = (request: IncomingMessage, actor: string, params: string[]) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * The engine's HTTP API. Everything under /api needs a bearer token; the token's actor is passed to the
+ * application, which records it in the audit trail. /healthz and /metrics are open, and contain no secrets.
+ */
+export async function startHttpServer(api: HttpApi, auth: TokenAuth, options: { host: string; port: number; logger: Logger }): Promise<{ port: number; close(): Promise<void> }> {
+  const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
+    { method: "GET", pattern: /^\/api\/v1\/alerts$/, handler: async () => ({ status: 200, body: await api.listAlerts() }) },
+    { method: "GET", pattern: /^\/api\/v1\/silences$/, handler: async () => ({ status: 200, body: await api.listSilences() }) },
+    { method: "POST", pattern: /^\/api\/v1\/silences$/, handler: async (req, actor) => ({ status: 201, body: await api.createSilence(await readJson(req), actor) }) },
+    { method: "DELETE", pattern: /^\/api\/v1\/silences\/([A-Za-z0-9-]+)$/, handler: async (_req, actor, [id]) => ({ status: 200, body: await api.expireSilence(id as string, actor) }) },
+  ];
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      const path = new URL(request.url ?? "/", "http://localhost").pathname;
+      try {
+        if (request.method === "GET" && path === "/healthz") {
+          const health = api.health();
+          return send(response, health.ok ? 200 : 503, health);
+        }
+        if (request.method === "GET" && path === "/metrics") {
+          const metrics = await api.metrics();
+          response.writeHead(200, { "content-type": metrics.contentType });
+          return response.end(metrics.body);
+        }
+        const route = routes.find((r) => r.pattern.test(path));
+        if (!route) throw new HttpError(404, `no such endpoint: ${path}`);
+        const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
+        const match = routes.find((r) => r.method === request.method && r.pattern.test(path));
+        if (!match) throw new HttpError(405, `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`);
+        const actor = auth.authenticate(request.headers.authorization);
+        if (!actor) throw new HttpError(401, "a valid bearer token is required (Authorization: Bearer <token>)");
+        const params = (match.pattern.exec(path) ?? []).slice(1);
+        const result = await match.handler(request, actor, params);
+        send(response, result.status, result.body);
+      } catch (error) {
+        const { status, body } = errorResponse(error);
+        if (status >= 500) options.logger.error({ err: error, path }, "HTTP request failed");
+        if (status === 401) response.setHeader("www-authenticate", 'Bearer realm="klaxon"');
+        send(response, status, body);
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.logger.info({ host: options.host, port }, "HTTP API listening");
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+function errorResponse(error: unknown): { status: number; body: unknown } {
+  if (error instanceof HttpError) return { status: error.status, body: { error: error.message, ...error.extra } };
+  if (error instanceof ValidationError) return { status: 400, body: { error: "invalid request", issues: error.issues.map((i) => ({ path: i.path, message: i.message })) } };
+  if (error instanceof SilenceNotFoundError) return { status: 404, body: { error: error.message } };
+  if (error instanceof SilenceConflictError) return { status: 409, body: { error: error.message } };
+  return { status: 500, body: { error: "internal error; see the engine log" } };
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (error) {
+    throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,88 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Kvm, KvWatchInclude, type KV } from "@nats-io/kv";
+import type { AlertRecord, GroupRecord } from "../../alerts/dispatcher.types.js";
+import type { DispatcherChanges } from "../../alerts/dispatcher.js";
+import { silenceSchema, type Silence } from "../../alerts/silences.js";
+import { AppError } from "../../core/errors.js";
+
+const encoder = new TextEncoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
+
+export class SilenceConflictError extends AppError {}
+export class SilenceNotFoundError extends AppError {}
+
+/**
+ * Alerts, aggregation groups and silences in one JetStream KV bucket, one key each (`alert.<fp>`, `group.<id>`,
+ * `silence.<id>`). Written on change (a transition, a flush), never per event. Silences are changed with
+ * compare-and-set so two operators expiring one silence cannot both win.
+ */
+export class KvAlertStateStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket: string): Promise<KvAlertStateStore> {
+    return new KvAlertStateStore(await new Kvm(nc).create(bucket, { history: 1 }));
+  }
+
+  async loadAll(): Promise<{ alerts: AlertRecord[]; groups: GroupRecord[]; silences: Silence[] }> {
+    const alerts: AlertRecord[] = [];
+    const groups: GroupRecord[] = [];
+    const silences: Silence[] = [];
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys()) keys.push(key);
+    for (let i = 0; i < keys.length; i += 256) {
+      const entries = await Promise.all(keys.slice(i, i + 256).map((k) => this.kv.get(k)));
+      for (const entry of entries) {
+        if (!entry || entry.operation !== "PUT") continue;
+        if (entry.key.startsWith("alert.")) alerts.push(entry.json<AlertRecord>());
+        else if (entry.key.startsWith("group.")) groups.push(entry.json<GroupRecord>());
+        else if (entry.key.startsWith("silence.")) silences.push(silenceSchema.parse(entry.json()));
+      }
+    }
+    return { alerts, groups, silences };
+  }
+
+  async apply(changes: DispatcherChanges): Promise<void> {
+    await Promise.all([
+      ...changes.alerts.map((a) => this.kv.put(`alert.${a.fingerprint}`, encode(a))),
+      ...changes.deletedAlerts.map((fp) => this.kv.delete(`alert.${fp}`)),
+      ...changes.groups.map((g) => this.kv.put(`group.${g.id}`, encode(g))),
+      ...changes.deletedGroups.map((id) => this.kv.delete(`group.${id}`)),
+    ]);
+  }
+
+  async createSilence(silence: Silence): Promise<void> {
+    await this.kv.create(`silence.${silence.id}`, encode(silence));
+  }
+
+  async getSilence(id: string): Promise<{ silence: Silence; revision: number }> {
+    const entry = await this.kv.get(`silence.${id}`);
+    if (!entry || entry.operation !== "PUT") throw new SilenceNotFoundError(`no silence with id "${id}"`);
+    return { silence: silenceSchema.parse(entry.json()), revision: entry.revision };
+  }
+
+  async listSilences(): Promise<Silence[]> {
+    return (await this.loadAll()).silences;
+  }
+
+  /** Replace a silence only if nobody changed it since `revision` was read. */
+  async updateSilence(silence: Silence, revision: number): Promise<void> {
+    try {
+      await this.kv.update(`silence.${silence.id}`, encode(silence), revision);
+    } catch (error) {
+      throw new SilenceConflictError(`silence "${silence.id}" was changed by someone else; read it again`, { cause: error });
+    }
+  }
+
+  /** Calls `onChange` for every silence written or deleted after now (by this or any other replica, CLI, API). */
+  async watchSilences(onChange: (silence: Silence | undefined, id: string) => void): Promise<() => void> {
+    const watcher = await this.kv.watch({ key: "silence.>", include: KvWatchInclude.UpdatesOnly });
+    void (async () => {
+      for await (const entry of watcher) {
+        const id = entry.key.slice("silence.".length);
+        if (entry.operation === "PUT") onChange(silenceSchema.parse(entry.json()), id);
+        else onChange(undefined, id);
+      }
+    })();
+    return () => watcher.stop();
+  }
+}

@@ -1,0 +1,226 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Dispatcher } from "../../src/alerts/dispatcher.js";
+import type { AlertRecord, GroupNotification } from "../../src/alerts/dispatcher.types.js";
+import { fingerprint } from "../../src/alerts/fingerprint.js";
+import { buildRouting } from "../../src/alerts/routing-set.js";
+import { Silencer, type Silence } from "../../src/alerts/silences.js";
+import { parseMatcher } from "../../src/alerts/matchers.js";
+
+const T0 = Date.parse("2026-03-02T10:00:00Z"); // a Monday
+const s = (seconds: number): number => T0 + seconds * 1000;
+
+function routingOf(file: Record<string, unknown>) {
+  const result = buildRouting("routes.json", JSON.stringify({ version: 1, receivers: [{ name: "ops" }, { name: "db-team" }], timeIntervals: [], inhibitRules: [], ...file }));
+  assert.ok(result.loaded, JSON.stringify(result.issues));
+  return result.loaded;
+}
+
+const baseRoute = { receiver: "ops", groupBy: ["alertname"], groupWait: "30s", groupInterval: "5m", repeatInterval: "1h" };
+
+function firing(labels: Record<string, string>, startsAtMs: number): AlertRecord {
+  const full = { severity: "critical", ...labels };
+  return { fingerprint: fingerprint(full), status: "firing", labels: full, annotations: {}, startsAtMs };
+}
+function resolved(alert: AlertRecord, endsAtMs: number): AlertRecord {
+  return { ...alert, status: "resolved", endsAtMs };
+}
+
+function setup(route: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const silencer = new Silencer();
+  const loaded = routingOf({ route: { ...baseRoute, ...route }, ...extra });
+  const dispatcher = new Dispatcher(loaded.routing, loaded.timeIntervals, silencer);
+  return { dispatcher, silencer };
+}
+
+/** Tick every second from `from` to `to` (inclusive) and collect what was notified: a clock, not a sleep. */
+function run(dispatcher: Dispatcher, from: number, to: number): GroupNotification[] {
+  const out: GroupNotification[] = [];
+  for (let t = from; t <= to; t += 1000) out.push(...dispatcher.tick(t));
+  return out;
+}
+
+const names = (n: GroupNotification): string[] => n.firing.map((a) => a.labels.source ?? "?").sort();
+
+describe("dispatcher: Alertmanager grouping semantics", () => {
+  test("group_wait batches alerts that arrive together into one first notification", () => {
+    const { dispatcher } = setup();
+    dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    dispatcher.receive(firing({ alertname: "disk", source: "b" }, s(10)), s(10));
+    assert.deepEqual(run(dispatcher, s(0), s(29)), [], "nothing before group_wait");
+    const [first, ...rest] = run(dispatcher, s(30), s(30));
+    assert.equal(rest.length, 0);
+    assert.equal(first?.reason, "first");
+    assert.deepEqual(first && names(first), ["a", "b"]);
+    assert.deepEqual(first?.groupLabels, { alertname: "disk" });
+    assert.equal(first?.id.endsWith(":1"), true);
+  });
+
+  test("a change is sent no sooner than group_interval after the last notification", () => {
+    const { dispatcher } = setup();
+    dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    run(dispatcher, s(0), s(30));
+    dispatcher.receive(firing({ alertname: "disk", source: "c" }, s(40)), s(40));
+    assert.deepEqual(run(dispatcher, s(31), s(329)), [], "held until 30s + 5m");
+    const [update] = run(dispatcher, s(330), s(330));
+    assert.equal(update?.reason, "new_alerts");
+    assert.deepEqual(update && names(update), ["a", "c"]);
+  });
+
+  test("an unchanged firing group is repeated after repeat_interval, at a group_interval tick", () => {
+    const { dispatcher } = setup();
+    dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    const sent = run(dispatcher, s(0), s(30 + 3600 + 300));
+    assert.deepEqual(sent.map((n) => [n.reason, (n.atMs - T0) / 1000]), [["first", 30], ["repeat", 3630]]);
+  });
+
+  test("a resolved alert is announced at the next interval, then leaves the group; an empty group goes away", () => {
+    const { dispatcher } = setup();
+    const a = firing({ alertname: "disk", source: "a" }, s(0));
+    dispatcher.receive(a, s(0));
+    run(dispatcher, s(0), s(30));
+    dispatcher.receive(resolved(a, s(60)), s(60));
+    const [n] = run(dispatcher, s(31), s(330));
+    assert.equal(n?.reason, "resolved");
+    assert.equal(n?.status, "resolved");
+    assert.deepEqual(n?.resolved.map((r) => r.labels.source), ["a"]);
+    assert.equal(dispatcher.groupList().length, 0);
+    assert.equal(dispatcher.alertList().length, 0);
+  });
+
+  test("sendResolved: false keeps resolves quiet", () => {
+    const { dispatcher } = setup({ sendResolved: false });
+    const a = firing({ alertname: "disk", source: "a" }, s(0));
+    dispatcher.receive(a, s(0));
+    run(dispatcher, s(0), s(30));
+    dispatcher.receive(resolved(a, s(60)), s(60));
+    assert.deepEqual(run(dispatcher, s(31), s(4000)), []);
+  });
+
+  test("an alert that fires and resolves within group_wait is never sent", () => {
+    const { dispatcher } = setup();
+    const a = firing({ alertname: "disk", source: "a" }, s(0));
+    dispatcher.receive(a, s(0));
+    dispatcher.receive(resolved(a, s(5)), s(5));
+    assert.deepEqual(run(dispatcher, s(0), s(400)), []);
+  });
+
+  test("the same alert again (redelivery, second producer) is a duplicate; an older episode is stale", () => {
+    const { dispatcher } = setup();
+    const a = firing({ alertname: "disk", source: "a" }, s(0));
+    assert.equal(dispatcher.receive(a, s(0)), "new");
+    assert.equal(dispatcher.receive({ ...a }, s(1)), "duplicate");
+    assert.equal(dispatcher.receive(resolved(a, s(9)), s(9)), "resolved");
+    assert.equal(dispatcher.receive(resolved(a, s(9)), s(10)), "duplicate");
+    assert.equal(dispatcher.receive(a, s(11)), "duplicate", "a late copy of the firing does not reopen it");
+    assert.equal(dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(-100)), s(12)), "stale");
+    assert.equal(dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(20)), s(20)), "new");
+    assert.equal(dispatcher.alertList().length, 1);
+  });
+
+  test("an alert that has been firing longer than group_wait (found after a restart) is sent at once", () => {
+    const { dispatcher } = setup();
+    dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(-600)), s(0));
+    assert.equal(run(dispatcher, s(0), s(0)).length, 1);
+  });
+});
+
+describe("dispatcher: routes", () => {
+  test("continue sends one alert to several receivers, each with its own group", () => {
+    const { dispatcher } = setup({
+      routes: [
+        { matchers: ['team="db"'], receiver: "db-team", continue: true },
+        { matchers: ['severity="critical"'], receiver: "ops" },
+      ],
+    });
+    dispatcher.receive(firing({ alertname: "replica-lag", team: "db", source: "db-1" }, s(0)), s(0));
+    const sent = run(dispatcher, s(0), s(30));
+    assert.deepEqual(sent.map((n) => n.receiver).sort(), ["db-team", "ops"]);
+  });
+});
+
+describe("dispatcher: silences", () => {
+  const silence = (id: string, matchers: string[], startsAtMs: number, endsAtMs: number): Silence => ({
+    id,
+    matchers: matchers.map(parseMatcher),
+    startsAtMs,
+    endsAtMs,
+    createdBy: "alice",
+    comment: "maintenance",
+    updatedAtMs: startsAtMs,
+  });
+
+  test("a silenced alert is tracked but not notified; when the silence expires it is notified", () => {
+    const { dispatcher, silencer } = setup();
+    silencer.upsert(silence("s1", ['source="a"'], s(0), s(600)));
+    dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    dispatcher.receive(firing({ alertname: "disk", source: "b" }, s(0)), s(0));
+    const [first] = run(dispatcher, s(0), s(30));
+    assert.deepEqual(first && names(first), ["b"]);
+    assert.deepEqual(first?.muted, [{ fingerprint: fingerprint({ severity: "critical", alertname: "disk", source: "a" }), by: ["s1"] }]);
+    assert.deepEqual(run(dispatcher, s(31), s(599)), [], "still silenced at the 330s tick");
+    const [after] = run(dispatcher, s(600), s(630));
+    assert.equal(after?.reason, "new_alerts", "expiry makes it news at the next interval (630s)");
+    assert.deepEqual(after && names(after), ["a", "b"]);
+  });
+
+  test("a silence added after the first notification mutes repeats, and a group of only silenced alerts sends nothing", () => {
+    const { dispatcher, silencer } = setup();
+    dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    assert.equal(run(dispatcher, s(0), s(30)).length, 1);
+    silencer.upsert(silence("s2", ['alertname="disk"'], s(40), s(10_000)));
+    assert.deepEqual(run(dispatcher, s(31), s(8000)), []);
+  });
+});
+
+describe("dispatcher: inhibition", () => {
+  const extra = { inhibitRules: [{ sourceMatchers: ['alertname="datacenter-down"'], targetMatchers: ['severity=~"warning|critical"'], equal: ["datacenter"] }] };
+
+  test("a firing source mutes targets sharing the equal labels; when it resolves they are notified", () => {
+    const { dispatcher } = setup({ groupBy: ["..."] }, extra);
+    const dc = firing({ alertname: "datacenter-down", datacenter: "fra" }, s(0));
+    dispatcher.receive(dc, s(0));
+    dispatcher.receive(firing({ alertname: "api-down", datacenter: "fra", source: "api-fra" }, s(0)), s(0));
+    dispatcher.receive(firing({ alertname: "api-down", datacenter: "ams", source: "api-ams" }, s(0)), s(0));
+    const first = run(dispatcher, s(0), s(30));
+    const sentNames = first.flatMap((n) => n.firing.map((a) => `${a.labels.alertname}/${a.labels.datacenter}`)).sort();
+    assert.deepEqual(sentNames, ["api-down/ams", "datacenter-down/fra"], "api-down in fra is inhibited; the source does not inhibit itself");
+    dispatcher.receive(resolved(dc, s(100)), s(100));
+    const later = run(dispatcher, s(31), s(330));
+    assert.ok(later.some((n) => n.firing.some((a) => a.labels.source === "api-fra") && n.reason === "first"), "released when the source resolves");
+  });
+});
+
+describe("dispatcher: mute time intervals across DST", () => {
+  // Nightly maintenance 01:00–04:00 Europe/Berlin; on 2026-03-29 clocks jump from 02:00 to 03:00.
+  const maintenance = { timeIntervals: [{ name: "nightly", timeZone: "Europe/Berlin", intervals: [{ times: [{ start: "01:00", end: "04:00" }] }] }] };
+
+  test("a flush during the window is held; the next one after it ends goes out (winter and summer time)", () => {
+    for (const [day, windowEndUtc] of [
+      ["2026-03-28", "2026-03-28T03:00:00Z"], // CET, UTC+1
+      ["2026-03-29", "2026-03-29T02:00:00Z"], // switched to CEST overnight, UTC+2
+    ] as const) {
+      const { dispatcher } = setup({ groupInterval: "1m", routes: [{ matchers: ['severity="critical"'], muteTimeIntervals: ["nightly"] }] }, maintenance);
+      const start = Date.parse(`${day}T00:30:00Z`); // 01:30 local: inside the window on both days
+      dispatcher.receive(firing({ alertname: "disk", source: "a" }, start), start);
+      const sent: GroupNotification[] = [];
+      for (let t = start; t <= start + 4 * 3600_000 && sent.length === 0; t += 1000) sent.push(...dispatcher.tick(t));
+      const endMs = Date.parse(windowEndUtc);
+      assert.equal(sent.length, 1, day);
+      assert.ok((sent[0] as GroupNotification).atMs >= endMs && (sent[0] as GroupNotification).atMs < endMs + 60_000, `${day}: sent at ${new Date((sent[0] as GroupNotification).atMs).toISOString()}, window ended ${windowEndUtc}`);
+    }
+  });
+});
+
+describe("dispatcher: state survives a restart", () => {
+  test("groups restored from the store flush once, at their due time", () => {
+    const first = setup();
+    first.dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    const stored = first.dispatcher.takeChanges();
+    const json = JSON.parse(JSON.stringify(stored)) as typeof stored;
+    const second = setup();
+    second.dispatcher.restore(json.alerts, json.groups);
+    assert.deepEqual(run(second.dispatcher, s(1), s(29)), []);
+    assert.equal(run(second.dispatcher, s(30), s(300)).length, 1);
+  });
+});

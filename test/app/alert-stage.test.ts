@@ -1,0 +1,142 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Kvm } from "@nats-io/kv";
+import { NatsServerProcess } from "../support/nats-server.js";
+import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
+import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
+
+const diskRule = {
+  id: "disk-full",
+  version: 1,
+  kind: "threshold",
+  event: "metric",
+  match: { all: [{ fact: "name", operator: "equal", value: "disk" }] },
+  keyBy: ["source"],
+  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
+  severity: "critical",
+};
+
+async function withRoutes(groupWait: string): Promise<string> {
+  const dir = await rulesDir([diskRule]);
+  await mkdir(join(dir, "routes"));
+  await writeFile(
+    join(dir, "routes", "routes.json"),
+    JSON.stringify({ version: 1, route: { receiver: "ops", groupBy: ["alertname"], groupWait, groupInterval: "1m", repeatInterval: "4h" }, receivers: [{ name: "ops" }] }),
+  );
+  return dir;
+}
+
+async function notifications(js: Parameters<typeof readStream>[0]): Promise<GroupNotification[]> {
+  return (await readStream(js, "KLAXON_NOTIFICATIONS")).map((m) => m.json<GroupNotification>());
+}
+
+describe("alert stage on a real nats-server", () => {
+  let server: NatsServerProcess;
+  before(async () => {
+    server = await NatsServerProcess.start();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test("an engine restarted between group_wait and the flush sends exactly one notification", async () => {
+    const config = testConfig(server.url, await withRoutes("2s"));
+    const { nc, js } = await client(server.url);
+    const first = await startEngine(config);
+    const t0 = Date.now();
+    await publishEvent(js, metricEvent("web-1", "disk", 97, t0));
+    await publishEvent(js, metricEvent("web-2", "disk", 99, t0));
+    const kv = await new Kvm(nc).open("klaxon-alert-state");
+    await eventually("the group is stored", async () => {
+      const keys: string[] = [];
+      for await (const k of await kv.keys("group.>")) keys.push(k);
+      const group = keys[0] ? (await kv.get(keys[0]))?.json<{ fingerprints: string[] }>() : undefined;
+      return group && group.fingerprints.length === 2 ? true : undefined;
+    });
+    await first.crash();
+    assert.equal((await notifications(js)).length, 0, "group_wait has not passed yet");
+
+    const second = await startEngine(config);
+    const [sent] = await eventually("the notification after the restart", async () => {
+      const all = await notifications(js);
+      return all.length > 0 ? all : undefined;
+    });
+    assert.ok(Date.now() >= t0 + 2_000, "not before group_wait");
+    assert.equal(sent?.reason, "first");
+    assert.equal(sent?.receiver, "ops");
+    assert.deepEqual(sent?.firing.map((a) => a.labels.source).sort(), ["web-1", "web-2"]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await second.stop();
+    const third = await startEngine(config);
+    await new Promise((r) => setTimeout(r, 500));
+    await third.stop();
+    assert.equal((await notifications(js)).length, 1, "neither re-sent after the flush nor by a later restart");
+    const audit = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json());
+    assert.equal(audit.filter((r) => r.action === "group.notified").length, 1);
+    assert.equal(audit.filter((r) => r.action === "alert.fired").length, 2);
+    await nc.close();
+  });
+
+  test("silences over the HTTP API need a token, record the actor, and mute the alert", async () => {
+    const dir = await withRoutes("0s");
+    const tokens = join(await mkdtemp(join(tmpdir(), "klaxon-tokens-")), "tokens");
+    await writeFile(tokens, "# actor token\nalice s3cret-token-for-alice-0001\n");
+    const config = testConfig(server.url, dir, { consumer: { durable: "http-test", alertsDurable: "http-alerts" }, state: { alertBucket: "http-state" }, http: { port: 0, tokensFile: tokens } });
+    const engine = await startEngine(config);
+    const base = `http://127.0.0.1:${engine.httpPort}`;
+    const body = JSON.stringify({ matchers: ['source="web-9"'], duration: "1h", comment: "replacing the disk" });
+    const anonymous = await fetch(`${base}/api/v1/silences`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    assert.equal(anonymous.status, 401);
+    const wrong = await fetch(`${base}/api/v1/silences`, { method: "POST", body, headers: { authorization: "Bearer not-the-token-at-all" } });
+    assert.equal(wrong.status, 401);
+    const auth = { authorization: "Bearer s3cret-token-for-alice-0001" };
+    const bad = await fetch(`${base}/api/v1/silences`, { method: "POST", body: JSON.stringify({ matchers: ["source=~("], duration: "1h", comment: "x" }), headers: auth });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(await bad.json()), /matchers\[0\]/);
+    const created = await fetch(`${base}/api/v1/silences`, { method: "POST", body, headers: auth });
+    assert.equal(created.status, 201);
+    const silence = (await created.json()) as { id: string; createdBy: string };
+    assert.equal(silence.createdBy, "alice");
+
+    const { nc, js } = await client(server.url);
+    await publishEvent(js, metricEvent("web-9", "disk", 99, Date.now()));
+    const alerts = await eventually("the alert is tracked as silenced", async () => {
+      const list = (await (await fetch(`${base}/api/v1/alerts`, { headers: auth })).json()) as Array<{ labels: Record<string, string>; mutedBy: string[] }>;
+      const alert = list.find((a) => a.labels.source === "web-9");
+      return alert && alert.mutedBy.length > 0 ? alert : undefined;
+    });
+    assert.deepEqual(alerts.mutedBy, [silence.id]);
+
+    const expired = await fetch(`${base}/api/v1/silences/${silence.id}`, { method: "DELETE", headers: auth });
+    assert.equal(expired.status, 200);
+    assert.equal((await fetch(`${base}/api/v1/silences/${silence.id}`, { method: "DELETE" })).status, 401);
+    const records = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => String(r.action).startsWith("silence."));
+    assert.deepEqual(records.map((r) => [r.action, r.actor, (r.details as { channel: string }).channel]), [["silence.created", "alice", "http"], ["silence.expired", "alice", "http"]]);
+    assert.ok(!JSON.stringify(records).includes("s3cret"), "no token in the audit trail");
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    await engine.stop();
+    await nc.close();
+  });
+
+  test("klaxon silence add, list and expire work against NATS and are audited with the author", async () => {
+    const out: string[] = [];
+    const io = { log: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) };
+    assert.equal(await silenceAddCommand(['alertname="disk-full"', "source=web-3"], { nats: server.url, author: "bob", duration: "30m", comment: "rebooting" }, io), 0);
+    const id = /created silence (\S+)/.exec(out[0] ?? "")?.[1];
+    assert.ok(id, out.join("\n"));
+    assert.equal(await silenceListCommand({ nats: server.url }, io), 0);
+    assert.ok(out.some((l) => l.startsWith(id) && l.includes("active") && l.includes("by bob: rebooting")));
+    assert.equal(await silenceExpireCommand(id, { nats: server.url, author: "carol" }, io), 0);
+    assert.equal(await silenceExpireCommand(id, { nats: server.url, author: "carol" }, io), 0);
+    assert.match(out.at(-1) ?? "", /had already expired/);
+    const { nc, js } = await client(server.url);
+    const records = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.subject === id);
+    assert.deepEqual(records.map((r) => [r.action, r.actor]), [["silence.created", "bob"], ["silence.expired", "carol"]]);
+    await nc.close();
+  });
+});
