@@ -24,7 +24,7 @@ try {
   const set = generateEvents(world, N, 42, Date.now());
   const { lastSeq } = await prefill(jetstream(nc), set.events);
   await nc.close();
-  const raw = await rawDrain({ url, config, lastSeq, serverPid: child.pid });
+  const raw = await rawDrain({ url, config, lastSeq, serverPid: child.pid, ackMode: "each" });
   console.log("raw", Math.round(raw.eventsPerSecond));
   const rules = generateRules(world, 10_000, 42);
   const row = await engineDrain({ url, rules, lastSeq, serverPid: child.pid, profileDir: process.argv[3], onProgress: console.log });

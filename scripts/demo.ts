@@ -3,6 +3,9 @@
  * events and prints the alerts and dead letters as they come out. Notification channels arrive with later issues;
  * this shows the evaluation pipeline end to end on real JetStream.
  */
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { Engine } from "../src/app/engine.js";
@@ -21,7 +24,12 @@ async function main(): Promise<void> {
     url = server.url;
     say(`started a private nats-server with JetStream at ${url} (store ${server.storeDir})`);
   }
-  const config = parseConfig({ nats: { servers: [url] }, rulesDir: "rules", tickIntervalMs: 250, logLevel: "warn", watchRules: false, consumer: { durable: `demo-${Date.now()}` } });
+  // The shipped routing waits 30 s before a group's first notification; the demo shortens that to 2 s.
+  const rulesDir = await mkdtemp(join(tmpdir(), "klaxon-demo-rules-"));
+  await cp("rules", rulesDir, { recursive: true });
+  const routesFile = join(rulesDir, "routes", "routes.json");
+  await writeFile(routesFile, (await readFile(routesFile, "utf8")).replace('"groupWait": "30s"', '"groupWait": "2s"'));
+  const config = parseConfig({ nats: { servers: [url] }, rulesDir, tickIntervalMs: 250, logLevel: "warn", watchRules: false, consumer: { durable: `demo-${Date.now()}` } });
   const engine = new Engine({ config, logger: createLogger({ level: "error" }), actor: "demo" });
   await engine.start();
   say(`engine running with ${engine.status().rules} rules from rules/\n`);
@@ -30,6 +38,13 @@ async function main(): Promise<void> {
   const js = jetstream(nc);
   const alerts = nc.subscribe("klaxon.alerts.>");
   const letters = nc.subscribe("klaxon.deadletter.>");
+  const notifications = nc.subscribe("klaxon.notifications.>");
+  void (async () => {
+    for await (const m of notifications) {
+      const n = m.json<{ receiver: string; reason: string; firing: Array<{ labels: Record<string, string> }>; resolved: unknown[] }>();
+      say(`  NOTIFY   ${n.receiver} (${n.reason}): ${n.firing.length} firing [${n.firing.map((a) => a.labels.alertname).join(", ")}], ${n.resolved.length} resolved`);
+    }
+  })();
   void (async () => {
     for await (const m of alerts) {
       const a = m.json<{ status: string; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt?: string }>();
@@ -51,6 +66,8 @@ async function main(): Promise<void> {
   say("2. orders logs a burst of upstream timeouts:");
   for (let i = 0; i < 11; i++) await publish({ type: "log", source: "pod-7", service: "orders", level: "error", message: `upstream timeout after ${3000 + i} ms` });
   await pause(800);
+  say("   ...group_wait (2 s in the demo) batches them into notifications for the receivers in rules/routes/routes.json:");
+  await pause(2500);
   say("3. someone cleans up /var:");
   await publish({ type: "metric", source: "web-1", name: "disk_used_percent", value: 41, labels: { mount: "/var" } });
   await pause(800);

@@ -38,6 +38,30 @@ describe("klaxon check", () => {
     assert.match(io.out.join("\n"), /ok: 5 rule\(s\) and 4 test file\(s\)/);
   });
 
+  test("routing mistakes are errors with the file and JSON path: unknown receiver, unknown interval, shadowed route, stray file", async () => {
+    const routes = {
+      version: 1,
+      route: {
+        receiver: "ops",
+        routes: [
+          { matchers: ['severity="critical"'], receiver: "pager" },
+          { matchers: ['severity="critical"', 'team="db"'], receiver: "ops" },
+          { matchers: ['team="api"'], receiver: "nobody", muteTimeIntervals: ["weekend"] },
+        ],
+      },
+      receivers: [{ name: "ops" }, { name: "pager" }],
+      timeIntervals: [{ name: "nights", timeZone: "Mars/Olympus", intervals: [{}] }],
+    };
+    const dir = await dirWith({ "alerts/good.json": JSON.stringify(good), "routes/routes.json": JSON.stringify(routes), "routes/extra.json": "{}" });
+    const io = capture();
+    assert.equal(await checkCommand(dir, io), 1);
+    const text = io.errors.join("\n");
+    assert.match(text, /routes\.json: route\.routes\[2\]\.receiver: .*"nobody"/);
+    assert.match(text, /routes\.json: route\.routes\[2\]\.muteTimeIntervals\[0\]: .*"weekend"/);
+    assert.match(text, /routes\.json: route\.routes\[1\]: .*(shadow|never be reached|unreachable)/i);
+    assert.match(text, /extra\.json: \(root\): the routing tree lives in routes\/routes\.json alone/);
+  });
+
   test("every error is listed with file, JSON path and message, and the exit code is 1", async () => {
     const dir = await dirWith({
       "alerts/good.json": JSON.stringify(good),
