@@ -4,13 +4,8 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkCommand } from "../../src/cli/commands/check.js";
-import type { Output } from "../../src/cli/output.js";
+import { capture } from "../support/output.js";
 
-function capture(): Output & { out: string[]; errors: string[] } {
-  const out: string[] = [];
-  const errors: string[] = [];
-  return { out, errors, log: (l) => out.push(l), err: (l) => errors.push(l) };
-}
 
 async function dirWith(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "klaxon-check-"));

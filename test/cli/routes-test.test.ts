@@ -1,12 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { routesTestCommand } from "../../src/cli/commands/routes-test.js";
+import { capture } from "../support/output.js";
 
-function capture() {
-  const out: string[] = [];
-  const errors: string[] = [];
-  return { out, errors, log: (l: string) => out.push(l), err: (l: string) => errors.push(l) };
-}
 
 test("klaxon routes test prints the route, receiver, group and timings an alert would get", async () => {
   const io = capture();

@@ -4,13 +4,8 @@ import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { testRulesCommand } from "../../src/cli/commands/test-rules.js";
-import type { Output } from "../../src/cli/output.js";
+import { capture } from "../support/output.js";
 
-function capture(): Output & { out: string[]; errors: string[] } {
-  const out: string[] = [];
-  const errors: string[] = [];
-  return { out, errors, log: (l) => out.push(l), err: (l) => errors.push(l) };
-}
 
 async function testFile(content: unknown): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), "klaxon-ruletest-")), "case.test.json");
