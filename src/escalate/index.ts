@@ -1,0 +1,3 @@
+export * from "./policy.schema.js";
+export * from "./incident.js";
+export * from "./pages.js";
