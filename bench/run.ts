@@ -81,6 +81,7 @@ const times = (n: number): string =>
 
 function ratioText(row: RowResult): string {
   const r = row.ratios;
+  if (Object.values(r).some(Number.isNaN)) return "-";
   if (r.vsRaw !== undefined) return `${times(r.vsRaw)} raw`;
   if (r.vsRouted !== undefined && r.vsNaive !== undefined) return `${times(r.vsRouted)} routed, ${times(r.vsNaive)} naive`;
   if (r.vsKlaxon !== undefined) return `${times(r.vsKlaxon)} of Klaxon`;

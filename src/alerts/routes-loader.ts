@@ -36,7 +36,11 @@ export function parseRoutingFile(file: string, text: string): RoutingParseResult
   const routing: Routing = {
     version: config.version,
     root,
-    receivers: config.receivers.map((r) => (r.description === undefined ? { name: r.name } : { name: r.name, description: r.description })),
+    receivers: config.receivers.map((r) => ({
+      name: r.name,
+      ...(r.description === undefined ? {} : { description: r.description }),
+      ...(r.policy === undefined ? {} : { policy: r.policy }),
+    })),
     timeIntervals: config.timeIntervals,
     inhibitRules: config.inhibitRules.map(compileInhibitRule),
   };

@@ -68,6 +68,8 @@ export type RootRouteConfig = z.output<typeof rootRouteSchema>;
 export const receiverSchema = z.strictObject({
   name: receiverNameSchema,
   description: z.string().max(2_000).optional(),
+  /** The escalation policy (rules/policies/<id>.json) that pages people for this receiver's groups. */
+  policy: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,127}$/, "a policy id is a lowercase slug").optional(),
 });
 export type ReceiverConfig = z.output<typeof receiverSchema>;
 

@@ -33,6 +33,7 @@ export interface CompiledInhibitRule {
 export interface Receiver {
   name: string;
   description?: string;
+  policy?: string;
 }
 
 export interface Routing {

@@ -26,6 +26,11 @@ import { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
 import { AlertOutbox } from "./alert-outbox.js";
 import { AlertStage } from "./alert-stage.js";
 import { SilenceService } from "./silence-service.js";
+import { EscalationService } from "./escalation-service.js";
+import { EscalationStage } from "./escalation-stage.js";
+import { loadDirectory } from "./directory-loader.js";
+import type { OnCallDirectory } from "../escalate/directory.js";
+import { KvEscalationStore } from "../store/jetstream/escalation-store.js";
 import { Lane } from "./lane.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
@@ -62,6 +67,10 @@ export class Engine {
   private routing!: LoadedRouting;
   private alertStage!: AlertStage;
   private silenceService!: SilenceService;
+  private escalationStage: EscalationStage | undefined;
+  private escalationService!: EscalationService;
+  private directory!: OnCallDirectory;
+  private directoryHash = "";
   private http: { port: number; close(): Promise<void> } | undefined;
   private messages: ConsumerMessages | undefined;
   private consumeLoop: Promise<void> | undefined;
@@ -90,9 +99,13 @@ export class Engine {
     const { config } = this;
     const loaded = await loadRules(config.rulesDir);
     const routing = await loadRouting(config.rulesDir);
-    if (loaded.issues.length + routing.issues.length > 0) throw new ValidationError([...loaded.issues, ...routing.issues]);
+    const directory = routing.loaded ? await loadDirectory(config.rulesDir, routing.loaded.routing) : { issues: [] };
+    const issues = [...loaded.issues, ...routing.issues, ...directory.issues];
+    if (issues.length > 0) throw new ValidationError(issues);
     this.ruleSet = loaded.ruleSet;
     this.routing = routing.loaded as LoadedRouting;
+    this.directory = (directory as { directory: OnCallDirectory }).directory;
+    this.directoryHash = (directory as { hash: string }).hash;
 
     this.nc = await connect({
       servers: config.nats.servers,
@@ -119,7 +132,8 @@ export class Engine {
     this.evaluator = new Evaluator(this.compiled(), now);
     this.metrics.rulesLoaded.set(this.evaluator.ruleCount);
     for (const what of created) await this.recordAudit("provision.created", { what });
-    await this.recordAudit("engine.start", { rulesHash: this.ruleSet.hash, rules: this.ruleSet.rules.map((r) => ({ id: r.rule.id, version: r.rule.version, hash: r.contentHash })) });
+    // The hash identifies the rule set; listing every rule here would outgrow a message with thousands of rules.
+    await this.recordAudit("engine.start", { rulesHash: this.ruleSet.hash, rules: this.ruleSet.rules.length, routingHash: this.routing.hash });
 
     await this.recover();
     const alertState = await KvAlertStateStore.open(this.nc, config.state.alertBucket);
@@ -136,6 +150,20 @@ export class Engine {
       actor: this.actor,
     });
     await this.alertStage.start(this.routing);
+    const escalationStore = await KvEscalationStore.open(this.nc, config.state.escalationBucket);
+    this.escalationService = new EscalationService(escalationStore, this.audit, this.clock, () => this.directory);
+    this.escalationStage = new EscalationStage({
+      config,
+      js: this.js,
+      store: escalationStore,
+      audit: this.audit,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      actor: this.actor,
+      directory: () => this.directory,
+    });
+    await this.escalationStage.start();
     const consumer = await this.js.consumers.get(config.streams.events, config.consumer.durable);
     this.consumeLoop = this.consume(consumer);
     if (config.http.port !== undefined) await this.startHttp(config.http.port);
@@ -154,13 +182,16 @@ export class Engine {
     await this.http?.close();
     await this.messages?.close();
     await this.consumeLoop;
-    await this.alertStage.stop();
+    await this.alertStage?.stop();
+    await this.escalationStage?.stop();
     await this.lane.idle();
-    await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000).unref())]);
-    await this.saveSnapshot(true);
-    await this.recordAudit("engine.stop", { applied: this.applied.toJSON() }).catch(() => undefined);
-    this.outbox.stop();
-    await this.nc.drain().catch(() => undefined);
+    if (this.outbox) {
+      await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await this.saveSnapshot(true);
+      await this.recordAudit("engine.stop", { applied: this.applied.toJSON() }).catch(() => undefined);
+      this.outbox.stop();
+    }
+    await this.nc?.drain().catch(() => undefined);
     this.logger.info("engine stopped");
   }
 
@@ -168,10 +199,11 @@ export class Engine {
   async crash(): Promise<void> {
     this.stopping = true;
     this.shutdownLocal();
-    this.alertStage.halt();
+    this.alertStage?.halt();
+    this.escalationStage?.halt();
     await this.http?.close();
-    this.outbox.stop();
-    await this.nc.close().catch(() => undefined);
+    this.outbox?.stop();
+    await this.nc?.close().catch(() => undefined);
   }
 
   /** `appliedSeq`: every event up to this stream sequence has been applied. */
@@ -204,6 +236,20 @@ export class Engine {
         return { ok: false, changes: 0 };
       }
       const newRouting = routing.loaded as LoadedRouting;
+      const directory = await loadDirectory(this.config.rulesDir, newRouting.routing);
+      if (directory.issues.length > 0) {
+        this.metrics.ruleReloads.inc({ outcome: "rejected" });
+        this.logger.error({ issues: directory.issues, trigger }, "schedule/policy reload rejected; the previous ones stay loaded");
+        await this.recordAudit("oncall.reload_rejected", { trigger, issues: directory.issues });
+        return { ok: false, changes: 0 };
+      }
+      let directoryChanged = 0;
+      if (directory.hash !== this.directoryHash) {
+        await this.recordAudit("oncall.changed", { trigger, oldHash: this.directoryHash, newHash: directory.hash, files: directory.files });
+        this.directory = directory.directory;
+        this.directoryHash = directory.hash;
+        directoryChanged = 1;
+      }
       let routingChanged = 0;
       if (newRouting.hash !== this.routing.hash) {
         await this.recordAudit("routing.changed", { trigger, file: newRouting.file ?? null, oldVersion: this.routing.routing.version, newVersion: newRouting.routing.version, oldHash: this.routing.hash, newHash: newRouting.hash });
@@ -212,7 +258,7 @@ export class Engine {
         routingChanged = 1;
       }
       const changes = diffRuleSets(this.ruleSet, loaded.ruleSet);
-      if (changes.length === 0) return { ok: true, changes: routingChanged };
+      if (changes.length === 0) return { ok: true, changes: routingChanged + directoryChanged };
       this.ruleSet = loaded.ruleSet;
       void this.outbox.enqueue(this.evaluator.setRules(this.compiled(), this.clock.now()));
       this.metrics.rulesLoaded.set(this.evaluator.ruleCount);
@@ -222,12 +268,16 @@ export class Engine {
         await this.recordAudit(`rules.${change.change}`, { trigger, ...change }, change.ruleId);
       }
       this.logger.info({ trigger, changes: changes.length, rulesHash: this.ruleSet.hash }, "rules reloaded");
-      return { ok: true, changes: changes.length + routingChanged };
+      return { ok: true, changes: changes.length + routingChanged + directoryChanged };
     });
   }
 
   get silences(): SilenceService {
     return this.silenceService;
+  }
+
+  get incidents(): EscalationService {
+    return this.escalationService;
   }
 
   get httpPort(): number | undefined {
@@ -246,6 +296,9 @@ export class Engine {
         listSilences: () => this.silenceService.list(),
         createSilence: (body, actor) => this.silenceService.create(body, actor, "http"),
         expireSilence: (id, actor) => this.silenceService.expire(id, actor, "http"),
+        listIncidents: () => this.escalationService.list(),
+        acknowledgeIncident: (id, actor) => this.escalationService.acknowledge(id, actor, "http"),
+        resolveIncident: (id, actor) => this.escalationService.resolve(id, actor, "http"),
       },
       auth,
       { host: config.http.host, port, logger: this.logger },
@@ -446,7 +499,10 @@ export class Engine {
     const entry: AuditEntry = { action, actor: this.actor, timeMs: this.clock.now(), details, ...(subject ? { subject } : {}) };
     await retryUntilDone(
       () => this.audit.record(entry),
-      () => this.metrics.publishRetries.inc({ what: "audit" }),
+      (attempt, error) => {
+        this.metrics.publishRetries.inc({ what: "audit" });
+        if (attempt === 1 || attempt % 20 === 0) this.logger.warn({ err: String(error), action, attempt }, "audit record not stored yet; retrying");
+      },
       () => this.stopping,
     );
   }

@@ -1,3 +1,5 @@
+import { AppError } from "../core/errors.js";
+
 /** Exponential backoff with full jitter, capped: the delay before retry number `attempt` (1-based). */
 export function backoffMs(attempt: number, baseMs = 100, capMs = 5_000, random: () => number = Math.random): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt - 1, 20));
@@ -15,9 +17,18 @@ export async function retryUntilDone<T>(operation: () => Promise<T>, onRetry: (a
     try {
       return await operation();
     } catch (error) {
-      if (isStopped()) throw error;
+      if (isStopped() || isPermanent(error)) throw error;
       onRetry(attempt, error);
       await sleep(backoffMs(attempt));
     }
   }
+}
+
+/**
+ * Errors that no retry can fix: the request itself is wrong (a payload over the server's limit, an invalid
+ * subject). Retrying them forever would hide a bug behind a stuck pipeline.
+ */
+export function isPermanent(error: unknown): boolean {
+  if (error instanceof AppError) return !error.retryable;
+  return error instanceof Error && (error.name === "InvalidArgumentError" || /max_payload|invalid subject/i.test(error.message));
 }

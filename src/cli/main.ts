@@ -6,6 +6,8 @@ import { emitCommand } from "./commands/emit.js";
 import { runCommand } from "./commands/run.js";
 import { testRulesCommand } from "./commands/test-rules.js";
 import { routesTestCommand } from "./commands/routes-test.js";
+import { ackCommand, incidentsCommand, resolveCommand } from "./commands/incidents.js";
+import { oncallCommand } from "./commands/oncall.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "./commands/silence.js";
 import { consoleOutput } from "./output.js";
 
@@ -70,6 +72,29 @@ silence
   .option("--author <name>", "who (default user@host)")
   .option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)")
   .action((id: string, options: { author?: string; nats?: string }) => exitWith(silenceExpireCommand(id, options, consoleOutput)));
+
+const incidentOptions = (command: Command): Command =>
+  command.option("--author <name>", "who (default user@host)").option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)").option("-r, --rules <dir>", "rules directory (or KLAXON_RULES_DIR)");
+incidentOptions(program.command("ack").description("acknowledge an incident: paging stops").argument("<id>", "incident id (klaxon incidents)")).action(
+  (id: string, options: { author?: string; nats?: string; rules?: string }) => exitWith(ackCommand(id, options, consoleOutput)),
+);
+incidentOptions(program.command("resolve").description("resolve an incident: it is closed, nothing more is paged").argument("<id>", "incident id")).action(
+  (id: string, options: { author?: string; nats?: string; rules?: string }) => exitWith(resolveCommand(id, options, consoleOutput)),
+);
+incidentOptions(program.command("incidents").description("list open incidents").option("--all", "include resolved ones")).action(
+  (options: { all?: boolean; nats?: string; rules?: string }) => exitWith(incidentsCommand(options, consoleOutput)),
+);
+
+program
+  .command("oncall")
+  .description("who is on call in a schedule at an instant (default now), or the shifts in a range")
+  .argument("<schedule>", "schedule id (rules/schedules/<id>.json)")
+  .option("-r, --rules <dir>", "rules directory", "rules")
+  .option("--at <iso>", "instant; without an offset it is read in --zone or the schedule's zone")
+  .option("--from <iso>", "list the shifts from this instant (with --to)")
+  .option("--to <iso>", "list the shifts until this instant (at most 366 days after --from)")
+  .option("--zone <iana>", "time zone for local times (default: the schedule's)")
+  .action((id: string, options: { rules: string; at?: string; from?: string; to?: string; zone?: string }) => exitWith(oncallCommand(id, options, consoleOutput)));
 
 program
   .command("routes")

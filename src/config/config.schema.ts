@@ -20,6 +20,7 @@ export const configSchema = z.strictObject({
       deadLetter: streamName.default("KLAXON_DEADLETTER"),
       audit: streamName.default("KLAXON_AUDIT"),
       notifications: streamName.default("KLAXON_NOTIFICATIONS"),
+      pages: streamName.default("KLAXON_PAGES"),
       /** How long events are kept: bounds replay and the stream's disk use. */
       eventsMaxAgeMs: z.number().int().positive().default(7 * 86_400_000),
       /** Re-announcements within this window are dropped by JetStream itself. */
@@ -33,6 +34,7 @@ export const configSchema = z.strictObject({
       deadLetter: subjectPrefix.default("klaxon.deadletter"),
       audit: subjectPrefix.default("klaxon.audit"),
       notifications: subjectPrefix.default("klaxon.notifications"),
+      pages: subjectPrefix.default("klaxon.pages"),
     })
     .prefault({}),
   consumer: z
@@ -45,6 +47,8 @@ export const configSchema = z.strictObject({
       batch: z.number().int().min(1).max(10_000).default(1_000),
       /** The alert stage's durable consumer on the alerts stream. */
       alertsDurable: streamName.default("klaxon-alerts"),
+      /** The escalation stage's durable consumer on the notifications stream. */
+      escalateDurable: streamName.default("klaxon-escalate"),
     })
     .prefault({}),
   limits: z
@@ -61,6 +65,8 @@ export const configSchema = z.strictObject({
       bucket: streamName.default("klaxon-state"),
       /** Alerts, groups and silences: one key each, compare-and-set on change. */
       alertBucket: streamName.default("klaxon-alert-state"),
+      /** Incidents and pages. */
+      escalationBucket: streamName.default("klaxon-escalation"),
       snapshotIntervalMs: z.number().int().min(100).default(10_000),
     })
     .prefault({}),

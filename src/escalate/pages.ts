@@ -56,7 +56,7 @@ export function planPages(page: LevelPage, onCall: (scheduleId: string, atMs: nu
         continue;
       }
       intents.push({
-        id: `${page.incidentId}:${page.round}.${page.level}:${id}:${rule.channel}`,
+        id: `${page.incidentId}.r${page.round}l${page.level}.${id}.${rule.channel}`,
         incidentId: page.incidentId,
         round: page.round,
         level: page.level,

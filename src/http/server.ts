@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { AppError, ValidationError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { SilenceConflictError, SilenceNotFoundError } from "../store/jetstream/alert-state-store.js";
+import { IncidentNotFoundError } from "../store/jetstream/escalation-store.js";
 import type { TokenAuth } from "./tokens.js";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -15,6 +16,9 @@ export interface HttpApi {
   listSilences(): Promise<unknown>;
   createSilence(body: unknown, actor: string): Promise<unknown>;
   expireSilence(id: string, actor: string): Promise<unknown>;
+  listIncidents(): Promise<unknown>;
+  acknowledgeIncident(id: string, actor: string): Promise<unknown>;
+  resolveIncident(id: string, actor: string): Promise<unknown>;
 }
 
 class HttpError extends AppError {
@@ -39,6 +43,9 @@ export async function startHttpServer(api: HttpApi, auth: TokenAuth, options: { 
     { method: "GET", pattern: /^\/api\/v1\/silences$/, handler: async () => ({ status: 200, body: await api.listSilences() }) },
     { method: "POST", pattern: /^\/api\/v1\/silences$/, handler: async (req, actor) => ({ status: 201, body: await api.createSilence(await readJson(req), actor) }) },
     { method: "DELETE", pattern: /^\/api\/v1\/silences\/([A-Za-z0-9-]+)$/, handler: async (_req, actor, [id]) => ({ status: 200, body: await api.expireSilence(id as string, actor) }) },
+    { method: "GET", pattern: /^\/api\/v1\/incidents$/, handler: async () => ({ status: 200, body: await api.listIncidents() }) },
+    { method: "POST", pattern: /^\/api\/v1\/incidents\/([A-Za-z0-9_.-]+)\/ack$/, handler: async (_req, actor, [id]) => ({ status: 200, body: await api.acknowledgeIncident(id as string, actor) }) },
+    { method: "POST", pattern: /^\/api\/v1\/incidents\/([A-Za-z0-9_.-]+)\/resolve$/, handler: async (_req, actor, [id]) => ({ status: 200, body: await api.resolveIncident(id as string, actor) }) },
   ];
 
   const server = createServer((request, response) => {
@@ -98,6 +105,7 @@ function errorResponse(error: unknown): { status: number; body: unknown } {
   if (error instanceof ValidationError) return { status: 400, body: { error: "invalid request", issues: error.issues.map((i) => ({ path: i.path, message: i.message })) } };
   if (error instanceof SilenceNotFoundError) return { status: 404, body: { error: error.message } };
   if (error instanceof SilenceConflictError) return { status: 409, body: { error: error.message } };
+  if (error instanceof IncidentNotFoundError) return { status: 404, body: { error: error.message } };
   return { status: 500, body: { error: "internal error; see the engine log" } };
 }
 

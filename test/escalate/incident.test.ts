@@ -87,21 +87,21 @@ describe("page planning", () => {
   ]);
 
   test("schedules resolve to whoever is on call then; each person's rules give one page per channel with deterministic ids", () => {
-    const plan = planPages({ incidentId: "g1:1", round: 0, level: 0, atMs: T0, targets: [{ schedule: "ops-primary" }, { user: "alice" }] }, () => ["alice"], users);
+    const plan = planPages({ incidentId: "g1-1", round: 0, level: 0, atMs: T0, targets: [{ schedule: "ops-primary" }, { user: "alice" }] }, () => ["alice"], users);
     assert.deepEqual(
       plan.intents.map((i) => [i.id, i.address, (i.dueAtMs - T0) / 1000]),
       [
-        ["g1:1:0.0:alice:slack", "U1", 0],
-        ["g1:1:0.0:alice:email", "alice@example.com", 0],
-        ["g1:1:0.0:alice:sms", "+4915112345678", 120],
+        ["g1-1.r0l0.alice.slack", "U1", 0],
+        ["g1-1.r0l0.alice.email", "alice@example.com", 0],
+        ["g1-1.r0l0.alice.sms", "+4915112345678", 120],
       ],
       "alice is paged once even though she is both the schedule's and a direct target",
     );
   });
 
   test("an empty schedule, an unknown user or a missing contact are reported, never silently dropped", () => {
-    const plan = planPages({ incidentId: "g1:1", round: 0, level: 1, atMs: T0, targets: [{ schedule: "nights" }, { user: "zed" }, { user: "carol" }] }, () => [], users);
-    assert.deepEqual(plan.intents.map((i) => i.id), ["g1:1:0.1:carol:email"]);
+    const plan = planPages({ incidentId: "g1-1", round: 0, level: 1, atMs: T0, targets: [{ schedule: "nights" }, { user: "zed" }, { user: "carol" }] }, () => [], users);
+    assert.deepEqual(plan.intents.map((i) => i.id), ["g1-1.r0l1.carol.email"]);
     assert.deepEqual(plan.unreachable, [
       { target: "schedule nights", reason: "nobody is on call" },
       { target: "user zed", reason: "not in the users file" },

@@ -7,6 +7,9 @@ import { listJsonFiles, loadRules, RULES_LAYOUT } from "../../rules/loader.js";
 import { RuleIndex } from "../../rules/rule-index.js";
 import { parseRuleTestFile } from "../../ruletest/run-file.js";
 import { loadRouting } from "../../rules/routing-loader.js";
+import { loadDirectory } from "../../app/directory-loader.js";
+import { buildRouting } from "../../alerts/routing-set.js";
+import { DEFAULT_ROUTING } from "../../alerts/routing.js";
 import type { Output } from "../output.js";
 
 export interface CheckReport {
@@ -34,6 +37,8 @@ export async function checkRulesDir(dir: string): Promise<CheckReport> {
   const routing = await loadRouting(dir);
   issues.push(...routing.issues);
   warnings.push(...routing.warnings);
+  // Policies, users and schedules are checked even when the routing file is broken (against the default routing).
+  issues.push(...(await loadDirectory(dir, (routing.loaded ?? buildRouting(undefined, undefined).loaded)?.routing ?? DEFAULT_ROUTING)).issues);
   const routeFiles = await listJsonFiles(join(dir, RULES_LAYOUT.routes));
   for (const file of routeFiles) {
     if (!file.endsWith(join(RULES_LAYOUT.routes, "routes.json"))) issues.push({ file, path: "", message: "the routing tree lives in routes/routes.json alone; merge this file into it" });

@@ -35,6 +35,14 @@ export function streamConfigs(config: Config): Array<Partial<StreamConfig> & { n
       // A flush repeated after a crash carries the same id: dropped here.
       duplicate_window: 60 * 60_000 * MS_TO_NS,
     },
+    {
+      name: config.streams.pages,
+      subjects: [`${config.subjects.pages}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      // A page published again after a crash (claimed, sent, not yet marked sent) carries the same id: dropped here.
+      duplicate_window: 60 * 60_000 * MS_TO_NS,
+    },
   ];
 }
 
@@ -53,6 +61,7 @@ export async function provision(jsm: JetStreamManager, config: Config): Promise<
   const consumers = [
     { stream: config.streams.events, durable: config.consumer.durable, filter: `${config.subjects.events}.>` },
     { stream: config.streams.alerts, durable: config.consumer.alertsDurable, filter: `${config.subjects.alerts}.>` },
+    { stream: config.streams.notifications, durable: config.consumer.escalateDurable, filter: `${config.subjects.notifications}.>` },
   ];
   for (const { stream, durable, filter } of consumers) {
     try {

@@ -1,0 +1,204 @@
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { GroupNotification } from "../alerts/dispatcher.types.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { Config } from "../config/config.schema.js";
+import type { OnCallDirectory } from "../escalate/directory.js";
+import { advance, openIncident, resolveIncident, type Incident, type LevelPage } from "../escalate/incident.js";
+import { planPages, type PageIntent } from "../escalate/pages.js";
+import type { KvEscalationStore, StoredPage } from "../store/jetstream/escalation-store.js";
+import type { AuditSink } from "../store/ports.js";
+import { Lane } from "./lane.js";
+import type { Metrics } from "./metrics.js";
+import { retryUntilDone } from "./retry.js";
+
+const encoder = new TextEncoder();
+
+export interface EscalationStageDeps {
+  config: Config;
+  js: JetStreamClient;
+  store: KvEscalationStore;
+  audit: AuditSink;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  actor: string;
+  directory: () => OnCallDirectory;
+}
+
+/** What goes out on `klaxon.pages.<channel>` for the notify stage: one page, addressed, with what it is about. */
+export interface PageMessage extends PageIntent {
+  title: string;
+  receiver: string;
+  groupId: string;
+  alertFingerprints: string[];
+}
+
+/**
+ * The third stage: group notifications open incidents, and incidents page people level by level until someone
+ * acknowledges. Timers are data in the KV bucket (`nextStepAtMs`, scheduled pages); each tick runs what is due, so a
+ * step that fell due while every engine was down runs late, never lost. Each page is claimed with create-if-absent
+ * under its deterministic id before it is published (with that id as the message id): exactly one page per
+ * (incident step, person, channel).
+ */
+export class EscalationStage {
+  private readonly lane = new Lane();
+  private readonly due = new Map<string, number>();
+  private readonly scheduled = new Map<string, PageIntent>();
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly deps: EscalationStageDeps) {}
+
+  async start(): Promise<void> {
+    const { store, config, js } = this.deps;
+    for (const incident of await store.listIncidents()) this.track(incident);
+    for (const page of await store.listPages()) if (page.status === "scheduled") this.scheduled.set(page.intent.id, page.intent);
+    const consumer = await js.consumers.get(config.streams.notifications, config.consumer.escalateDurable);
+    this.messages = await consumer.consume({ max_messages: 64 });
+    this.loop = (async () => {
+      for await (const m of this.messages as ConsumerMessages) {
+        if (this.stopping) break;
+        await this.lane.run(() => this.handle(m)).catch((error: unknown) => this.failed("notification", error));
+      }
+    })();
+    this.timer = setInterval(() => void this.lane.run(() => this.runDue()).catch((error: unknown) => this.failed("escalation step", error)), config.tickIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.messages?.close();
+    await this.loop;
+    await this.lane.idle();
+  }
+
+  halt(): void {
+    this.stopping = true;
+    clearInterval(this.timer);
+  }
+
+  private failed(what: string, error: unknown): void {
+    if (!this.stopping) this.deps.logger.error({ err: error }, `${what} failed; it will be retried`);
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const notification = m.json<GroupNotification>();
+    const { store, clock } = this.deps;
+    const policyId = this.deps.directory().policyOf(notification.receiver);
+    const openId = await store.openIncidentOf(notification.groupId);
+    const now = clock.now();
+    if (notification.status === "firing") {
+      if (openId) {
+        await store.mutateIncident(openId, (incident) => {
+          const fingerprints = [...new Set([...incident.alertFingerprints, ...notification.firing.map((a) => a.fingerprint)])];
+          return fingerprints.length === incident.alertFingerprints.length ? undefined : { incident: { ...incident, alertFingerprints: fingerprints }, result: true };
+        });
+      } else if (policyId) {
+        await this.open(notification, policyId, now);
+      } else {
+        this.deps.logger.debug({ receiver: notification.receiver }, "receiver has no escalation policy; nobody is paged");
+      }
+    } else if (openId) {
+      const outcome = await store.mutateIncident(openId, (incident) => {
+        const result = resolveIncident(incident, "alerts resolved", "system", now);
+        return result.changed ? { incident: result.incident, result } : undefined;
+      });
+      await store.clearOpen(notification.groupId);
+      if (outcome.result) await this.auditRecord("incident.resolved", openId, { via: "system", reason: "every alert of the group resolved" });
+      this.track(outcome.incident);
+    }
+    m.ack();
+  }
+
+  private async open(notification: GroupNotification, policyId: string, now: number): Promise<void> {
+    const policy = this.deps.directory().policies.get(policyId);
+    if (!policy) {
+      this.deps.logger.error({ policy: policyId, receiver: notification.receiver }, "receiver names an unknown escalation policy; nobody is paged");
+      await this.auditRecord("incident.no_policy", notification.groupId, { policy: policyId, receiver: notification.receiver });
+      return;
+    }
+    const first = notification.firing[0];
+    const title = `${first?.labels.alertname ?? "alert"}${notification.firing.length > 1 ? ` and ${notification.firing.length - 1} more` : ""}: ${first?.annotations.summary ?? Object.entries(notification.groupLabels).map(([k, v]) => `${k}=${v}`).join(", ")}`;
+    const id = notification.id.replace(/:/g, "-");
+    const opened = openIncident({ id, groupId: notification.groupId, receiver: notification.receiver, title, alertFingerprints: notification.firing.map((a) => a.fingerprint) }, policy, now);
+    // A redelivered notification finds its incident already there: it must not page a second time.
+    if (!(await this.deps.store.createIncident(opened.incident))) return;
+    await this.deps.store.setOpen(notification.groupId, id);
+    this.track(opened.incident);
+    await this.auditRecord("incident.opened", id, { policy: policyId, groupId: notification.groupId, title });
+    for (const page of opened.pages) await this.page(page, opened.incident);
+  }
+
+  /** Run every incident step and every scheduled page that is due. */
+  private async runDue(): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const [id, dueAt] of this.due) {
+      if (dueAt > now) continue;
+      const outcome = await this.deps.store.mutateIncident(id, (incident) => {
+        const step = advance(incident, this.deps.directory().policies.get(incident.policyId) ?? fallbackPolicy(incident), now);
+        return step.incident === incident ? undefined : { incident: step.incident, result: step };
+      });
+      this.track(outcome.incident);
+      if (!outcome.result) continue;
+      for (const event of outcome.result.events) await this.auditRecord(event.action, id, event.details);
+      for (const page of outcome.result.pages) await this.page(page, outcome.incident);
+    }
+    for (const intent of [...this.scheduled.values()]) if (intent.dueAtMs <= now) await this.sendIfStillNeeded(intent);
+  }
+
+  private async page(level: LevelPage, incident: Incident): Promise<void> {
+    const plan = planPages(level, (schedule, at) => this.deps.directory().onCall(schedule, at), this.deps.directory().users);
+    for (const miss of plan.unreachable) {
+      this.deps.metrics.pagesUnreachable.inc();
+      this.deps.logger.error({ incident: incident.id, ...miss }, "a target of this escalation level cannot be paged");
+      await this.auditRecord("page.unreachable", incident.id, { level: level.level, round: level.round, ...miss });
+    }
+    for (const intent of plan.intents) {
+      if (!(await this.deps.store.claimPage(intent))) continue; // claimed before: by a replica, or before a restart
+      this.scheduled.set(intent.id, intent);
+      if (intent.dueAtMs <= this.deps.clock.now()) await this.sendIfStillNeeded(intent, incident);
+    }
+  }
+
+  /** A page planned for later (SMS after 2 minutes) goes out only if nobody acknowledged meanwhile. */
+  private async sendIfStillNeeded(intent: PageIntent, known?: Incident): Promise<void> {
+    const incident = known ?? (await this.deps.store.getIncident(intent.incidentId))?.incident;
+    if (!incident || incident.state !== "triggered") {
+      await this.deps.store.setPage({ intent, status: "cancelled", reason: incident ? `incident ${incident.state}` : "incident gone" });
+      this.scheduled.delete(intent.id);
+      return;
+    }
+    const message: PageMessage = { ...intent, title: incident.title, receiver: incident.receiver, groupId: incident.groupId, alertFingerprints: incident.alertFingerprints };
+    await retryUntilDone(
+      () => this.deps.js.publish(`${this.deps.config.subjects.pages}.${intent.channel}`, encoder.encode(JSON.stringify(message)), { msgID: intent.id }),
+      () => this.deps.metrics.publishRetries.inc({ what: "page" }),
+      () => this.stopping,
+    );
+    const now = this.deps.clock.now();
+    await this.deps.store.setPage({ intent, status: "sent", sentAtMs: now } satisfies StoredPage);
+    this.scheduled.delete(intent.id);
+    this.deps.metrics.pagesSent.inc({ channel: intent.channel });
+    await this.auditRecord("page.sent", intent.incidentId, { page: intent.id, user: intent.user, channel: intent.channel, level: intent.level, round: intent.round, lateByMs: now - intent.dueAtMs });
+  }
+
+  private track(incident: Incident): void {
+    if (incident.nextStepAtMs === undefined || incident.state === "resolved") this.due.delete(incident.id);
+    else this.due.set(incident.id, incident.nextStepAtMs);
+  }
+
+  private auditRecord(action: string, subject: string, details: Record<string, unknown>): Promise<void> {
+    return retryUntilDone(
+      () => this.deps.audit.record({ action, actor: this.deps.actor, timeMs: this.deps.clock.now(), subject, details }),
+      () => this.deps.metrics.publishRetries.inc({ what: "audit" }),
+      () => this.stopping,
+    );
+  }
+}
+
+/** A policy removed while its incident was open: stop paging, keep the incident for a person to close. */
+function fallbackPolicy(incident: Incident): Parameters<typeof advance>[1] {
+  return { id: incident.policyId, version: 0, levels: [{ targets: [], delay: Number.MAX_SAFE_INTEGER }], repeat: 0 };
+}

@@ -1,0 +1,113 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { Incident } from "../../escalate/incident.js";
+import type { PageIntent } from "../../escalate/pages.js";
+import { AppError } from "../../core/errors.js";
+
+const encoder = new TextEncoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
+
+export class IncidentNotFoundError extends AppError {}
+
+export type PageStatus = "scheduled" | "sent" | "cancelled";
+export interface StoredPage {
+  intent: PageIntent;
+  status: PageStatus;
+  sentAtMs?: number;
+  reason?: string;
+}
+
+/**
+ * Incidents and pages in one KV bucket: `incident.<id>`, `open.<groupId>` (the group's open incident) and
+ * `page.<id>`. Every change is compare-and-set: `create` for a new key (fails if another replica or a redelivery got
+ * there first), `update` with the revision read (fails if anyone changed it since).
+ */
+export class KvEscalationStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket: string): Promise<KvEscalationStore> {
+    return new KvEscalationStore(await new Kvm(nc).create(bucket, { history: 1 }));
+  }
+
+  async getIncident(id: string): Promise<{ incident: Incident; revision: number } | undefined> {
+    const entry = await this.kv.get(`incident.${id}`);
+    return entry && entry.operation === "PUT" ? { incident: entry.json<Incident>(), revision: entry.revision } : undefined;
+  }
+
+  /** False when the incident already exists (a redelivered notification): the caller must not page again. */
+  async createIncident(incident: Incident): Promise<boolean> {
+    try {
+      await this.kv.create(`incident.${incident.id}`, encode(incident));
+      return true;
+    } catch (error) {
+      if (await this.kv.get(`incident.${incident.id}`)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Read, change and write an incident, again from the top if someone else wrote it in between. `change` returns
+   * undefined to leave it as it is.
+   */
+  async mutateIncident<T>(id: string, change: (incident: Incident) => { incident: Incident; result: T } | undefined): Promise<{ incident: Incident; result: T | undefined }> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getIncident(id);
+      if (!current) throw new IncidentNotFoundError(`no incident with id "${id}"`);
+      const next = change(current.incident);
+      if (!next) return { incident: current.incident, result: undefined };
+      try {
+        await this.kv.update(`incident.${id}`, encode(next.incident), current.revision);
+        return next;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+      }
+    }
+  }
+
+  async openIncidentOf(groupId: string): Promise<string | undefined> {
+    const entry = await this.kv.get(`open.${groupId}`);
+    return entry && entry.operation === "PUT" ? entry.string() : undefined;
+  }
+
+  async setOpen(groupId: string, incidentId: string): Promise<void> {
+    await this.kv.put(`open.${groupId}`, incidentId);
+  }
+
+  async clearOpen(groupId: string): Promise<void> {
+    await this.kv.delete(`open.${groupId}`);
+  }
+
+  async listIncidents(): Promise<Incident[]> {
+    return (await this.listPrefix("incident.")).map((e) => e as Incident);
+  }
+
+  /** Claim a page: true for exactly one caller, whatever the number of replicas or redeliveries. */
+  async claimPage(intent: PageIntent): Promise<boolean> {
+    try {
+      await this.kv.create(`page.${intent.id}`, encode({ intent, status: "scheduled" } satisfies StoredPage));
+      return true;
+    } catch (error) {
+      if (await this.kv.get(`page.${intent.id}`)) return false;
+      throw error;
+    }
+  }
+
+  async setPage(page: StoredPage): Promise<void> {
+    await this.kv.put(`page.${page.intent.id}`, encode(page));
+  }
+
+  async listPages(): Promise<StoredPage[]> {
+    return (await this.listPrefix("page.")).map((e) => e as StoredPage);
+  }
+
+  private async listPrefix(prefix: string): Promise<unknown[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(`${prefix}>`)) keys.push(key);
+    const out: unknown[] = [];
+    for (let i = 0; i < keys.length; i += 256) {
+      const entries = await Promise.all(keys.slice(i, i + 256).map((k) => this.kv.get(k)));
+      for (const entry of entries) if (entry && entry.operation === "PUT") out.push(entry.json());
+    }
+    return out;
+  }
+}

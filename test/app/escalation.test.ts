@@ -1,0 +1,106 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { NatsServerProcess } from "../support/nats-server.js";
+import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { FakeClock } from "../../src/core/clock.js";
+import type { PageMessage } from "../../src/app/escalation-stage.js";
+
+const MIN = 60_000;
+
+async function oncallRules(): Promise<string> {
+  const dir = await rulesDir([
+    {
+      id: "db-down",
+      version: 1,
+      kind: "threshold",
+      event: "metric",
+      match: { all: [{ fact: "name", operator: "equal", value: "db_up" }] },
+      keyBy: ["source"],
+      when: { all: [{ fact: "value", operator: "equal", value: 0 }] },
+      severity: "critical",
+      annotations: { summary: "{{ source }} is down" },
+    },
+  ]);
+  const write = async (path: string, value: unknown): Promise<void> => {
+    await mkdir(join(dir, path, ".."), { recursive: true });
+    await writeFile(join(dir, path), JSON.stringify(value));
+  };
+  await write("routes/routes.json", { version: 1, route: { receiver: "db", groupWait: "0s", groupInterval: "1m" }, receivers: [{ name: "db", policy: "db-policy" }] });
+  await write("policies/db-policy.json", {
+    id: "db-policy",
+    version: 1,
+    levels: [
+      { targets: [{ schedule: "db-primary" }], delay: "5m" },
+      { targets: [{ user: "bob" }], delay: "5m" },
+    ],
+  });
+  await write("users/users.json", {
+    version: 1,
+    users: [
+      { id: "alice", name: "Alice", timeZone: "Europe/Berlin", contacts: { slack: "U0ALICE", phone: "+4915112345678" }, notificationRules: [{ channel: "slack", after: "0m" }, { channel: "sms", after: "2m" }] },
+      { id: "bob", name: "Bob", timeZone: "Europe/Berlin", contacts: { slack: "U0BOB" }, notificationRules: [{ channel: "slack", after: "0m" }] },
+    ],
+  });
+  await write("schedules/db-primary.json", { id: "db-primary", version: 1, name: "DB", timeZone: "UTC", layers: [{ name: "only", rotation: { participants: ["alice"], start: "2026-01-01T00:00:00", shift: "1w" } }] });
+  return dir;
+}
+
+async function pages(js: Parameters<typeof readStream>[0]): Promise<PageMessage[]> {
+  return (await readStream(js, "KLAXON_PAGES")).map((m) => m.json<PageMessage>());
+}
+
+describe("escalation on a real nats-server", () => {
+  let server: NatsServerProcess;
+  before(async () => {
+    server = await NatsServerProcess.start();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test("pages the on-call person, escalates on time, survives a dead engine, and stops when acknowledged", async () => {
+    const clock = new FakeClock(Date.now());
+    const config = testConfig(server.url, await oncallRules());
+    const { nc, js } = await client(server.url);
+    let engine = await startEngine(config, clock);
+    await publishEvent(js, metricEvent("db-1", "db_up", 0, clock.now()));
+
+    const first = await eventually("alice is paged on Slack", async () => {
+      const all = await pages(js);
+      return all.length > 0 ? all : undefined;
+    });
+    assert.deepEqual(first.map((p) => [p.user, p.channel, p.address]), [["alice", "slack", "U0ALICE"]]);
+    assert.match(first[0]?.title ?? "", /db-down: db-1 is down/);
+    const incidentId = first[0]?.incidentId as string;
+
+    clock.advance(2 * MIN);
+    await eventually("alice's SMS follows after 2 minutes unacknowledged", async () => ((await pages(js)).some((p) => p.channel === "sms") ? true : undefined));
+
+    // Every engine dies; the level-2 step falls due while none runs.
+    await engine.crash();
+    clock.advance(4 * MIN);
+    engine = await startEngine(config, clock);
+    await eventually("bob is paged once the engine is back", async () => ((await pages(js)).some((p) => p.user === "bob") ? true : undefined));
+
+    const ack = await engine.incidents.acknowledge(incidentId, "bob", "cli");
+    assert.equal(ack.changed, true);
+    assert.equal((await engine.incidents.acknowledge(incidentId, "alice", "http")).reason, "already acknowledged by bob via cli");
+    clock.advance(60 * MIN);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const all = await pages(js);
+    assert.deepEqual(all.map((p) => `${p.user}/${p.channel}`), ["alice/slack", "alice/sms", "bob/slack"], "each page exactly once, nothing after the ack");
+    assert.equal(new Set(all.map((p) => p.id)).size, all.length);
+    const audit = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.subject === incidentId);
+    assert.deepEqual(
+      audit.map((r) => r.action),
+      ["incident.opened", "page.sent", "page.sent", "incident.escalated", "page.sent", "incident.acknowledged"],
+    );
+    const escalated = audit.find((r) => r.action === "incident.escalated");
+    assert.ok(((escalated?.details as { lateByMs: number }).lateByMs ?? 0) >= MIN, "the late step says how late it ran");
+    await engine.stop();
+    await nc.close();
+  });
+});
