@@ -1,7 +1,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture } from "../support/output.js";
+import { incidentsCommand, resolveCommand } from "../../src/cli/commands/incidents.js";
 import { NatsServerProcess } from "../support/nats-server.js";
 import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import { FakeClock } from "../../src/core/clock.js";
@@ -62,7 +65,10 @@ describe("escalation on a real nats-server", () => {
 
   test("pages the on-call person, escalates on time, survives a dead engine, and stops when acknowledged", async () => {
     const clock = new FakeClock(Date.now());
-    const config = testConfig(server.url, await oncallRules());
+    const dir = await oncallRules();
+    const tokens = join(await mkdtemp(join(tmpdir(), "klaxon-tokens-")), "tokens");
+    await writeFile(tokens, "bob bobs-token-0123456789abcdef\n");
+    const config = testConfig(server.url, dir, { http: { port: 0, tokensFile: tokens } });
     const { nc, js } = await client(server.url);
     let engine = await startEngine(config, clock);
     await publishEvent(js, metricEvent("db-1", "db_up", 0, clock.now()));
@@ -84,20 +90,31 @@ describe("escalation on a real nats-server", () => {
     engine = await startEngine(config, clock);
     await eventually("bob is paged once the engine is back", async () => ((await pages(js)).some((p) => p.user === "bob") ? true : undefined));
 
-    const ack = await engine.incidents.acknowledge(incidentId, "bob", "cli");
-    assert.equal(ack.changed, true);
-    assert.equal((await engine.incidents.acknowledge(incidentId, "alice", "http")).reason, "already acknowledged by bob via cli");
+    const base = `http://127.0.0.1:${engine.httpPort}/api/v1/incidents`;
+    assert.equal((await fetch(`${base}/${incidentId}/ack`, { method: "POST" })).status, 401, "acknowledging needs a token");
+    const ack = await fetch(`${base}/${incidentId}/ack`, { method: "POST", headers: { authorization: "Bearer bobs-token-0123456789abcdef" } });
+    assert.equal(ack.status, 200);
+    assert.equal(((await ack.json()) as { changed: boolean }).changed, true);
+    assert.equal((await engine.incidents.acknowledge(incidentId, "alice", "slack")).reason, "already acknowledged by bob via http");
+    assert.equal((await fetch(`${base}/no-such-incident/ack`, { method: "POST", headers: { authorization: "Bearer bobs-token-0123456789abcdef" } })).status, 404);
     clock.advance(60 * MIN);
     await new Promise((r) => setTimeout(r, 300));
 
     const all = await pages(js);
     assert.deepEqual(all.map((p) => `${p.user}/${p.channel}`), ["alice/slack", "alice/sms", "bob/slack"], "each page exactly once, nothing after the ack");
+
+    const io = capture();
+    assert.equal(await resolveCommand(incidentId, { nats: server.url, author: "carol", rules: dir }, io), 0);
+    assert.match(io.out.join("\n"), new RegExp(`resolved ${incidentId}  resolved by carol via cli`));
+    assert.equal(await incidentsCommand({ nats: server.url, rules: dir }, io), 0);
+    assert.match(io.out.at(-1) ?? "", /no open incidents/);
     assert.equal(new Set(all.map((p) => p.id)).size, all.length);
     const audit = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.subject === incidentId);
     assert.deepEqual(
       audit.map((r) => r.action),
-      ["incident.opened", "page.sent", "page.sent", "incident.escalated", "page.sent", "incident.acknowledged"],
+      ["incident.opened", "page.sent", "page.sent", "incident.escalated", "page.sent", "incident.acknowledged", "incident.resolved"],
     );
+    assert.deepEqual(audit.filter((r) => String(r.action).startsWith("incident.ack") || r.action === "incident.resolved").map((r) => [r.actor, (r.details as { via: string }).via]), [["bob", "http"], ["carol", "cli"]]);
     const escalated = audit.find((r) => r.action === "incident.escalated");
     assert.ok(((escalated?.details as { lateByMs: number }).lateByMs ?? 0) >= MIN, "the late step says how late it ran");
     await engine.stop();
