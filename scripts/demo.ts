@@ -39,6 +39,13 @@ async function main(): Promise<void> {
   const alerts = nc.subscribe("klaxon.alerts.>");
   const letters = nc.subscribe("klaxon.deadletter.>");
   const notifications = nc.subscribe("klaxon.notifications.>");
+  const pages = nc.subscribe("klaxon.pages.>");
+  void (async () => {
+    for await (const m of pages) {
+      const p = m.json<{ user: string; channel: string; address: string; title: string; level: number }>();
+      say(`  PAGE     ${p.user} via ${p.channel} (${p.address}), level ${p.level + 1}: ${p.title}`);
+    }
+  })();
   void (async () => {
     for await (const m of notifications) {
       const n = m.json<{ receiver: string; reason: string; firing: Array<{ labels: Record<string, string> }>; resolved: unknown[] }>();
@@ -66,7 +73,8 @@ async function main(): Promise<void> {
   say("2. orders logs a burst of upstream timeouts:");
   for (let i = 0; i < 11; i++) await publish({ type: "log", source: "pod-7", service: "orders", level: "error", message: `upstream timeout after ${3000 + i} ms` });
   await pause(800);
-  say("   ...group_wait (2 s in the demo) batches them into notifications for the receivers in rules/routes/routes.json:");
+  say("   ...group_wait (2 s in the demo) batches them into notifications; the receiver's escalation policy pages whoever");
+  say("   rules/schedules/ops-primary.json has on call now, through their notification rules in rules/users/users.json:");
   await pause(2500);
   say("3. someone cleans up /var:");
   await publish({ type: "metric", source: "web-1", name: "disk_used_percent", value: 41, labels: { mount: "/var" } });
@@ -75,7 +83,8 @@ async function main(): Promise<void> {
   await js.publish("events.metric.web-1", '{"type":"metric","source":"web-1","name":"cpu","value":"very high"}');
   await pause(800);
 
-  say("\nDone. Alerts are on the KLAXON_ALERTS stream (klaxon.alerts.<fingerprint>), dead letters on KLAXON_DEADLETTER.");
+  say("\nDone. Alerts are on KLAXON_ALERTS, notifications on KLAXON_NOTIFICATIONS, pages on KLAXON_PAGES, dead letters on");
+  say("KLAXON_DEADLETTER, and every step on KLAXON_AUDIT. Acknowledge an incident with `klaxon ack <id>` to stop the paging.");
   await nc.close();
   await engine.stop();
   await server?.stop();
