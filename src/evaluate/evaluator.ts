@@ -16,8 +16,8 @@ import {
   stateSignature,
   type Series,
 } from "./series.js";
-import { SlidingWindow } from "./sliding-window.js";
-import type { EvaluatorSnapshot, SeriesSnapshot } from "./snapshot.js";
+import type { SlidingWindow } from "./sliding-window.js";
+import { deserializeSeries, serializeSeries, type EvaluatorSnapshot } from "./snapshot.js";
 
 interface RuleRuntime {
   readonly compiled: CompiledRule;
@@ -477,48 +477,4 @@ export class Evaluator {
 
 function flapLabels(series: Series): Record<string, string> {
   return { ...series.labels, flapping: "true" };
-}
-
-const MAX_SNAPSHOT_TEXT = 1024;
-
-function serializeSeries(s: Series): SeriesSnapshot {
-  const facts: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s.facts)) facts[k] = typeof v === "string" && v.length > MAX_SNAPSHOT_TEXT ? v.slice(0, MAX_SNAPSHOT_TEXT) : v;
-  return {
-    identity: s.identity,
-    facts,
-    lastValue: s.lastValue ?? null,
-    lastCondition: s.lastCondition,
-    conditionSinceMs: s.conditionSinceMs ?? null,
-    firingSinceMs: s.firingSinceMs ?? null,
-    publishedFiringSinceMs: s.publishedFiringSinceMs ?? null,
-    lastSeenMs: s.lastSeenMs,
-    samples: s.window ? s.window.samples() : null,
-    changes: s.changes,
-    flappingSinceMs: s.flappingSinceMs ?? null,
-    labels: s.labels,
-    fingerprint: s.fingerprint,
-  };
-}
-
-function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined): Series {
-  const rule = compiled?.rule;
-  return {
-    key: identityKey(saved.identity),
-    identity: saved.identity,
-    labels: saved.labels,
-    fingerprint: saved.fingerprint,
-    facts: saved.facts,
-    lastValue: saved.lastValue ?? undefined,
-    lastCondition: saved.lastCondition,
-    conditionSinceMs: saved.conditionSinceMs ?? undefined,
-    firingSinceMs: saved.firingSinceMs ?? undefined,
-    publishedFiringSinceMs: saved.publishedFiringSinceMs ?? undefined,
-    lastSeenMs: saved.lastSeenMs,
-    window: rule?.kind === "window" ? SlidingWindow.fromSamples(rule.window, saved.samples ?? []) : undefined,
-    changes: [...saved.changes],
-    flappingSinceMs: saved.flappingSinceMs ?? undefined,
-    nextDueMs: undefined,
-    queuedDueMs: undefined,
-  };
 }

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import type { CompiledRule } from "../rules/compiled-rule.js";
+import { identityKey, type Series } from "./series.js";
+import { SlidingWindow } from "./sliding-window.js";
 
 /**
  * Evaluator state as data. The engine saves it now and then with the stream sequence it covers, so that a restart
@@ -35,3 +38,48 @@ export const evaluatorSnapshotSchema = z.object({
 
 export type SeriesSnapshot = z.infer<typeof seriesSnapshotSchema>;
 export type EvaluatorSnapshot = z.infer<typeof evaluatorSnapshotSchema>;
+
+const MAX_SNAPSHOT_TEXT = 1024;
+
+/** Series state as data; long texts (log messages) are cut, they only feed annotations. */
+export function serializeSeries(s: Series): SeriesSnapshot {
+  const facts: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s.facts)) facts[k] = typeof v === "string" && v.length > MAX_SNAPSHOT_TEXT ? v.slice(0, MAX_SNAPSHOT_TEXT) : v;
+  return {
+    identity: s.identity,
+    facts,
+    lastValue: s.lastValue ?? null,
+    lastCondition: s.lastCondition,
+    conditionSinceMs: s.conditionSinceMs ?? null,
+    firingSinceMs: s.firingSinceMs ?? null,
+    publishedFiringSinceMs: s.publishedFiringSinceMs ?? null,
+    lastSeenMs: s.lastSeenMs,
+    samples: s.window ? s.window.samples() : null,
+    changes: s.changes,
+    flappingSinceMs: s.flappingSinceMs ?? null,
+    labels: s.labels,
+    fingerprint: s.fingerprint,
+  };
+}
+
+export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined): Series {
+  const rule = compiled?.rule;
+  return {
+    key: identityKey(saved.identity),
+    identity: saved.identity,
+    labels: saved.labels,
+    fingerprint: saved.fingerprint,
+    facts: saved.facts,
+    lastValue: saved.lastValue ?? undefined,
+    lastCondition: saved.lastCondition,
+    conditionSinceMs: saved.conditionSinceMs ?? undefined,
+    firingSinceMs: saved.firingSinceMs ?? undefined,
+    publishedFiringSinceMs: saved.publishedFiringSinceMs ?? undefined,
+    lastSeenMs: saved.lastSeenMs,
+    window: rule?.kind === "window" ? SlidingWindow.fromSamples(rule.window, saved.samples ?? []) : undefined,
+    changes: [...saved.changes],
+    flappingSinceMs: saved.flappingSinceMs ?? undefined,
+    nextDueMs: undefined,
+    queuedDueMs: undefined,
+  };
+}

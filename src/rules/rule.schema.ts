@@ -31,9 +31,10 @@ const common = {
   match: conditionsSchema.optional(),
   keyBy: z.array(keyFieldSchema).min(1).optional(),
   severity: severitySchema,
-  labels: z.record(labelNameSchema, z.string().max(1_024)).optional(),
+  // Bounded so an alert message always fits in one NATS message.
+  labels: z.record(labelNameSchema, z.string().max(1_024)).refine((l) => Object.keys(l).length <= 32, "at most 32 labels").optional(),
   /** Text rendered from the facts at firing time: "{{ value }}", "{{ labels.host }}", "{{ source }}". */
-  annotations: z.record(labelNameSchema, z.string().max(4_096)).optional(),
+  annotations: z.record(labelNameSchema, z.string().max(4_096)).refine((a) => Object.keys(a).length <= 32, "at most 32 annotations").optional(),
   /** Too many state changes within `window` turn the storm into one "flapping" alert. */
   flapping: z.strictObject({ changes: z.number().int().min(2).max(1_000), window: positiveDurationSchema }).optional(),
 };
