@@ -178,10 +178,12 @@ export class EscalationStage {
       () => this.stopping,
     );
     const now = this.deps.clock.now();
+    this.deps.metrics.pagesSent.inc({ channel: intent.channel });
+    // Audit before marking sent: a crash in between re-publishes under the same id (dropped) and audits it twice,
+    // rather than leaving a page without its record.
+    await this.auditRecord("page.sent", intent.incidentId, { page: intent.id, user: intent.user, channel: intent.channel, level: intent.level, round: intent.round, lateByMs: now - intent.dueAtMs });
     await this.deps.store.setPage({ intent, status: "sent", sentAtMs: now } satisfies StoredPage);
     this.scheduled.delete(intent.id);
-    this.deps.metrics.pagesSent.inc({ channel: intent.channel });
-    await this.auditRecord("page.sent", intent.incidentId, { page: intent.id, user: intent.user, channel: intent.channel, level: intent.level, round: intent.round, lateByMs: now - intent.dueAtMs });
   }
 
   private track(incident: Incident): void {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kvm } from "@nats-io/kv";
 import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, stopAllEngines, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
 
@@ -40,6 +40,7 @@ describe("alert stage on a real nats-server", () => {
     server = await NatsServerProcess.start();
   });
   after(async () => {
+    await stopAllEngines();
     await server.stop();
   });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, stopAllEngines, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { Engine } from "../../src/app/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 
@@ -36,6 +36,7 @@ describe("engine on a real nats-server", () => {
     ({ nc, js } = await client(server.url));
   });
   after(async () => {
+    await stopAllEngines();
     await engine?.stop();
     await nc.close();
     await server.stop();

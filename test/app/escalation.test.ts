@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { capture } from "../support/output.js";
 import { incidentsCommand, resolveCommand } from "../../src/cli/commands/incidents.js";
 import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, stopAllEngines, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import { FakeClock } from "../../src/core/clock.js";
 import type { PageMessage } from "../../src/app/escalation-stage.js";
 
@@ -60,6 +60,7 @@ describe("escalation on a real nats-server", () => {
     server = await NatsServerProcess.start();
   });
   after(async () => {
+    await stopAllEngines();
     await server.stop();
   });
 
@@ -83,6 +84,8 @@ describe("escalation on a real nats-server", () => {
 
     clock.advance(2 * MIN);
     await eventually("alice's SMS follows after 2 minutes unacknowledged", async () => ((await pages(js)).some((p) => p.channel === "sms") ? true : undefined));
+    // Crash only once the SMS is fully on record, so the audit trail below has exactly one record per page.
+    await eventually("the SMS is audited", async () => ((await readStream(js, "KLAXON_AUDIT")).filter((m) => m.json().action === "page.sent").length === 2 ? true : undefined));
 
     // Every engine dies; the level-2 step falls due while none runs.
     await engine.crash();

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, logEvent, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, stopAllEngines, logEvent, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 import { provision } from "../../src/store/jetstream/provision.js";
 
@@ -45,6 +45,7 @@ describe("evaluation state survives engine restarts", () => {
     server = await NatsServerProcess.start();
   });
   after(async () => {
+    await stopAllEngines();
     await server.stop();
   });
 

@@ -30,10 +30,22 @@ export function testConfig(url: string, dir: string, overrides: ConfigInput = {}
   });
 }
 
+const running = new Set<Engine>();
+
 export async function startEngine(config: Config, clock?: Clock): Promise<Engine> {
   const engine = new Engine({ config, logger: silentLogger, actor: "test", ...(clock ? { clock } : {}) });
+  running.add(engine);
   await engine.start();
   return engine;
+}
+
+/**
+ * Crash every engine a test started and left running: a failed assertion must not leave an engine reconnecting
+ * forever and the test process hanging. Call it in `after`.
+ */
+export async function stopAllEngines(): Promise<void> {
+  await Promise.all([...running].map((engine) => engine.crash().catch(() => undefined)));
+  running.clear();
 }
 
 export interface StoredMessage {

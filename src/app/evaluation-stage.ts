@@ -1,0 +1,270 @@
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { DeliverPolicy } from "@nats-io/jetstream";
+import type { AlertTransition } from "../alerts/alert.js";
+import type { Config } from "../config/config.schema.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import { Evaluator } from "../evaluate/evaluator.js";
+import { evaluatorSnapshotSchema } from "../evaluate/snapshot.js";
+import { AckQueue } from "../ingest/ack-queue.js";
+import { AppliedSequences } from "../ingest/applied-sequences.js";
+import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
+import type { CompiledRule } from "../rules/compiled-rule.js";
+import type { AlertSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
+import { AlertOutbox } from "./alert-outbox.js";
+import { Lane } from "./lane.js";
+import type { Metrics } from "./metrics.js";
+import { retryUntilDone } from "./retry.js";
+
+export interface EvaluationStageDeps {
+  config: Config;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  alerts: AlertSink;
+  deadLetters: DeadLetterSink;
+  snapshots: SnapshotStore;
+  recordAudit: (action: string, details: Record<string, unknown>) => Promise<void>;
+}
+
+/**
+ * The first stage: events from the durable consumer, through the evaluator, to alert transitions. One lane
+ * serialises every touch of the evaluator (events, ticks, rule changes, snapshots). Recovery = last snapshot +
+ * replay of the settled events after it, so evaluation state survives restarts without a store write per event.
+ */
+export class EvaluationStage {
+  private readonly lane = new Lane();
+  private readonly evaluator: Evaluator;
+  private readonly outbox: AlertOutbox;
+  private readonly acks = new AckQueue<JsMsg>();
+  private applied = new AppliedSequences();
+  private compiled: readonly CompiledRule[];
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+  private snapshotSaving: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: EvaluationStageDeps,
+    rules: readonly CompiledRule[],
+    private rulesHash: string,
+  ) {
+    this.compiled = rules;
+    this.evaluator = new Evaluator(rules, deps.clock.now());
+    this.deps.metrics.rulesLoaded.set(this.evaluator.ruleCount);
+    this.outbox = new AlertOutbox(deps.alerts, {
+      logger: deps.logger,
+      onRetry: () => deps.metrics.publishRetries.inc({ what: "alert" }),
+      onPublished: (t) => deps.metrics.transitions.inc({ status: t.status }),
+    });
+  }
+
+  get snapshotName(): string {
+    return `evaluator-${this.deps.config.consumer.durable}`;
+  }
+
+  async start(): Promise<void> {
+    const { config, js } = this.deps;
+    await this.recover();
+    const consumer = await js.consumers.get(config.streams.events, config.consumer.durable);
+    this.messages = await consumer.consume({ max_messages: config.consumer.batch });
+    this.loop = this.consume(this.messages);
+    this.timers.push(setInterval(() => void this.tick(), config.tickIntervalMs));
+    this.timers.push(setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs));
+  }
+
+  /** Finish what is in hand, save a snapshot. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.messages?.close();
+    await this.loop;
+    await this.lane.idle();
+    await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    await this.saveSnapshot(true);
+    this.outbox.stop();
+  }
+
+  /** Stop without saving anything, as a crash would. */
+  halt(): void {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.outbox.stop();
+  }
+
+  /** Swap the rules in the lane, between two events. */
+  setRules(rules: readonly CompiledRule[], rulesHash: string): Promise<void> {
+    return this.lane.run(() => {
+      this.compiled = rules;
+      this.rulesHash = rulesHash;
+      void this.outbox.enqueue(this.evaluator.setRules(rules, this.deps.clock.now()));
+      this.deps.metrics.rulesLoaded.set(this.evaluator.ruleCount);
+    });
+  }
+
+  /** `appliedSeq`: every event up to this stream sequence has been applied. */
+  status(): { appliedSeq: number; rules: number; series: number; pendingAlerts: number; pendingAcks: number } {
+    return {
+      appliedSeq: this.applied.floor,
+      pendingAcks: this.acks.size,
+      rules: this.evaluator.ruleCount,
+      series: this.evaluator.seriesCount(),
+      pendingAlerts: this.outbox.pending,
+    };
+  }
+
+  /**
+   * Load the last snapshot, then replay the events after it that the durable consumer has settled (up to its ack
+   * floor): those will never be delivered again. Events above the floor come back through the consumer, with their
+   * delivery count, so a message that kills engines runs into the redelivery limit instead of looping. Transitions
+   * found on the way are published again under their deterministic ids; duplicates are dropped.
+   */
+  private async recover(): Promise<void> {
+    const { config, jsm, js, logger, metrics } = this.deps;
+    const now = this.deps.clock.now();
+    const stored = await this.deps.snapshots.load(this.snapshotName).catch((error: unknown) => {
+      logger.error({ err: String(error) }, "snapshot unreadable; rebuilding from the stream alone");
+      return undefined;
+    });
+    let restored = false;
+    if (stored) {
+      const parsed = evaluatorSnapshotSchema.safeParse(stored.state);
+      if (parsed.success) {
+        void this.outbox.enqueue(this.evaluator.restore(parsed.data, now));
+        this.applied = AppliedSequences.from(stored.applied);
+        restored = true;
+      } else {
+        logger.error({ issues: parsed.error.issues.slice(0, 3) }, "snapshot does not match the current format; rebuilding from the stream alone");
+      }
+    }
+    const info = await jsm.consumers.info(config.streams.events, config.consumer.durable);
+    const ackFloor = info.ack_floor.stream_seq;
+    let replayed = 0;
+    if (ackFloor > this.applied.floor) {
+      const horizon = Math.max(0, ...this.compiled.map((r) => r.horizonMs));
+      const position = restored
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied.floor + 1 }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() };
+      const ordered = await js.consumers.get(config.streams.events, { filter_subjects: `${config.subjects.events}.>`, ...position });
+      // Nothing to replay (a horizon of zero, or events aged out of the stream): do not wait for messages.
+      if ((await ordered.info(true)).num_pending > 0) {
+        const messages = await ordered.consume({ max_messages: 1_000 });
+        for await (const m of messages) {
+          if (m.seq <= ackFloor && !this.applied.has(m.seq)) {
+            const decoded = decodeEvent(m.data, m.subject, config.subjects.events, config.limits, now);
+            if (decoded.ok) {
+              void this.outbox.enqueue(this.evaluator.apply(decoded.event));
+              replayed++;
+            }
+          }
+          if (m.seq >= ackFloor || m.info.pending === 0) break;
+        }
+        await messages.close();
+      }
+    }
+    this.applied.raiseFloor(ackFloor);
+    void this.outbox.enqueue(this.evaluator.tick(now - config.lateEventToleranceMs));
+    metrics.replayedEvents.inc(replayed);
+    logger.info({ fromSnapshot: stored?.applied.floor ?? null, replayed, upTo: ackFloor }, "evaluation state recovered");
+    await this.deps.recordAudit("engine.recovered", { snapshotFloor: stored?.applied.floor ?? null, replayed, upToSeq: ackFloor });
+  }
+
+  // ---- the event path ---------------------------------------------------------------------------------------
+
+  private async consume(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      if (this.stopping) break;
+      // A failure leaves the message unacknowledged: JetStream redelivers it after the ack wait.
+      await this.lane.run(() => this.handle(m)).catch((error: unknown) => {
+        if (!this.stopping) this.deps.logger.error({ err: error, seq: m.seq }, "event handling failed; it will be redelivered");
+      });
+    }
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const seq = m.seq;
+    const deliveries = m.info.deliveryCount;
+    if (deliveries > 1) this.deps.metrics.redeliveries.inc();
+    if (this.applied.has(seq)) {
+      // Already in the state: either still waiting for its turn to be acked, or its ack was lost.
+      if (!this.acks.refresh(m)) m.ack();
+      return;
+    }
+    const settled = this.acks.track(m);
+    this.applied.add(seq);
+    if (deliveries >= this.deps.config.consumer.maxDeliver) {
+      await this.deadLetter(m, "max_deliveries", `delivered ${deliveries} times without being acknowledged`);
+      settled();
+      return;
+    }
+    const decoded = decodeEvent(m.data, m.subject, this.deps.config.subjects.events, this.deps.config.limits, this.deps.clock.now());
+    if (!decoded.ok) {
+      await this.deadLetter(m, decoded.reason, decoded.detail);
+      settled();
+      return;
+    }
+    let transitions: AlertTransition[];
+    try {
+      transitions = this.evaluator.apply(decoded.event);
+    } catch (error) {
+      // The evaluator is deterministic: an event that breaks it once breaks it every time. Park it, keep going.
+      this.deps.logger.error({ err: error, seq }, "evaluation failed");
+      await this.deadLetter(m, "processing_error", (error as Error).message ?? String(error));
+      settled();
+      return;
+    }
+    this.deps.metrics.eventsIn.inc({ type: decoded.event.type });
+    if (transitions.length === 0) settled();
+    else void this.outbox.enqueue(transitions).then(settled);
+  }
+
+  private async deadLetter(m: JsMsg, reason: DeadLetterReason, detail: string): Promise<void> {
+    this.deps.metrics.deadLetters.inc({ reason });
+    this.deps.logger.warn({ reason, detail, subject: m.subject, seq: m.seq }, "event sent to dead letter");
+    await retryUntilDone(
+      () => this.deps.deadLetters.send({ reason, detail, originalSubject: m.subject, data: m.data, streamSequence: m.seq, deliveryCount: m.info.deliveryCount }),
+      () => this.deps.metrics.publishRetries.inc({ what: "dead_letter" }),
+      () => this.stopping,
+    );
+  }
+
+  private tick(): Promise<void> {
+    return this.lane.run(() => {
+      const transitions = this.evaluator.tick(this.deps.clock.now() - this.deps.config.lateEventToleranceMs);
+      void this.outbox.enqueue(transitions);
+      this.deps.metrics.activeSeries.set(this.evaluator.seriesCount());
+    });
+  }
+
+  /**
+   * A snapshot is only consistent when every transition of every applied event is stored: the lane waits for the
+   * outbox to drain, then copies the state; the upload runs outside the lane.
+   */
+  private saveSnapshot(final = false): Promise<void> {
+    if (this.snapshotSaving && !final) return Promise.resolve();
+    return this.lane.run(async () => {
+      await this.snapshotSaving;
+      await this.outbox.drained();
+      const snapshot = {
+        applied: this.applied.toJSON(),
+        savedAtMs: this.deps.clock.now(),
+        rulesHash: this.rulesHash,
+        state: this.evaluator.snapshot(),
+      };
+      const saving = this.deps.snapshots
+        .save(this.snapshotName, snapshot)
+        .catch((error: unknown) => {
+          this.deps.metrics.publishRetries.inc({ what: "snapshot" });
+          this.deps.logger.warn({ err: String(error) }, "snapshot save failed; the next one will try again");
+        })
+        .finally(() => {
+          this.snapshotSaving = undefined;
+        });
+      this.snapshotSaving = saving;
+      if (final) await saving;
+    });
+  }
+}
