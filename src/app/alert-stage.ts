@@ -14,6 +14,7 @@ import type { AuditSink, DeadLetterSink } from "../store/ports.js";
 import { Lane } from "./lane.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
+import { LIVE_PULL } from "../store/jetstream/pull-options.js";
 
 const encoder = new TextEncoder();
 
@@ -59,7 +60,7 @@ export class AlertStage {
     this.dispatcher = new Dispatcher(routing.routing, routing.timeIntervals, this.silencer);
     this.dispatcher.restore(state.alerts, state.groups);
     const consumer = await js.consumers.get(config.streams.alerts, config.consumer.alertsDurable);
-    this.messages = await consumer.consume({ max_messages: 256 });
+    this.messages = await consumer.consume({ max_messages: 256, ...LIVE_PULL });
     this.loop = (async () => {
       for await (const m of this.messages as ConsumerMessages) {
         if (this.stopping) break;

@@ -11,6 +11,7 @@ import type { AuditSink } from "../store/ports.js";
 import { Lane } from "./lane.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
+import { LIVE_PULL } from "../store/jetstream/pull-options.js";
 
 const encoder = new TextEncoder();
 
@@ -57,7 +58,7 @@ export class EscalationStage {
     for (const incident of await store.listIncidents()) this.track(incident);
     for (const page of await store.listPages()) if (page.status === "scheduled") this.scheduled.set(page.intent.id, page.intent);
     const consumer = await js.consumers.get(config.streams.notifications, config.consumer.escalateDurable);
-    this.messages = await consumer.consume({ max_messages: 64 });
+    this.messages = await consumer.consume({ max_messages: 64, ...LIVE_PULL });
     this.loop = (async () => {
       for await (const m of this.messages as ConsumerMessages) {
         if (this.stopping) break;

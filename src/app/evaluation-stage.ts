@@ -15,6 +15,7 @@ import { AlertOutbox } from "./alert-outbox.js";
 import { Lane } from "./lane.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
+import { LIVE_PULL, SCAN_PULL } from "../store/jetstream/pull-options.js";
 
 export interface EvaluationStageDeps {
   config: Config;
@@ -70,7 +71,7 @@ export class EvaluationStage {
     const { config, js } = this.deps;
     await this.recover();
     const consumer = await js.consumers.get(config.streams.events, config.consumer.durable);
-    this.messages = await consumer.consume({ max_messages: config.consumer.batch });
+    this.messages = await consumer.consume({ max_messages: config.consumer.batch, ...LIVE_PULL });
     this.loop = this.consume(this.messages);
     this.timers.push(setInterval(() => void this.tick(), config.tickIntervalMs));
     this.timers.push(setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs));
@@ -151,7 +152,7 @@ export class EvaluationStage {
       const ordered = await js.consumers.get(config.streams.events, { filter_subjects: `${config.subjects.events}.>`, ...position });
       // Nothing to replay (a horizon of zero, or events aged out of the stream): do not wait for messages.
       if ((await ordered.info(true)).num_pending > 0) {
-        const messages = await ordered.consume({ max_messages: 1_000 });
+        const messages = await ordered.consume({ max_messages: 1_000, ...SCAN_PULL });
         for await (const m of messages) {
           if (m.seq <= ackFloor && !this.applied.has(m.seq)) {
             const decoded = decodeEvent(m.data, m.subject, config.subjects.events, config.limits, now);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kvm } from "@nats-io/kv";
+import { scanKv } from "../../src/store/jetstream/kv-scan.js";
 import { NatsServerProcess } from "../support/nats-server.js";
 import { client, eventually, stopAllEngines, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
@@ -52,12 +52,9 @@ describe("alert stage on a real nats-server", () => {
     const t0 = Date.now();
     await publishEvent(js, metricEvent("web-1", "disk", 97, t0));
     await publishEvent(js, metricEvent("web-2", "disk", 99, t0));
-    const kv = await new Kvm(nc).open("klaxon-alert-state");
     await eventually("the group is stored", async () => {
-      const keys: string[] = [];
-      for await (const k of await kv.keys("group.>")) keys.push(k);
-      const group = keys[0] ? (await kv.get(keys[0]))?.json<{ fingerprints: string[] }>() : undefined;
-      return group && group.fingerprints.length === 2 ? true : undefined;
+      const [group] = await scanKv(js, "klaxon-alert-state", "group.");
+      return group && JSON.parse(new TextDecoder().decode(group.value)).fingerprints.length === 2 ? true : undefined;
     });
     const beforeCrash = Date.now() - t0;
     await first.crash();

@@ -7,6 +7,7 @@ import { Engine } from "../../src/app/engine.js";
 import { parseConfig, type Config, type ConfigInput } from "../../src/config/index.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Clock } from "../../src/core/clock.js";
+import { SCAN_PULL } from "../../src/store/jetstream/pull-options.js";
 
 /** A rules directory in a temp folder holding the given rules (one file each). */
 export async function rulesDir(rules: ReadonlyArray<Record<string, unknown>>): Promise<string> {
@@ -62,7 +63,7 @@ export async function readStream(js: JetStreamClient, stream: string, filter?: s
   const out: StoredMessage[] = [];
   const info = await consumer.info(true);
   if (info.num_pending === 0) return out;
-  const messages = await consumer.consume({ max_messages: 1_000 });
+  const messages = await consumer.consume({ max_messages: 1_000, ...SCAN_PULL });
   for await (const m of messages) {
     const headers: Record<string, string> = {};
     if (m.headers) for (const [key] of m.headers) headers[key] = m.headers.get(key);

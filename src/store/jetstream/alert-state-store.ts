@@ -1,5 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, KvWatchInclude, type KV } from "@nats-io/kv";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { scanKv } from "./kv-scan.js";
 import type { AlertRecord, GroupRecord } from "../../alerts/dispatcher.types.js";
 import type { DispatcherChanges } from "../../alerts/dispatcher.js";
 import { silenceSchema, type Silence } from "../../alerts/silences.js";
@@ -17,26 +19,26 @@ export class SilenceNotFoundError extends AppError {}
  * compare-and-set so two operators expiring one silence cannot both win.
  */
 export class KvAlertStateStore {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly js: JetStreamClient,
+    private readonly bucket: string,
+  ) {}
 
   static async open(nc: NatsConnection, bucket: string): Promise<KvAlertStateStore> {
-    return new KvAlertStateStore(await new Kvm(nc).create(bucket, { history: 1 }));
+    return new KvAlertStateStore(await new Kvm(nc).create(bucket, { history: 1 }), jetstream(nc), bucket);
   }
 
   async loadAll(): Promise<{ alerts: AlertRecord[]; groups: GroupRecord[]; silences: Silence[] }> {
     const alerts: AlertRecord[] = [];
     const groups: GroupRecord[] = [];
     const silences: Silence[] = [];
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys()) keys.push(key);
-    for (let i = 0; i < keys.length; i += 256) {
-      const entries = await Promise.all(keys.slice(i, i + 256).map((k) => this.kv.get(k)));
-      for (const entry of entries) {
-        if (!entry || entry.operation !== "PUT") continue;
-        if (entry.key.startsWith("alert.")) alerts.push(entry.json<AlertRecord>());
-        else if (entry.key.startsWith("group.")) groups.push(entry.json<GroupRecord>());
-        else if (entry.key.startsWith("silence.")) silences.push(silenceSchema.parse(entry.json()));
-      }
+    const decoder = new TextDecoder();
+    for (const { key, value } of await scanKv(this.js, this.bucket)) {
+      const json: unknown = JSON.parse(decoder.decode(value));
+      if (key.startsWith("alert.")) alerts.push(json as AlertRecord);
+      else if (key.startsWith("group.")) groups.push(json as GroupRecord);
+      else if (key.startsWith("silence.")) silences.push(silenceSchema.parse(json));
     }
     return { alerts, groups, silences };
   }

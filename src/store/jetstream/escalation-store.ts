@@ -1,5 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { scanKv } from "./kv-scan.js";
 import type { Incident } from "../../escalate/incident.js";
 import type { PageIntent } from "../../escalate/pages.js";
 import { AppError } from "../../core/errors.js";
@@ -23,10 +25,14 @@ export interface StoredPage {
  * there first), `update` with the revision read (fails if anyone changed it since).
  */
 export class KvEscalationStore {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly js: JetStreamClient,
+    private readonly bucket: string,
+  ) {}
 
   static async open(nc: NatsConnection, bucket: string): Promise<KvEscalationStore> {
-    return new KvEscalationStore(await new Kvm(nc).create(bucket, { history: 1 }));
+    return new KvEscalationStore(await new Kvm(nc).create(bucket, { history: 1 }), jetstream(nc), bucket);
   }
 
   async getIncident(id: string): Promise<{ incident: Incident; revision: number } | undefined> {
@@ -101,13 +107,7 @@ export class KvEscalationStore {
   }
 
   private async listPrefix(prefix: string): Promise<unknown[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(`${prefix}>`)) keys.push(key);
-    const out: unknown[] = [];
-    for (let i = 0; i < keys.length; i += 256) {
-      const entries = await Promise.all(keys.slice(i, i + 256).map((k) => this.kv.get(k)));
-      for (const entry of entries) if (entry && entry.operation === "PUT") out.push(entry.json());
-    }
-    return out;
+    const decoder = new TextDecoder();
+    return (await scanKv(this.js, this.bucket, prefix)).map((r) => JSON.parse(decoder.decode(r.value)) as unknown);
   }
 }
