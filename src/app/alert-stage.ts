@@ -1,4 +1,4 @@
-import type { JetStreamClient, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { alertMessageSchema } from "../alerts/alert.js";
 import { Dispatcher } from "../alerts/dispatcher.js";
 import type { AlertRecord, GroupNotification } from "../alerts/dispatcher.types.js";
@@ -11,10 +11,11 @@ import type { Logger } from "../core/logger.js";
 import type { Config } from "../config/config.schema.js";
 import type { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
 import type { AuditSink, DeadLetterSink } from "../store/ports.js";
-import { Lane } from "./lane.js";
+import type { Lane } from "./lane.js";
+import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
-import { LIVE_PULL } from "../store/jetstream/pull-options.js";
+import { AuditWriter } from "./audit-writer.js";
 
 const encoder = new TextEncoder();
 
@@ -40,14 +41,22 @@ export interface AlertStageDeps {
 export class AlertStage {
   readonly silencer = new Silencer();
   private dispatcher!: Dispatcher;
-  private readonly lane = new Lane();
-  private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly loop: StageLoop;
+  private readonly auditWriter: AuditWriter;
   private stopWatch: (() => void) | undefined;
-  private stopping = false;
 
-  constructor(private readonly deps: AlertStageDeps) {}
+  constructor(private readonly deps: AlertStageDeps) {
+    this.loop = new StageLoop("alert stage", deps.logger);
+    this.auditWriter = new AuditWriter(deps.audit, deps.actor, deps.clock, deps.metrics, deps.logger, () => this.loop.stopping);
+  }
+
+  private get lane(): Lane {
+    return this.loop.lane;
+  }
+
+  private get stopping(): boolean {
+    return this.loop.stopping;
+  }
 
   async start(routing: LoadedRouting): Promise<void> {
     const { store, config, js } = this.deps;
@@ -59,32 +68,25 @@ export class AlertStage {
     });
     this.dispatcher = new Dispatcher(routing.routing, routing.timeIntervals, this.silencer);
     this.dispatcher.restore(state.alerts, state.groups);
-    const consumer = await js.consumers.get(config.streams.alerts, config.consumer.alertsDurable);
-    this.messages = await consumer.consume({ max_messages: 256, ...LIVE_PULL });
-    this.loop = (async () => {
-      for await (const m of this.messages as ConsumerMessages) {
-        if (this.stopping) break;
-        // A failure leaves the message unacknowledged: JetStream redelivers it after the ack wait.
-        await this.lane.run(() => this.handle(m)).catch((error: unknown) => this.failed("alert message", error));
-      }
-    })();
-    this.timer = setInterval(() => void this.lane.run(() => this.flushDue()).catch((error: unknown) => this.failed("flush", error)), config.tickIntervalMs);
+    await this.loop.start(js, {
+      stream: config.streams.alerts,
+      durable: config.consumer.alertsDurable,
+      batch: 256,
+      tickIntervalMs: config.tickIntervalMs,
+      handle: (m) => this.handle(m),
+      tick: () => this.flushDue(),
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
     this.stopWatch?.();
-    await this.messages?.close();
-    await this.loop;
-    await this.lane.idle();
+    await this.loop.stop();
   }
 
   /** Hard stop for crash tests: nothing more is written. */
   halt(): void {
-    this.stopping = true;
-    clearInterval(this.timer);
     this.stopWatch?.();
+    this.loop.halt();
   }
 
   setRouting(routing: LoadedRouting): Promise<void> {
@@ -97,10 +99,6 @@ export class AlertStage {
       const now = this.deps.clock.now();
       return this.dispatcher.alertList().map((a) => ({ ...a, mutedBy: a.status === "firing" ? this.dispatcher.mutedBy(a, now) : [] }));
     });
-  }
-
-  private failed(what: string, error: unknown): void {
-    if (!this.stopping) this.deps.logger.error({ err: error }, `${what} failed; it will be retried`);
   }
 
   private async handle(m: JsMsg): Promise<void> {
@@ -186,10 +184,7 @@ export class AlertStage {
   }
 
   private auditRecord(action: string, subject: string, details: Record<string, unknown>): Promise<void> {
-    return retryUntilDone(
-      () => this.deps.audit.record({ action, actor: this.deps.actor, timeMs: this.deps.clock.now(), subject, details }),
-      () => this.deps.metrics.publishRetries.inc({ what: "audit" }),
-      () => this.stopping,
-    );
+    return this.auditWriter.record(action, details, subject);
   }
+
 }

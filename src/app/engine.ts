@@ -11,7 +11,7 @@ import { loadRules, type RuleSet } from "../rules/loader.js";
 import { diffRuleSets } from "../rules/rule-changes.js";
 import { provision } from "../store/jetstream/provision.js";
 import { JetStreamAlertSink, JetStreamAuditSink, JetStreamDeadLetterSink, ObjectStoreSnapshotStore } from "../store/jetstream/sinks.js";
-import type { AuditEntry, AuditSink, DeadLetterSink } from "../store/ports.js";
+import type { AuditSink, DeadLetterSink } from "../store/ports.js";
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { startHttpServer } from "../http/server.js";
 import { TokenAuth } from "../http/tokens.js";
@@ -27,7 +27,7 @@ import { KvEscalationStore } from "../store/jetstream/escalation-store.js";
 import { Lane } from "./lane.js";
 import { EvaluationStage } from "./evaluation-stage.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { retryUntilDone } from "./retry.js";
+import { AuditWriter } from "./audit-writer.js";
 
 export interface EngineOptions {
   config: Config;
@@ -55,6 +55,7 @@ export class Engine {
   private evaluation: EvaluationStage | undefined;
   private deadLetters!: DeadLetterSink;
   private audit!: AuditSink;
+  private auditWriter!: AuditWriter;
   private ruleSet!: RuleSet;
   private routing!: LoadedRouting;
   private alertStage!: AlertStage;
@@ -103,6 +104,7 @@ export class Engine {
 
     this.deadLetters = new JetStreamDeadLetterSink(this.js, config.subjects.deadLetter);
     this.audit = new JetStreamAuditSink(this.js, config.subjects.audit);
+    this.auditWriter = new AuditWriter(this.audit, this.actor, this.clock, this.metrics, this.logger, () => this.stopping);
     for (const what of created) await this.recordAudit("provision.created", { what });
     // The hash identifies the rule set; listing every rule here would outgrow a message with thousands of rules.
     await this.recordAudit("engine.start", { rulesHash: this.ruleSet.hash, rules: this.ruleSet.rules.length, routingHash: this.routing.hash });
@@ -308,15 +310,8 @@ export class Engine {
     return this.ruleSet.rules.map(compileRule);
   }
 
-  private async recordAudit(action: string, details: Record<string, unknown>, subject?: string): Promise<void> {
-    const entry: AuditEntry = { action, actor: this.actor, timeMs: this.clock.now(), details, ...(subject ? { subject } : {}) };
-    await retryUntilDone(
-      () => this.audit.record(entry),
-      (attempt, error) => {
-        this.metrics.publishRetries.inc({ what: "audit" });
-        if (attempt === 1 || attempt % 20 === 0) this.logger.warn({ err: String(error), action, attempt }, "audit record not stored yet; retrying");
-      },
-      () => this.stopping,
-    );
+  private recordAudit(action: string, details: Record<string, unknown>, subject?: string): Promise<void> {
+    return this.auditWriter.record(action, details, subject);
   }
+
 }

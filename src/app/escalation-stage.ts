@@ -1,4 +1,4 @@
-import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { GroupNotification } from "../alerts/dispatcher.types.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
@@ -8,10 +8,10 @@ import { advance, openIncident, resolveIncident, type Incident, type LevelPage }
 import { planPages, type PageIntent } from "../escalate/pages.js";
 import type { KvEscalationStore, StoredPage } from "../store/jetstream/escalation-store.js";
 import type { AuditSink } from "../store/ports.js";
-import { Lane } from "./lane.js";
+import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
-import { LIVE_PULL } from "../store/jetstream/pull-options.js";
+import { AuditWriter } from "./audit-writer.js";
 
 const encoder = new TextEncoder();
 
@@ -43,46 +43,40 @@ export interface PageMessage extends PageIntent {
  * (incident step, person, channel).
  */
 export class EscalationStage {
-  private readonly lane = new Lane();
   private readonly due = new Map<string, number>();
   private readonly scheduled = new Map<string, PageIntent>();
-  private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stopping = false;
+  private readonly loop: StageLoop;
+  private readonly auditWriter: AuditWriter;
 
-  constructor(private readonly deps: EscalationStageDeps) {}
+  constructor(private readonly deps: EscalationStageDeps) {
+    this.loop = new StageLoop("escalation stage", deps.logger);
+    this.auditWriter = new AuditWriter(deps.audit, deps.actor, deps.clock, deps.metrics, deps.logger, () => this.loop.stopping);
+  }
+
+  private get stopping(): boolean {
+    return this.loop.stopping;
+  }
 
   async start(): Promise<void> {
     const { store, config, js } = this.deps;
     for (const incident of await store.listIncidents()) this.track(incident);
     for (const page of await store.listPages()) if (page.status === "scheduled") this.scheduled.set(page.intent.id, page.intent);
-    const consumer = await js.consumers.get(config.streams.notifications, config.consumer.escalateDurable);
-    this.messages = await consumer.consume({ max_messages: 64, ...LIVE_PULL });
-    this.loop = (async () => {
-      for await (const m of this.messages as ConsumerMessages) {
-        if (this.stopping) break;
-        await this.lane.run(() => this.handle(m)).catch((error: unknown) => this.failed("notification", error));
-      }
-    })();
-    this.timer = setInterval(() => void this.lane.run(() => this.runDue()).catch((error: unknown) => this.failed("escalation step", error)), config.tickIntervalMs);
+    await this.loop.start(js, {
+      stream: config.streams.notifications,
+      durable: config.consumer.escalateDurable,
+      batch: 64,
+      tickIntervalMs: config.tickIntervalMs,
+      handle: (m) => this.handle(m),
+      tick: () => this.runDue(),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
-    await this.messages?.close();
-    await this.loop;
-    await this.lane.idle();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   halt(): void {
-    this.stopping = true;
-    clearInterval(this.timer);
-  }
-
-  private failed(what: string, error: unknown): void {
-    if (!this.stopping) this.deps.logger.error({ err: error }, `${what} failed; it will be retried`);
+    this.loop.halt();
   }
 
   private async handle(m: JsMsg): Promise<void> {
@@ -193,12 +187,9 @@ export class EscalationStage {
   }
 
   private auditRecord(action: string, subject: string, details: Record<string, unknown>): Promise<void> {
-    return retryUntilDone(
-      () => this.deps.audit.record({ action, actor: this.deps.actor, timeMs: this.deps.clock.now(), subject, details }),
-      () => this.deps.metrics.publishRetries.inc({ what: "audit" }),
-      () => this.stopping,
-    );
+    return this.auditWriter.record(action, details, subject);
   }
+
 }
 
 /** A policy removed while its incident was open: stop paging, keep the incident for a person to close. */

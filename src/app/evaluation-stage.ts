@@ -1,4 +1,4 @@
-import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { AlertTransition } from "../alerts/alert.js";
 import type { Config } from "../config/config.schema.js";
@@ -12,10 +12,11 @@ import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import type { AlertSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { AlertOutbox } from "./alert-outbox.js";
-import { Lane } from "./lane.js";
+import type { Lane } from "./lane.js";
+import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
-import { LIVE_PULL, SCAN_PULL } from "../store/jetstream/pull-options.js";
+import { SCAN_PULL } from "../store/jetstream/pull-options.js";
 
 export interface EvaluationStageDeps {
   config: Config;
@@ -36,16 +37,13 @@ export interface EvaluationStageDeps {
  * replay of the settled events after it, so evaluation state survives restarts without a store write per event.
  */
 export class EvaluationStage {
-  private readonly lane = new Lane();
+  private readonly loop: StageLoop;
   private readonly evaluator: Evaluator;
   private readonly outbox: AlertOutbox;
   private readonly acks = new AckQueue<JsMsg>();
   private applied = new AppliedSequences();
   private compiled: readonly CompiledRule[];
-  private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
-  private timers: NodeJS.Timeout[] = [];
-  private stopping = false;
+  private snapshotTimer: NodeJS.Timeout | undefined;
   private snapshotSaving: Promise<void> | undefined;
 
   constructor(
@@ -54,6 +52,7 @@ export class EvaluationStage {
     private rulesHash: string,
   ) {
     this.compiled = rules;
+    this.loop = new StageLoop("evaluation stage", deps.logger);
     this.evaluator = new Evaluator(rules, deps.clock.now());
     this.deps.metrics.rulesLoaded.set(this.evaluator.ruleCount);
     this.outbox = new AlertOutbox(deps.alerts, {
@@ -70,20 +69,21 @@ export class EvaluationStage {
   async start(): Promise<void> {
     const { config, js } = this.deps;
     await this.recover();
-    const consumer = await js.consumers.get(config.streams.events, config.consumer.durable);
-    this.messages = await consumer.consume({ max_messages: config.consumer.batch, ...LIVE_PULL });
-    this.loop = this.consume(this.messages);
-    this.timers.push(setInterval(() => void this.tick(), config.tickIntervalMs));
-    this.timers.push(setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs));
+    await this.loop.start(js, {
+      stream: config.streams.events,
+      durable: config.consumer.durable,
+      batch: config.consumer.batch,
+      tickIntervalMs: config.tickIntervalMs,
+      handle: (m) => this.handle(m),
+      tick: () => this.tick(),
+    });
+    this.snapshotTimer = setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs);
   }
 
   /** Finish what is in hand, save a snapshot. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
-    await this.messages?.close();
-    await this.loop;
-    await this.lane.idle();
+    clearInterval(this.snapshotTimer);
+    await this.loop.stop();
     await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await this.saveSnapshot(true);
     this.outbox.stop();
@@ -91,9 +91,17 @@ export class EvaluationStage {
 
   /** Stop without saving anything, as a crash would. */
   halt(): void {
-    this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
+    clearInterval(this.snapshotTimer);
+    this.loop.halt();
     this.outbox.stop();
+  }
+
+  private get lane(): Lane {
+    return this.loop.lane;
+  }
+
+  private get stopping(): boolean {
+    return this.loop.stopping;
   }
 
   /** Swap the rules in the lane, between two events. */
@@ -175,16 +183,6 @@ export class EvaluationStage {
 
   // ---- the event path ---------------------------------------------------------------------------------------
 
-  private async consume(messages: ConsumerMessages): Promise<void> {
-    for await (const m of messages) {
-      if (this.stopping) break;
-      // A failure leaves the message unacknowledged: JetStream redelivers it after the ack wait.
-      await this.lane.run(() => this.handle(m)).catch((error: unknown) => {
-        if (!this.stopping) this.deps.logger.error({ err: error, seq: m.seq }, "event handling failed; it will be redelivered");
-      });
-    }
-  }
-
   private async handle(m: JsMsg): Promise<void> {
     const seq = m.seq;
     const deliveries = m.info.deliveryCount;
@@ -232,12 +230,10 @@ export class EvaluationStage {
     );
   }
 
-  private tick(): Promise<void> {
-    return this.lane.run(() => {
-      const transitions = this.evaluator.tick(this.deps.clock.now() - this.deps.config.lateEventToleranceMs);
-      void this.outbox.enqueue(transitions);
-      this.deps.metrics.activeSeries.set(this.evaluator.seriesCount());
-    });
+  private tick(): void {
+    const transitions = this.evaluator.tick(this.deps.clock.now() - this.deps.config.lateEventToleranceMs);
+    void this.outbox.enqueue(transitions);
+    this.deps.metrics.activeSeries.set(this.evaluator.seriesCount());
   }
 
   /**

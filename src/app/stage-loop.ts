@@ -1,0 +1,68 @@
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "../core/logger.js";
+import { LIVE_PULL } from "../store/jetstream/pull-options.js";
+import { Lane } from "./lane.js";
+
+export interface StageLoopOptions {
+  stream: string;
+  durable: string;
+  batch: number;
+  tickIntervalMs: number;
+  /** Handle one message; throwing leaves it unacknowledged, so JetStream redelivers it after the ack wait. */
+  handle: (m: JsMsg) => Promise<void>;
+  /** Run what time made due. */
+  tick: () => void | Promise<void>;
+}
+
+/**
+ * What every stage shares: a durable consumer read in order, a ticker, and one lane so that messages, ticks and
+ * outside calls (reloads, acks, queries) never touch the stage's state at the same time.
+ */
+export class StageLoop {
+  readonly lane = new Lane();
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stoppingFlag = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get stopping(): boolean {
+    return this.stoppingFlag;
+  }
+
+  async start(js: JetStreamClient, options: StageLoopOptions): Promise<void> {
+    const consumer = await js.consumers.get(options.stream, options.durable);
+    const messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
+    this.messages = messages;
+    this.loop = (async () => {
+      for await (const m of messages) {
+        if (this.stoppingFlag) break;
+        await this.lane.run(() => options.handle(m)).catch((error: unknown) => this.failed(`${this.name}: message ${m.seq}`, error));
+      }
+    })();
+    this.timer = setInterval(() => void this.lane.run(options.tick).catch((error: unknown) => this.failed(`${this.name}: tick`, error)), options.tickIntervalMs);
+  }
+
+  /** Stop taking messages and ticks; finish what is in the lane. */
+  async stop(): Promise<void> {
+    this.stoppingFlag = true;
+    clearInterval(this.timer);
+    await this.messages?.close();
+    await this.loop;
+    await this.lane.idle();
+  }
+
+  /** Stop at once, as a crash would: nothing more is started. */
+  halt(): void {
+    this.stoppingFlag = true;
+    clearInterval(this.timer);
+  }
+
+  private failed(what: string, error: unknown): void {
+    if (!this.stoppingFlag) this.logger.error({ err: error }, `${what} failed; it will be retried`);
+  }
+}
