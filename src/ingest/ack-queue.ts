@@ -18,11 +18,6 @@ export class AckQueue<M extends Ackable> {
   private readonly entries: Array<Entry<M>> = [];
   private head = 0;
   private readonly bySeq = new Map<number, Entry<M>>();
-  /** Acks ready to go, sent together once per macrotask so the client writes them to the socket in one go. */
-  private outgoing: M[] = [];
-
-  /** `defer` runs the batched send later; tests pass a synchronous one. */
-  constructor(private readonly defer: (send: () => void) => void = (send) => setImmediate(send)) {}
 
   get size(): number {
     return this.bySeq.size;
@@ -47,17 +42,11 @@ export class AckQueue<M extends Ackable> {
     return true;
   }
 
-  private send(): void {
-    const batch = this.outgoing;
-    this.outgoing = [];
-    for (const message of batch) message.ack();
-  }
-
   private flush(): void {
     while (this.head < this.entries.length && (this.entries[this.head] as Entry<M>).done) {
       const entry = this.entries[this.head++] as Entry<M>;
       this.bySeq.delete(entry.message.seq);
-      if (this.outgoing.push(entry.message) === 1) this.defer(() => this.send());
+      entry.message.ack();
     }
     if (this.head > 1_024 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
