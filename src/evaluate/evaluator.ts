@@ -164,7 +164,10 @@ export class Evaluator {
     const identity = identityOfEvent(compiled.keyBy, event);
     const key = identityKey(identity);
     let series = runtime.series.get(key);
+    // Most threshold events are normal: with no series to update there is nothing to remember, so none is created.
+    const holds = compiled.rule.kind === "threshold" ? (compiled.when as NonNullable<CompiledRule["when"]>)(event) : false;
     if (!series) {
+      if (compiled.rule.kind === "threshold" && !holds && !compiled.rule.flapping) return;
       series = newSeries(compiled, identity, event.timeMs);
       runtime.series.set(key, series);
     }
@@ -180,7 +183,7 @@ export class Evaluator {
       case "threshold":
         series.lastSeenMs = t;
         series.lastValue = event.type === "metric" ? event.value : undefined;
-        this.observe(runtime, series, (compiled.when as NonNullable<CompiledRule["when"]>)(event), t);
+        this.observe(runtime, series, holds, t);
         break;
       case "window": {
         const window = series.window as SlidingWindow;

@@ -78,11 +78,19 @@ export function alertLabels(rule: CompiledRule["rule"], identity: Readonly<Recor
 
 export function newSeries(compiled: CompiledRule, identity: Record<string, string>, seenMs: number): Series {
   const labels = alertLabels(compiled.rule, identity);
+  // Hashing the labels is the dearest part of a new series, and most series never fire: hash on first use.
+  let cachedFingerprint: string | undefined;
   return {
     key: identityKey(identity),
     identity,
     labels,
-    fingerprint: fingerprint(labels),
+    get fingerprint(): string {
+      cachedFingerprint ??= fingerprint(this.labels);
+      return cachedFingerprint;
+    },
+    set fingerprint(value: string) {
+      cachedFingerprint = value;
+    },
     facts: NO_FACTS,
     lastValue: undefined,
     lastCondition: false,
