@@ -1,11 +1,10 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scanKv } from "../../src/store/jetstream/kv-scan.js";
-import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, stopAllEngines, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
 
@@ -30,24 +29,15 @@ async function withRoutes(groupWait: string): Promise<string> {
   return dir;
 }
 
-async function notifications(js: Parameters<typeof readStream>[0]): Promise<GroupNotification[]> {
-  return (await readStream(js, "KLAXON_NOTIFICATIONS")).map((m) => m.json<GroupNotification>());
-}
+const notifications = (js: Parameters<typeof readStream>[0]): Promise<GroupNotification[]> => streamJson(js, "KLAXON_NOTIFICATIONS");
 
 describe("alert stage on a real nats-server", () => {
-  let server: NatsServerProcess;
-  before(async () => {
-    server = await NatsServerProcess.start();
-  });
-  after(async () => {
-    await stopAllEngines();
-    await server.stop();
-  });
+  const nats = useNatsServer();
 
   test("an engine restarted between group_wait and the flush sends exactly one notification", async () => {
     // group_wait is generous so a loaded CI machine still crashes the engine before the flush is due.
-    const config = testConfig(server.url, await withRoutes("8s"));
-    const { nc, js } = await client(server.url);
+    const config = testConfig(nats.current.url, await withRoutes("8s"));
+    const { nc, js } = await client(nats.current.url);
     const first = await startEngine(config);
     const t0 = Date.now();
     await publishEvent(js, metricEvent("web-1", "disk", 97, t0));
@@ -89,7 +79,7 @@ describe("alert stage on a real nats-server", () => {
     const dir = await withRoutes("0s");
     const tokens = join(await mkdtemp(join(tmpdir(), "klaxon-tokens-")), "tokens");
     await writeFile(tokens, "# actor token\nalice s3cret-token-for-alice-0001\n");
-    const config = testConfig(server.url, dir, { consumer: { durable: "http-test", alertsDurable: "http-alerts" }, state: { alertBucket: "http-state" }, http: { port: 0, tokensFile: tokens } });
+    const config = testConfig(nats.current.url, dir, { consumer: { durable: "http-test", alertsDurable: "http-alerts" }, state: { alertBucket: "http-state" }, http: { port: 0, tokensFile: tokens } });
     const engine = await startEngine(config);
     const base = `http://127.0.0.1:${engine.httpPort}`;
     const body = JSON.stringify({ matchers: ['source="web-9"'], duration: "1h", comment: "replacing the disk" });
@@ -106,7 +96,7 @@ describe("alert stage on a real nats-server", () => {
     const silence = (await created.json()) as { id: string; createdBy: string };
     assert.equal(silence.createdBy, "alice");
 
-    const { nc, js } = await client(server.url);
+    const { nc, js } = await client(nats.current.url);
     await publishEvent(js, metricEvent("web-9", "disk", 99, Date.now()));
     const alerts = await eventually("the alert is tracked as silenced", async () => {
       const list = (await (await fetch(`${base}/api/v1/alerts`, { headers: auth })).json()) as Array<{ labels: Record<string, string>; mutedBy: string[] }>;
@@ -130,15 +120,15 @@ describe("alert stage on a real nats-server", () => {
   test("klaxon silence add, list and expire work against NATS and are audited with the author", async () => {
     const out: string[] = [];
     const io = { log: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) };
-    assert.equal(await silenceAddCommand(['alertname="disk-full"', "source=web-3"], { nats: server.url, author: "bob", duration: "30m", comment: "rebooting" }, io), 0);
+    assert.equal(await silenceAddCommand(['alertname="disk-full"', "source=web-3"], { nats: nats.current.url, author: "bob", duration: "30m", comment: "rebooting" }, io), 0);
     const id = /created silence (\S+)/.exec(out[0] ?? "")?.[1];
     assert.ok(id, out.join("\n"));
-    assert.equal(await silenceListCommand({ nats: server.url }, io), 0);
+    assert.equal(await silenceListCommand({ nats: nats.current.url }, io), 0);
     assert.ok(out.some((l) => l.startsWith(id) && l.includes("active") && l.includes("by bob: rebooting")));
-    assert.equal(await silenceExpireCommand(id, { nats: server.url, author: "carol" }, io), 0);
-    assert.equal(await silenceExpireCommand(id, { nats: server.url, author: "carol" }, io), 0);
+    assert.equal(await silenceExpireCommand(id, { nats: nats.current.url, author: "carol" }, io), 0);
+    assert.equal(await silenceExpireCommand(id, { nats: nats.current.url, author: "carol" }, io), 0);
     assert.match(out.at(-1) ?? "", /had already expired/);
-    const { nc, js } = await client(server.url);
+    const { nc, js } = await client(nats.current.url);
     const records = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.subject === id);
     assert.deepEqual(records.map((r) => [r.action, r.actor]), [["silence.created", "bob"], ["silence.expired", "carol"]]);
     await nc.close();

@@ -4,8 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, stopAllEngines, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { Engine } from "../../src/app/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 
@@ -21,29 +20,23 @@ const cpuRule = {
   annotations: { summary: "{{ source }} cpu at {{ value }}%" },
 };
 
-async function alerts(js: JetStreamClient): Promise<AlertMessage[]> {
-  return (await readStream(js, "KLAXON_ALERTS")).map((m) => m.json<AlertMessage>());
-}
+const alerts = (js: JetStreamClient): Promise<AlertMessage[]> => streamJson(js, "KLAXON_ALERTS");
 
 describe("engine on a real nats-server", () => {
-  let server: NatsServerProcess;
+  const nats = useNatsServer();
   let nc: NatsConnection;
   let js: JetStreamClient;
   let engine: Engine | undefined;
 
   before(async () => {
-    server = await NatsServerProcess.start();
-    ({ nc, js } = await client(server.url));
+    ({ nc, js } = await client(nats.current.url));
   });
   after(async () => {
-    await stopAllEngines();
-    await engine?.stop();
     await nc.close();
-    await server.stop();
   });
 
   test("an event over the threshold is published as a firing alert, and a normal one resolves it", async () => {
-    engine = await startEngine(testConfig(server.url, await rulesDir([cpuRule])));
+    engine = await startEngine(testConfig(nats.current.url, await rulesDir([cpuRule])));
     const t0 = Date.now();
     await publishEvent(js, metricEvent("web-1", "cpu", 97, t0));
     await publishEvent(js, metricEvent("web-2", "cpu", 12, t0));

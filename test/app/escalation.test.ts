@@ -1,12 +1,11 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { capture } from "../support/output.js";
 import { incidentsCommand, resolveCommand } from "../../src/cli/commands/incidents.js";
-import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, stopAllEngines, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import { FakeClock } from "../../src/core/clock.js";
 import type { PageMessage } from "../../src/app/escalation-stage.js";
 
@@ -50,27 +49,18 @@ async function oncallRules(): Promise<string> {
   return dir;
 }
 
-async function pages(js: Parameters<typeof readStream>[0]): Promise<PageMessage[]> {
-  return (await readStream(js, "KLAXON_PAGES")).map((m) => m.json<PageMessage>());
-}
+const pages = (js: Parameters<typeof readStream>[0]): Promise<PageMessage[]> => streamJson(js, "KLAXON_PAGES");
 
 describe("escalation on a real nats-server", () => {
-  let server: NatsServerProcess;
-  before(async () => {
-    server = await NatsServerProcess.start();
-  });
-  after(async () => {
-    await stopAllEngines();
-    await server.stop();
-  });
+  const nats = useNatsServer();
 
   test("pages the on-call person, escalates on time, survives a dead engine, and stops when acknowledged", async () => {
     const clock = new FakeClock(Date.now());
     const dir = await oncallRules();
     const tokens = join(await mkdtemp(join(tmpdir(), "klaxon-tokens-")), "tokens");
     await writeFile(tokens, "bob bobs-token-0123456789abcdef\n");
-    const config = testConfig(server.url, dir, { http: { port: 0, tokensFile: tokens } });
-    const { nc, js } = await client(server.url);
+    const config = testConfig(nats.current.url, dir, { http: { port: 0, tokensFile: tokens } });
+    const { nc, js } = await client(nats.current.url);
     let engine = await startEngine(config, clock);
     await publishEvent(js, metricEvent("db-1", "db_up", 0, clock.now()));
 
@@ -107,9 +97,9 @@ describe("escalation on a real nats-server", () => {
     assert.deepEqual(all.map((p) => `${p.user}/${p.channel}`), ["alice/slack", "alice/sms", "bob/slack"], "each page exactly once, nothing after the ack");
 
     const io = capture();
-    assert.equal(await resolveCommand(incidentId, { nats: server.url, author: "carol", rules: dir }, io), 0);
+    assert.equal(await resolveCommand(incidentId, { nats: nats.current.url, author: "carol", rules: dir }, io), 0);
     assert.match(io.out.join("\n"), new RegExp(`resolved ${incidentId}  resolved by carol via cli`));
-    assert.equal(await incidentsCommand({ nats: server.url, rules: dir }, io), 0);
+    assert.equal(await incidentsCommand({ nats: nats.current.url, rules: dir }, io), 0);
     assert.match(io.out.at(-1) ?? "", /no open incidents/);
     assert.equal(new Set(all.map((p) => p.id)).size, all.length);
     const audit = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.subject === incidentId);

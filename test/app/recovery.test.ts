@@ -1,12 +1,11 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
-import { NatsServerProcess } from "../support/nats-server.js";
-import { client, eventually, stopAllEngines, logEvent, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, useNatsServer, streamJson, logEvent, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 import { provision } from "../../src/store/jetstream/provision.js";
 
@@ -36,23 +35,16 @@ const errorBurst = {
 };
 
 async function firing(js: Parameters<typeof readStream>[0]): Promise<AlertMessage[]> {
-  return (await readStream(js, "KLAXON_ALERTS")).map((m) => m.json<AlertMessage>()).filter((a) => a.status === "firing");
+  return (await streamJson<AlertMessage>(js, "KLAXON_ALERTS")).filter((a) => a.status === "firing");
 }
 
 describe("evaluation state survives engine restarts", () => {
-  let server: NatsServerProcess;
-  before(async () => {
-    server = await NatsServerProcess.start();
-  });
-  after(async () => {
-    await stopAllEngines();
-    await server.stop();
-  });
+  const nats = useNatsServer();
 
   test("an engine that crashes while a `for` is pending: its successor fires on time, from replay alone", async () => {
     const dir = await rulesDir([slowFor]);
-    const config = testConfig(server.url, dir, { consumer: { durable: "replay-only" } });
-    const { nc, js } = await client(server.url);
+    const config = testConfig(nats.current.url, dir, { consumer: { durable: "replay-only" } });
+    const { nc, js } = await client(nats.current.url);
     const first = await startEngine(config);
     const t0 = Date.now();
     const seq = await publishEvent(js, metricEvent("mq-1", "queue_depth", 5000, t0));
@@ -71,8 +63,8 @@ describe("evaluation state survives engine restarts", () => {
 
   test("a snapshot plus the events that arrived while no engine ran give the whole window", async () => {
     const dir = await rulesDir([errorBurst]);
-    const config = testConfig(server.url, dir, { consumer: { durable: "snapshot" }, state: { snapshotIntervalMs: 100 } });
-    const { nc, js } = await client(server.url);
+    const config = testConfig(nats.current.url, dir, { consumer: { durable: "snapshot" }, state: { snapshotIntervalMs: 100 } });
+    const { nc, js } = await client(nats.current.url);
     const first = await startEngine(config);
     const t0 = Date.now();
     let seq = 0;
@@ -97,8 +89,8 @@ describe("evaluation state survives engine restarts", () => {
     const configFile = join(await mkdtemp(join(tmpdir(), "klaxon-config-")), "config.json");
     await writeFile(configFile, JSON.stringify({ tickIntervalMs: 50, lateEventToleranceMs: 0, watchRules: false, logLevel: "warn", consumer: { durable: "cli" }, state: { snapshotIntervalMs: 200 } }));
     const run = (): ChildProcess =>
-      spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "run", "--config", configFile, "--rules", dir, "--nats", server.url], { stdio: ["ignore", "ignore", "inherit"] });
-    const { nc, js } = await client(server.url);
+      spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "run", "--config", configFile, "--rules", dir, "--nats", nats.current.url], { stdio: ["ignore", "ignore", "inherit"] });
+    const { nc, js } = await client(nats.current.url);
     const jsm = await jetstreamManager(nc);
     let child = run();
     await eventually("the engine's consumer exists", async () => (await jsm.consumers.info("KLAXON_EVENTS", "cli").catch(() => undefined)) ?? undefined, 20_000);
@@ -124,8 +116,8 @@ describe("evaluation state survives engine restarts", () => {
 
   test("a message redelivered up to the limit goes to dead letter instead of looping", async () => {
     const dir = await rulesDir([slowFor]);
-    const config = testConfig(server.url, dir, { consumer: { durable: "poison", maxDeliver: 2, ackWaitMs: 1_000 } });
-    const { nc, js } = await client(server.url);
+    const config = testConfig(nats.current.url, dir, { consumer: { durable: "poison", maxDeliver: 2, ackWaitMs: 1_000 } });
+    const { nc, js } = await client(nats.current.url);
     await provision(await jetstreamManager(nc), config);
     const seq = await publishEvent(js, metricEvent("mq-2", "queue_depth", 1, Date.now()));
     // A consumer that takes the message and dies before acking it, as a crashing engine would.
@@ -151,10 +143,10 @@ describe("evaluation state survives engine restarts", () => {
 
   test("the engine rides out a nats-server restart and keeps evaluating", async () => {
     const dir = await rulesDir([{ ...slowFor, id: "after-restart", for: "0s" }]);
-    const config = testConfig(server.url, dir, { consumer: { durable: "restart" } });
+    const config = testConfig(nats.current.url, dir, { consumer: { durable: "restart" } });
     const engine = await startEngine(config);
-    await server.restart();
-    const { nc, js } = await client(server.url);
+    await nats.current.restart();
+    const { nc, js } = await client(nats.current.url);
     await eventually("event accepted after the restart", async () => publishEvent(js, metricEvent("mq-5", "queue_depth", 9999, Date.now())).catch(() => undefined));
     await eventually("alert after the server restart", async () => (await firing(js)).find((a) => a.labels.source === "mq-5"), 15_000);
     assert.ok(Number((await engine.metrics.registry.getSingleMetricAsString("klaxon_nats_status_events_total")).match(/type="reconnect"} (\d+)/)?.[1] ?? 0) >= 1);

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { after, before } from "node:test";
 import { Engine } from "../../src/app/engine.js";
+import { NatsServerProcess } from "./nats-server.js";
 import { parseConfig, type Config, type ConfigInput } from "../../src/config/index.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Clock } from "../../src/core/clock.js";
@@ -101,4 +103,25 @@ export function logEvent(source: string, level: string, message: string, timeMs:
 export async function publishEvent(js: JetStreamClient, event: Record<string, unknown>): Promise<number> {
   const ack = await js.publish(`events.${String(event.type)}.${String(event.source)}`, JSON.stringify(event));
   return ack.seq;
+}
+
+/**
+ * A private nats-server for the enclosing `describe`: started before its tests, stopped after them (and every engine
+ * they left running crashed first). Read `.current` inside tests.
+ */
+export function useNatsServer(): { current: NatsServerProcess } {
+  const holder = {} as { current: NatsServerProcess };
+  before(async () => {
+    holder.current = await NatsServerProcess.start();
+  });
+  after(async () => {
+    await stopAllEngines();
+    await holder.current.stop();
+  });
+  return holder;
+}
+
+/** Every message of a stream, parsed as JSON. */
+export async function streamJson<T>(js: JetStreamClient, stream: string): Promise<T[]> {
+  return (await readStream(js, stream)).map((m) => m.json<T>());
 }

@@ -9,40 +9,24 @@ function isNotFound(error: unknown, code: number): boolean {
 
 /** The streams Klaxon needs, derived from config. */
 export function streamConfigs(config: Config): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
+  // Limits retention on file storage for all; a duplicate window where a re-announcement must be dropped.
+  const stream = (name: string, prefix: string, extra: Partial<StreamConfig> = {}) => ({
+    name,
+    subjects: [`${prefix}.>`],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    ...extra,
+  });
+  const hour = 60 * 60_000 * MS_TO_NS;
   return [
-    {
-      name: config.streams.events,
-      subjects: [`${config.subjects.events}.>`],
-      max_age: config.streams.eventsMaxAgeMs * MS_TO_NS,
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      duplicate_window: 2 * 60_000 * MS_TO_NS,
-    },
-    {
-      name: config.streams.alerts,
-      subjects: [`${config.subjects.alerts}.>`],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      duplicate_window: config.streams.alertsDuplicateWindowMs * MS_TO_NS,
-    },
-    { name: config.streams.deadLetter, subjects: [`${config.subjects.deadLetter}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits },
-    { name: config.streams.audit, subjects: [`${config.subjects.audit}.>`], storage: StorageType.File, retention: RetentionPolicy.Limits },
-    {
-      name: config.streams.notifications,
-      subjects: [`${config.subjects.notifications}.>`],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      // A flush repeated after a crash carries the same id: dropped here.
-      duplicate_window: 60 * 60_000 * MS_TO_NS,
-    },
-    {
-      name: config.streams.pages,
-      subjects: [`${config.subjects.pages}.>`],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      // A page published again after a crash (claimed, sent, not yet marked sent) carries the same id: dropped here.
-      duplicate_window: 60 * 60_000 * MS_TO_NS,
-    },
+    stream(config.streams.events, config.subjects.events, { max_age: config.streams.eventsMaxAgeMs * MS_TO_NS, duplicate_window: 2 * 60_000 * MS_TO_NS }),
+    stream(config.streams.alerts, config.subjects.alerts, { duplicate_window: config.streams.alertsDuplicateWindowMs * MS_TO_NS }),
+    stream(config.streams.deadLetter, config.subjects.deadLetter),
+    stream(config.streams.audit, config.subjects.audit),
+    // A flush repeated after a crash carries the same id: dropped here.
+    stream(config.streams.notifications, config.subjects.notifications, { duplicate_window: hour }),
+    // A page published again after a crash (claimed, sent, not yet marked sent) carries the same id: dropped here.
+    stream(config.streams.pages, config.subjects.pages, { duplicate_window: hour }),
   ];
 }
 
