@@ -30,7 +30,7 @@ program
 
 program
   .command("check")
-  .description("validate the rules directory: rules, annotations and rule test files")
+  .description("validate the rules directory: rules, routing, users, schedules, policies and rule test files")
   .argument("[dir]", "rules directory", "rules")
   .action((dir: string) => exitWith(checkCommand(dir, consoleOutput)));
 
