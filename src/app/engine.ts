@@ -13,7 +13,7 @@ import { provision } from "../store/jetstream/provision.js";
 import { JetStreamAlertSink, JetStreamAuditSink, JetStreamDeadLetterSink, ObjectStoreSnapshotStore } from "../store/jetstream/sinks.js";
 import type { AuditSink, DeadLetterSink } from "../store/ports.js";
 import type { LoadedRouting } from "../alerts/routing-set.js";
-import { startHttpServer } from "../http/server.js";
+import { startHttpServer, type HttpRoute } from "../http/server.js";
 import { TokenAuth } from "../http/tokens.js";
 import { loadRouting } from "../rules/routing-loader.js";
 import { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
@@ -273,8 +273,13 @@ export class Engine {
         resolveIncident: (id, actor) => this.escalationService.resolve(id, actor, "http"),
       },
       auth,
-      { host: config.http.host, port, logger: this.logger },
+      { host: config.http.host, port, logger: this.logger, routes: this.httpRoutes() },
     );
+  }
+
+  /** Every feature's HTTP routes, registered here in one list (console, webhooks, admin API). */
+  private httpRoutes(): HttpRoute[] {
+    return [];
   }
 
   // ---- rule files, connection ------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ export interface HttpApi {
   resolveIncident(id: string, actor: string): Promise<unknown>;
 }
 
-class HttpError extends AppError {
+/** Throw from a route plugin to answer with this status and message. */
+export class HttpError extends AppError {
   constructor(
     readonly status: number,
     message: string,
@@ -33,11 +34,47 @@ class HttpError extends AppError {
 
 type Handler = (request: IncomingMessage, actor: string, params: string[]) => Promise<{ status: number; body: unknown }>;
 
+/** What a route plugin answers: JSON by default; `contentType` for anything else (a page, a TwiML reply). */
+export interface HttpReply {
+  status: number;
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface HttpRequestContext {
+  request: IncomingMessage;
+  url: URL;
+  params: string[];
+  /** The token's actor for `auth: "token"` routes; undefined for the others. */
+  actor: string | undefined;
+  /** The raw body (a signature is computed over the exact bytes), at most MAX_BODY_BYTES. */
+  body(): Promise<Buffer>;
+  json(): Promise<unknown>;
+}
+
+/**
+ * A route added by a feature (console, Slack/Twilio webhooks, admin API), registered in one list by the engine.
+ * `auth: "token"` routes need a bearer token; `"signature"` routes verify the provider's request signature
+ * themselves and must answer 401 when it fails; `"public"` routes change nothing and reveal no secret.
+ */
+export interface HttpRoute {
+  method: string;
+  pattern: RegExp;
+  auth: "token" | "signature" | "public";
+  handle(context: HttpRequestContext): Promise<HttpReply>;
+}
+
 /**
  * The engine's HTTP API. Everything under /api needs a bearer token; the token's actor is passed to the
  * application, which records it in the audit trail. /healthz and /metrics are open, and contain no secrets.
  */
-export async function startHttpServer(api: HttpApi, auth: TokenAuth, options: { host: string; port: number; logger: Logger }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startHttpServer(
+  api: HttpApi,
+  auth: TokenAuth,
+  options: { host: string; port: number; logger: Logger; routes?: readonly HttpRoute[] },
+): Promise<{ port: number; close(): Promise<void> }> {
+  const plugins = options.routes ?? [];
   const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
     { method: "GET", pattern: /^\/api\/v1\/alerts$/, handler: async () => ({ status: 200, body: await api.listAlerts() }) },
     { method: "GET", pattern: /^\/api\/v1\/silences$/, handler: async () => ({ status: 200, body: await api.listSilences() }) },
@@ -50,7 +87,8 @@ export async function startHttpServer(api: HttpApi, auth: TokenAuth, options: { 
 
   const server = createServer((request, response) => {
     void (async () => {
-      const path = new URL(request.url ?? "/", "http://localhost").pathname;
+      const url = new URL(request.url ?? "/", "http://localhost");
+      const path = url.pathname;
       try {
         if (request.method === "GET" && path === "/healthz") {
           const health = api.health();
@@ -61,9 +99,10 @@ export async function startHttpServer(api: HttpApi, auth: TokenAuth, options: { 
           response.writeHead(200, { "content-type": metrics.contentType });
           return response.end(metrics.body);
         }
-        const route = routes.find((r) => r.pattern.test(path));
-        if (!route) throw new HttpError(404, `no such endpoint: ${path}`);
-        const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
+        const plugin = plugins.find((r) => r.method === request.method && r.pattern.test(path));
+        if (plugin) return await servePlugin(plugin, request, response, url, auth);
+        const allowed = [...routes, ...plugins].filter((r) => r.pattern.test(path)).map((r) => r.method);
+        if (allowed.length === 0) throw new HttpError(404, `no such endpoint: ${path}`);
         const match = routes.find((r) => r.method === request.method && r.pattern.test(path));
         if (!match) throw new HttpError(405, `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`);
         const actor = auth.authenticate(request.headers.authorization);
@@ -95,6 +134,31 @@ export async function startHttpServer(api: HttpApi, auth: TokenAuth, options: { 
   };
 }
 
+async function servePlugin(route: HttpRoute, request: IncomingMessage, response: ServerResponse, url: URL, auth: TokenAuth): Promise<void> {
+  let actor: string | undefined;
+  if (route.auth === "token") {
+    actor = auth.authenticate(request.headers.authorization);
+    if (!actor) throw new HttpError(401, "a valid bearer token is required (Authorization: Bearer <token>)");
+  }
+  let body: Promise<Buffer> | undefined;
+  const readBody = (): Promise<Buffer> => (body ??= readBytes(request));
+  const reply = await route.handle({
+    request,
+    url,
+    params: (route.pattern.exec(url.pathname) ?? []).slice(1),
+    actor,
+    body: readBody,
+    json: async () => parseJson(await readBody()),
+  });
+  if (reply.contentType === undefined) {
+    response.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+    response.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+    return;
+  }
+  response.writeHead(reply.status, { "content-type": reply.contentType, ...reply.headers });
+  response.end(reply.body instanceof Uint8Array || typeof reply.body === "string" ? reply.body : String(reply.body ?? ""));
+}
+
 function send(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json" });
   response.end(JSON.stringify(body));
@@ -109,7 +173,7 @@ function errorResponse(error: unknown): { status: number; body: unknown } {
   return { status: 500, body: { error: "internal error; see the engine log" } };
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
+async function readBytes(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -117,9 +181,17 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(bytes: Buffer): unknown {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(bytes.toString("utf8"));
   } catch (error) {
     throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  return parseJson(await readBytes(request));
 }
