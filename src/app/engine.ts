@@ -11,7 +11,14 @@ import { loadRules, type RuleSet } from "../rules/loader.js";
 import { diffRuleSets } from "../rules/rule-changes.js";
 import { provision } from "../store/jetstream/provision.js";
 import { JetStreamAlertSink, JetStreamAuditSink, JetStreamDeadLetterSink, ObjectStoreSnapshotStore } from "../store/jetstream/sinks.js";
-import type { AuditSink, DeadLetterSink } from "../store/ports.js";
+import type { AlertSink, AuditSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
+import { hostname } from "node:os";
+import { evaluationPartitions } from "../cluster/partition.js";
+import { KvClusterStore } from "../store/jetstream/cluster-store.js";
+import { ClusterMembership } from "./cluster-membership.js";
+
+/** The role that runs grouping, escalation and notification: one replica at a time. */
+const COORDINATOR_ROLE = "coordinator";
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { startHttpServer, type HttpRoute } from "../http/server.js";
 import { TokenAuth } from "../http/tokens.js";
@@ -52,15 +59,20 @@ export class Engine {
   private nc!: NatsConnection;
   private js!: JetStreamClient;
   private jsm!: JetStreamManager;
-  private evaluation: EvaluationStage | undefined;
+  readonly instanceId: string;
+  private readonly evaluations = new Map<string, EvaluationStage>();
+  private coordinator: { alertStage: AlertStage; escalationStage: EscalationStage } | undefined;
+  private membership: ClusterMembership | undefined;
+  private alertSink!: AlertSink;
+  private snapshots!: SnapshotStore;
+  private alertState!: KvAlertStateStore;
+  private escalationStore!: KvEscalationStore;
   private deadLetters!: DeadLetterSink;
   private audit!: AuditSink;
   private auditWriter!: AuditWriter;
   private ruleSet!: RuleSet;
   private routing!: LoadedRouting;
-  private alertStage!: AlertStage;
   private silenceService!: SilenceService;
-  private escalationStage: EscalationStage | undefined;
   private escalationService!: EscalationService;
   private directory!: OnCallDirectory;
   private directoryHash = "";
@@ -75,6 +87,7 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger({ level: options.config.logLevel });
     this.actor = options.actor ?? "engine";
+    this.instanceId = options.config.cluster.instanceId ?? hostname().replace(/[^A-Za-z0-9_-]/g, "-");
   }
 
   /** Connect, provision, load rules, recover state and start consuming. Rejects on invalid rules. */
@@ -109,56 +122,29 @@ export class Engine {
     // The hash identifies the rule set; listing every rule here would outgrow a message with thousands of rules.
     await this.recordAudit("engine.start", { rulesHash: this.ruleSet.hash, rules: this.ruleSet.rules.length, routingHash: this.routing.hash });
 
-    this.evaluation = new EvaluationStage(
-      {
-        config,
-        js: this.js,
-        jsm: this.jsm,
-        clock: this.clock,
-        logger: this.logger,
-        metrics: this.metrics,
-        alerts: new JetStreamAlertSink(this.js, config.subjects.alerts),
-        deadLetters: this.deadLetters,
-        snapshots: new ObjectStoreSnapshotStore(this.nc, config.state.bucket),
-        recordAudit: (action, details) => this.recordAudit(action, details),
-      },
-      this.compiled(),
-      this.ruleSet.hash,
-    );
-    const alertState = await KvAlertStateStore.open(this.nc, config.state.alertBucket);
-    this.silenceService = new SilenceService(alertState, this.audit, this.clock);
-    this.alertStage = new AlertStage({
-      config,
-      js: this.js,
-      store: alertState,
-      audit: this.audit,
-      deadLetters: this.deadLetters,
-      clock: this.clock,
+    this.alertSink = new JetStreamAlertSink(this.js, config.subjects.alerts);
+    this.snapshots = new ObjectStoreSnapshotStore(this.nc, config.state.bucket);
+    this.alertState = await KvAlertStateStore.open(this.nc, config.state.alertBucket);
+    this.silenceService = new SilenceService(this.alertState, this.audit, this.clock);
+    this.escalationStore = await KvEscalationStore.open(this.nc, config.state.escalationBucket);
+    this.escalationService = new EscalationService(this.escalationStore, this.audit, this.clock, () => this.directory);
+    // The coordinator first: downstream stages listen before the first alert is evaluated.
+    this.membership = new ClusterMembership({
+      store: await KvClusterStore.open(this.nc, config.cluster.bucket),
+      instanceId: this.instanceId,
+      roles: [COORDINATOR_ROLE, ...evaluationPartitions(config).map((p) => p.role)],
+      leaseMs: config.cluster.leaseMs,
+      renewMs: config.cluster.renewMs,
+      runner: { start: (role) => this.startRole(role), stop: (role, graceful) => this.stopRole(role, graceful) },
       logger: this.logger,
       metrics: this.metrics,
-      actor: this.actor,
+      recordAudit: (action, details) => this.recordAudit(action, details),
     });
-    await this.alertStage.start(this.routing);
-    const escalationStore = await KvEscalationStore.open(this.nc, config.state.escalationBucket);
-    this.escalationService = new EscalationService(escalationStore, this.audit, this.clock, () => this.directory);
-    this.escalationStage = new EscalationStage({
-      config,
-      js: this.js,
-      store: escalationStore,
-      audit: this.audit,
-      clock: this.clock,
-      logger: this.logger,
-      metrics: this.metrics,
-      actor: this.actor,
-      directory: () => this.directory,
-    });
-    await this.escalationStage.start();
-    // Downstream stages first, so the first alert evaluated finds them listening.
-    await this.evaluation.start();
+    await this.membership.start();
     if (config.http.port !== undefined) await this.startHttp(config.http.port);
     process.on("SIGHUP", this.onSighup);
     if (config.watchRules) this.watchRules();
-    this.logger.info({ rules: this.ruleSet.rules.length, appliedFloor: this.evaluation.status().appliedSeq }, "engine started");
+    this.logger.info({ rules: this.ruleSet.rules.length, instance: this.instanceId, roles: this.membership.roles() }, "engine started");
   }
 
   /** Graceful stop: finish what is in hand, save a snapshot, close. */
@@ -167,11 +153,10 @@ export class Engine {
     this.stopping = true;
     this.shutdownLocal();
     await this.http?.close();
-    await this.evaluation?.stop();
-    await this.alertStage?.stop();
-    await this.escalationStage?.stop();
+    const roles = this.membership?.roles() ?? [];
+    await this.membership?.stop();
     await this.lane.idle();
-    if (this.evaluation) await this.recordAudit("engine.stop", { appliedSeq: this.evaluation.status().appliedSeq }).catch(() => undefined);
+    if (this.membership) await this.recordAudit("engine.stop", { instance: this.instanceId, roles }).catch(() => undefined);
     await this.nc?.drain().catch(() => undefined);
     this.logger.info("engine stopped");
   }
@@ -180,15 +165,111 @@ export class Engine {
   async crash(): Promise<void> {
     this.stopping = true;
     this.shutdownLocal();
-    this.evaluation?.halt();
-    this.alertStage?.halt();
-    this.escalationStage?.halt();
+    this.membership?.halt();
+    for (const stage of this.evaluations.values()) stage.halt();
+    this.coordinator?.alertStage.halt();
+    this.coordinator?.escalationStage.halt();
     await this.http?.close();
     await this.nc?.close().catch(() => undefined);
   }
 
-  status(): ReturnType<EvaluationStage["status"]> & { rulesHash: string } {
-    return { ...(this.evaluation as EvaluationStage).status(), rulesHash: this.ruleSet.hash };
+  /**
+   * What this replica holds and how far it got. `appliedSeq` is the lowest of its partitions' floors (every event
+   * up to it is applied in every partition held here); counts are summed.
+   */
+  status(): ReturnType<EvaluationStage["status"]> & { rulesHash: string; instance: string; roles: string[] } {
+    const stages = [...this.evaluations.values()].map((stage) => stage.status());
+    const sum = (pick: (s: ReturnType<EvaluationStage["status"]>) => number): number => stages.reduce((total, s) => total + pick(s), 0);
+    return {
+      appliedSeq: stages.length === 0 ? 0 : Math.min(...stages.map((s) => s.appliedSeq)),
+      pendingAcks: sum((s) => s.pendingAcks),
+      rules: stages[0]?.rules ?? this.ruleSet.rules.length,
+      series: sum((s) => s.series),
+      pendingAlerts: sum((s) => s.pendingAlerts),
+      rulesHash: this.ruleSet.hash,
+      instance: this.instanceId,
+      roles: this.membership?.roles() ?? [],
+    };
+  }
+
+  // ---- roles: what this replica runs of the shared work --------------------------------------------------------
+
+  private async startRole(role: string): Promise<void> {
+    if (role === COORDINATOR_ROLE) return this.startCoordinator();
+    const partition = evaluationPartitions(this.config).find((p) => p.role === role);
+    if (!partition) throw new Error(`unknown role "${role}"`);
+    const stage = new EvaluationStage(
+      {
+        config: this.config,
+        js: this.js,
+        jsm: this.jsm,
+        clock: this.clock,
+        logger: this.logger,
+        metrics: this.metrics,
+        alerts: this.alertSink,
+        deadLetters: this.deadLetters,
+        snapshots: this.snapshots,
+        recordAudit: (action, details) => this.recordAudit(action, details),
+        partition,
+      },
+      this.compiled(),
+      this.ruleSet.hash,
+    );
+    this.evaluations.set(role, stage);
+    await stage.start();
+  }
+
+  private async stopRole(role: string, graceful: boolean): Promise<void> {
+    if (role === COORDINATOR_ROLE) {
+      const coordinator = this.coordinator;
+      this.coordinator = undefined;
+      if (!coordinator) return;
+      if (graceful) {
+        await coordinator.alertStage.stop();
+        await coordinator.escalationStage.stop();
+      } else {
+        coordinator.alertStage.halt();
+        coordinator.escalationStage.halt();
+      }
+      return;
+    }
+    const stage = this.evaluations.get(role);
+    this.evaluations.delete(role);
+    if (graceful) await stage?.stop();
+    else stage?.halt();
+  }
+
+  /**
+   * Grouping needs every alert of a group in one place, so the alert stage runs on one replica at a time, with the
+   * escalation stage beside it; their state is in KV, so whoever takes the role over resumes where it stopped.
+   */
+  private async startCoordinator(): Promise<void> {
+    const { config } = this;
+    const alertStage = new AlertStage({
+      config,
+      js: this.js,
+      store: this.alertState,
+      audit: this.audit,
+      deadLetters: this.deadLetters,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      actor: this.actor,
+    });
+    const escalationStage = new EscalationStage({
+      config,
+      js: this.js,
+      store: this.escalationStore,
+      audit: this.audit,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      actor: this.actor,
+      directory: () => this.directory,
+    });
+    this.coordinator = { alertStage, escalationStage };
+    await alertStage.start(this.routing);
+    await escalationStage.start();
   }
 
   /** Re-read the rules directory. Invalid rules are refused as a whole and the running set stays. */
@@ -227,13 +308,13 @@ export class Engine {
       if (newRouting.hash !== this.routing.hash) {
         await this.recordAudit("routing.changed", { trigger, file: newRouting.file ?? null, oldVersion: this.routing.routing.version, newVersion: newRouting.routing.version, oldHash: this.routing.hash, newHash: newRouting.hash });
         this.routing = newRouting;
-        await this.alertStage.setRouting(newRouting);
+        await this.coordinator?.alertStage.setRouting(newRouting);
         routingChanged = 1;
       }
       const changes = diffRuleSets(this.ruleSet, loaded.ruleSet);
       if (changes.length === 0) return { ok: true, changes: routingChanged + directoryChanged };
       this.ruleSet = loaded.ruleSet;
-      await this.evaluation?.setRules(this.compiled(), this.ruleSet.hash);
+      for (const stage of this.evaluations.values()) await stage.setRules(this.compiled(), this.ruleSet.hash);
       this.metrics.ruleReloads.inc({ outcome: "applied" });
       for (const change of changes) {
         if (change.versionNotBumped) this.logger.warn({ rule: change.ruleId, file: change.file }, "rule content changed without a version bump");
@@ -264,7 +345,7 @@ export class Engine {
       {
         health: () => ({ ok: !this.stopping && !this.nc.isClosed(), details: { nats: this.nc.isClosed() ? "closed" : "connected", rules: this.ruleSet.rules.length, rulesHash: this.ruleSet.hash } }),
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
-        listAlerts: () => this.alertStage.alerts(),
+        listAlerts: async () => (this.coordinator ? this.coordinator.alertStage.alerts() : (await this.alertState.loadAll()).alerts),
         listSilences: () => this.silenceService.list(),
         createSilence: (body, actor) => this.silenceService.create(body, actor, "http"),
         expireSilence: (id, actor) => this.silenceService.expire(id, actor, "http"),

@@ -17,6 +17,7 @@ import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
 import { SCAN_PULL } from "../store/jetstream/pull-options.js";
+import { partitionOf, type EvaluationPartition } from "../cluster/partition.js";
 
 export interface EvaluationStageDeps {
   config: Config;
@@ -29,6 +30,8 @@ export interface EvaluationStageDeps {
   deadLetters: DeadLetterSink;
   snapshots: SnapshotStore;
   recordAudit: (action: string, details: Record<string, unknown>) => Promise<void>;
+  /** The partition this stage evaluates: its durable consumer, its subjects, its snapshot. */
+  partition: EvaluationPartition;
 }
 
 /**
@@ -51,8 +54,8 @@ export class EvaluationStage {
     rules: readonly CompiledRule[],
     private rulesHash: string,
   ) {
-    this.compiled = rules;
-    this.loop = new StageLoop("evaluation stage", deps.logger);
+    this.compiled = rules = rulesOfPartition(rules, deps.partition, deps.config.cluster.partitions);
+    this.loop = new StageLoop(`evaluation stage (${deps.partition.role})`, deps.logger);
     this.evaluator = new Evaluator(rules, deps.clock.now());
     this.deps.metrics.rulesLoaded.set(this.evaluator.ruleCount);
     this.outbox = new AlertOutbox(deps.alerts, {
@@ -63,7 +66,7 @@ export class EvaluationStage {
   }
 
   get snapshotName(): string {
-    return `evaluator-${this.deps.config.consumer.durable}`;
+    return `evaluator-${this.deps.partition.durable}`;
   }
 
   async start(): Promise<void> {
@@ -71,7 +74,7 @@ export class EvaluationStage {
     await this.recover();
     await this.loop.start(js, {
       stream: config.streams.events,
-      durable: config.consumer.durable,
+      durable: this.deps.partition.durable,
       batch: config.consumer.batch,
       tickIntervalMs: config.tickIntervalMs,
       handle: (m) => this.handle(m),
@@ -107,6 +110,7 @@ export class EvaluationStage {
   /** Swap the rules in the lane, between two events. */
   setRules(rules: readonly CompiledRule[], rulesHash: string): Promise<void> {
     return this.lane.run(() => {
+      rules = rulesOfPartition(rules, this.deps.partition, this.deps.config.cluster.partitions);
       this.compiled = rules;
       this.rulesHash = rulesHash;
       void this.outbox.enqueue(this.evaluator.setRules(rules, this.deps.clock.now()));
@@ -149,7 +153,7 @@ export class EvaluationStage {
         logger.error({ issues: parsed.error.issues.slice(0, 3) }, "snapshot does not match the current format; rebuilding from the stream alone");
       }
     }
-    const info = await jsm.consumers.info(config.streams.events, config.consumer.durable);
+    const info = await jsm.consumers.info(config.streams.events, this.deps.partition.durable);
     const ackFloor = info.ack_floor.stream_seq;
     let replayed = 0;
     if (ackFloor > this.applied.floor) {
@@ -157,13 +161,13 @@ export class EvaluationStage {
       const position = restored
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied.floor + 1 }
         : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() };
-      const ordered = await js.consumers.get(config.streams.events, { filter_subjects: `${config.subjects.events}.>`, ...position });
+      const ordered = await js.consumers.get(config.streams.events, { filter_subjects: `${this.deps.partition.subjectPrefix}.>`, ...position });
       // Nothing to replay (a horizon of zero, or events aged out of the stream): do not wait for messages.
       if ((await ordered.info(true)).num_pending > 0) {
         const messages = await ordered.consume({ max_messages: 1_000, ...SCAN_PULL });
         for await (const m of messages) {
           if (m.seq <= ackFloor && !this.applied.has(m.seq)) {
-            const decoded = decodeEvent(m.data, m.subject, config.subjects.events, config.limits, now);
+            const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, config.limits, now);
             if (decoded.ok) {
               void this.outbox.enqueue(this.evaluator.apply(decoded.event));
               replayed++;
@@ -178,7 +182,7 @@ export class EvaluationStage {
     void this.outbox.enqueue(this.evaluator.tick(now - config.lateEventToleranceMs));
     metrics.replayedEvents.inc(replayed);
     logger.info({ fromSnapshot: stored?.applied.floor ?? null, replayed, upTo: ackFloor }, "evaluation state recovered");
-    await this.deps.recordAudit("engine.recovered", { snapshotFloor: stored?.applied.floor ?? null, replayed, upToSeq: ackFloor });
+    await this.deps.recordAudit("engine.recovered", { partition: this.deps.partition.role, snapshotFloor: stored?.applied.floor ?? null, replayed, upToSeq: ackFloor });
   }
 
   // ---- the event path ---------------------------------------------------------------------------------------
@@ -199,7 +203,7 @@ export class EvaluationStage {
       settled();
       return;
     }
-    const decoded = decodeEvent(m.data, m.subject, this.deps.config.subjects.events, this.deps.config.limits, this.deps.clock.now());
+    const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, this.deps.config.limits, this.deps.clock.now());
     if (!decoded.ok) {
       await this.deadLetter(m, decoded.reason, decoded.detail);
       settled();
@@ -264,4 +268,18 @@ export class EvaluationStage {
       if (final) await saving;
     });
   }
+}
+
+/**
+ * A partition evaluates what the server routes to it, and of an absence rule's expected series only those whose
+ * source hashes to it: the replica that would see their events is the one that must notice their silence.
+ */
+function rulesOfPartition(rules: readonly CompiledRule[], partition: EvaluationPartition, partitions: number): readonly CompiledRule[] {
+  if (partitions === 1) return rules;
+  return rules.map((compiled) => {
+    const { rule } = compiled;
+    if (rule.kind !== "absence" || !rule.expect) return compiled;
+    const expect = rule.expect.filter((series) => series.source !== undefined && partitionOf(series.source, partitions) === partition.index);
+    return { ...compiled, rule: { ...rule, expect } };
+  });
 }

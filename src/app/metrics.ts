@@ -18,6 +18,7 @@ export function createMetrics() {
     groupNotifications: new Counter({ name: "klaxon_group_notifications_total", help: "Group notifications sent, by receiver and reason", labelNames: ["receiver", "reason"], registers: [registry] }),
     pagesSent: new Counter({ name: "klaxon_pages_total", help: "Pages handed to a channel, by channel", labelNames: ["channel"], registers: [registry] }),
     pagesUnreachable: new Counter({ name: "klaxon_pages_unreachable_total", help: "Escalation targets that could not be paged (nobody on call, no contact)", registers: [registry] }),
+    roleChanges: new Counter({ name: "klaxon_cluster_role_changes_total", help: "Roles (evaluation partitions, coordinator) acquired, taken over from a dead replica, handed over or lost", labelNames: ["change"], registers: [registry] }),
     rulesLoaded: new Gauge({ name: "klaxon_rules_loaded", help: "Rules currently loaded", registers: [registry] }),
     activeSeries: new Gauge({ name: "klaxon_active_series", help: "Series holding evaluation state", registers: [registry] }),
   };

@@ -79,6 +79,21 @@ export const configSchema = z.strictObject({
       tokensFile: z.string().optional(),
     })
     .prefault({}),
+  /** Several replicas share the work: evaluation partitions and the coordinator role, held by leases in KV. */
+  cluster: z
+    .strictObject({
+      /** Unique per replica and stable across its restarts (a host or pod name); default: the host name. */
+      instanceId: z.string().regex(/^[A-Za-z0-9_-]+$/, "instance ids use letters, digits, '_' and '-'").optional(),
+      /** Evaluation partitions; more than 1 needs the nats-server subject mapping `klaxon cluster mapping` prints. */
+      partitions: z.number().int().min(1).max(256).default(1),
+      /** A replica silent this long is dead: its roles move to the others. */
+      leaseMs: z.number().int().min(200).default(10_000),
+      /** How often a replica renews its heartbeat and rebalances; well under leaseMs. */
+      renewMs: z.number().int().min(50).default(2_000),
+      bucket: streamName.default("klaxon-cluster"),
+    })
+    .prefault({})
+    .refine((c) => c.renewMs * 2 <= c.leaseMs, { message: "cluster.renewMs must be at most half of cluster.leaseMs", path: ["renewMs"] }),
   tickIntervalMs: z.number().int().min(10).default(1_000),
   /** Timers run this far behind the clock, so an event delayed in transit does not trip an absence rule. */
   lateEventToleranceMs: z.number().int().nonnegative().default(2_000),

@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
 import type { Config } from "../../config/config.schema.js";
+import { evaluationPartitions } from "../../cluster/partition.js";
 
 const MS_TO_NS = 1_000_000;
 
@@ -43,7 +44,7 @@ export async function provision(jsm: JetStreamManager, config: Config): Promise<
     }
   }
   const consumers = [
-    { stream: config.streams.events, durable: config.consumer.durable, filter: `${config.subjects.events}.>` },
+    ...evaluationPartitions(config).map((p) => ({ stream: config.streams.events, durable: p.durable, filter: `${p.subjectPrefix}.>` })),
     { stream: config.streams.alerts, durable: config.consumer.alertsDurable, filter: `${config.subjects.alerts}.>` },
     { stream: config.streams.notifications, durable: config.consumer.escalateDurable, filter: `${config.subjects.notifications}.>` },
   ];

@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import { planRoles, RevisionLiveness, type LeaseView } from "../cluster/assignment.js";
+import type { Logger } from "../core/logger.js";
+import type { KvClusterStore, LeaseRecord } from "../store/jetstream/cluster-store.js";
+import type { Metrics } from "./metrics.js";
+
+/** What a role means to the engine: start its stage(s) when won, stop them when handed over or lost. */
+export interface RoleRunner {
+  start(role: string): Promise<void>;
+  /** `graceful`: finish what is in hand and save state (a hand-over); otherwise stop at once (the lease was lost). */
+  stop(role: string, graceful: boolean): Promise<void>;
+}
+
+export interface ClusterMembershipDeps {
+  store: KvClusterStore;
+  instanceId: string;
+  roles: readonly string[];
+  leaseMs: number;
+  renewMs: number;
+  runner: RoleRunner;
+  logger: Logger;
+  metrics: Metrics;
+  recordAudit: (action: string, details: Record<string, unknown>) => Promise<void>;
+  /** Monotonic milliseconds: leases are judged by elapsed time, never by a clock a test controls. */
+  monotonicNow?: () => number;
+}
+
+/**
+ * One replica's part in sharing the work. A heartbeat key per replica says who is alive (its revision keeps moving);
+ * a lease key per role says who holds it. Every `renewMs` each replica reads both and acts on `planRoles`: acquire
+ * what rendezvous hashing gives it and nobody live holds, hand over what another live replica should hold, and drop
+ * at once a role whose lease someone else took (it was presumed dead). Leases move only by compare-and-set.
+ */
+export class ClusterMembership {
+  private readonly incarnation = randomUUID();
+  private readonly liveness = new RevisionLiveness();
+  private readonly held = new Map<string, number>(); // role → lease revision
+  private readonly startedAtMs = Date.now();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private planTimer: NodeJS.Timeout | undefined;
+  private planning: Promise<void> | undefined;
+  private lastHeartbeatRevision = 0;
+  private duplicateReported = false;
+  private stopped = false;
+
+  constructor(private readonly deps: ClusterMembershipDeps) {}
+
+  private get now(): number {
+    return (this.deps.monotonicNow ?? (() => performance.now()))();
+  }
+
+  /** Join: the first plan runs before this resolves, so a lone replica holds every role when it returns. */
+  async start(): Promise<void> {
+    await this.heartbeat();
+    await this.plan();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((error: unknown) => this.warn("heartbeat failed", error)), this.deps.renewMs);
+    this.planTimer = setInterval(() => void this.planOnce(), this.deps.renewMs);
+  }
+
+  /** Leave gracefully: hand every role back (their stages stop cleanly first), then remove the heartbeat. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.planTimer);
+    await this.planning;
+    for (const [role, revision] of [...this.held]) {
+      await this.deps.runner.stop(role, true);
+      this.held.delete(role);
+      await this.deps.store.release(role, revision).catch(() => false);
+      await this.audit("cluster.released", { role, reason: "stopping" });
+    }
+    await this.deps.store.leave(this.deps.instanceId).catch(() => undefined);
+  }
+
+  /** Die: no hand-over, no goodbye. The others take the roles over after `leaseMs`. */
+  halt(): void {
+    this.stopped = true;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.planTimer);
+  }
+
+  roles(): string[] {
+    return [...this.held.keys()].sort();
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.stopped) return;
+    const { store, instanceId } = this.deps;
+    await store.heartbeat({ id: instanceId, incarnation: this.incarnation, startedAtMs: this.startedAtMs, roles: this.roles() });
+    const mine = (await store.members()).get(instanceId);
+    if (mine) this.lastHeartbeatRevision = mine.revision;
+  }
+
+  private planOnce(): void {
+    if (this.planning || this.stopped) return;
+    this.planning = this.plan()
+      .catch((error: unknown) => this.warn("rebalancing failed; trying again next period", error))
+      .finally(() => {
+        this.planning = undefined;
+      });
+  }
+
+  private async plan(): Promise<void> {
+    const { store, instanceId, roles, leaseMs } = this.deps;
+    const now = this.now;
+    const members = await store.members();
+    for (const [id, member] of members) this.liveness.observe(`member.${id}`, member.revision, now);
+    this.liveness.retain(new Set([...members.keys()].map((id) => `member.${id}`)));
+    this.checkDuplicateInstance(members.get(instanceId)?.value.incarnation, members.get(instanceId)?.revision);
+    const live = [...members.keys()].filter((id) => id === instanceId || !this.liveness.isStale(`member.${id}`, now, leaseMs));
+    if (!live.includes(instanceId)) live.push(instanceId);
+
+    const leases = await store.leases();
+    const views: LeaseView[] = [];
+    for (const role of roles) {
+      const lease = leases.get(role);
+      // Our own id with another incarnation: the process we replace after a crash. Take its roles back now.
+      const predecessor = lease !== undefined && lease.value.owner === instanceId && lease.value.incarnation !== this.incarnation;
+      if (this.held.has(role) && (lease === undefined || lease.value.owner !== instanceId || predecessor)) await this.lost(role, lease?.value.owner);
+      views.push({ role, owner: predecessor ? `${instanceId} (previous run)` : lease?.value.owner, stale: predecessor || (lease !== undefined && !live.includes(lease.value.owner)) });
+    }
+
+    for (const action of planRoles(instanceId, live.sort(), views)) {
+      if (this.stopped) return;
+      const lease = leases.get(action.role);
+      if (action.action === "acquire") await this.acquire(action.role, lease, action.takeover);
+      else if (action.action === "release" && lease) await this.handOver(action.role, lease.revision);
+    }
+  }
+
+  private async acquire(role: string, current: { value: LeaseRecord; revision: number } | undefined, takeover: boolean): Promise<void> {
+    const lease: LeaseRecord = { owner: this.deps.instanceId, incarnation: this.incarnation, acquiredAtMs: Date.now() };
+    const won = current ? await this.deps.store.takeOver(role, lease, current.revision) : await this.deps.store.acquire(role, lease);
+    if (!won) return; // another replica was faster; the next period sees who holds it
+    const revision = (await this.deps.store.leases()).get(role)?.revision ?? 0;
+    this.held.set(role, revision);
+    this.deps.metrics.roleChanges.inc({ change: takeover ? "takeover" : "acquired" });
+    this.deps.logger.info({ role, from: current?.value.owner ?? null }, takeover ? "took over a role from a silent replica" : "acquired a role");
+    await this.audit(takeover ? "cluster.takeover" : "cluster.acquired", { role, ...(current ? { from: current.value.owner } : {}) });
+    try {
+      await this.deps.runner.start(role);
+    } catch (error) {
+      // A role we cannot run is given back rather than held idle: someone else may manage.
+      this.warn(`role ${role} failed to start; releasing it`, error);
+      this.held.delete(role);
+      await this.deps.store.release(role, revision).catch(() => false);
+    }
+  }
+
+  private async handOver(role: string, revision: number): Promise<void> {
+    await this.deps.runner.stop(role, true);
+    this.held.delete(role);
+    await this.deps.store.release(role, revision);
+    this.deps.metrics.roleChanges.inc({ change: "handed_over" });
+    this.deps.logger.info({ role }, "handed a role over to its rebalanced owner");
+    await this.audit("cluster.released", { role, reason: "rebalance" });
+  }
+
+  /** Someone took a role we hold: we were presumed dead (a stall, a cut connection). Stop it now, save nothing. */
+  private async lost(role: string, to: string | undefined): Promise<void> {
+    this.held.delete(role);
+    await this.deps.runner.stop(role, false);
+    this.deps.metrics.roleChanges.inc({ change: "lost" });
+    this.deps.logger.error({ role, to: to ?? null }, "lost a role to another replica; it presumed this one dead");
+    await this.audit("cluster.lost", { role, to: to ?? null });
+  }
+
+  private checkDuplicateInstance(incarnation: string | undefined, revision: number | undefined): void {
+    if (incarnation === undefined || incarnation === this.incarnation || revision === undefined || revision < this.lastHeartbeatRevision) return;
+    if (this.duplicateReported) return;
+    this.duplicateReported = true;
+    this.deps.logger.error({ instanceId: this.deps.instanceId }, "another running engine uses this instance id; give every replica its own --instance");
+    void this.audit("cluster.duplicate_instance", { instanceId: this.deps.instanceId });
+  }
+
+  private audit(action: string, details: Record<string, unknown>): Promise<void> {
+    return this.deps.recordAudit(action, { instance: this.deps.instanceId, ...details }).catch(() => undefined);
+  }
+
+  private warn(message: string, error: unknown): void {
+    if (!this.stopped) this.deps.logger.warn({ err: String(error) }, message);
+  }
+}

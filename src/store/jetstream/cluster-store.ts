@@ -1,0 +1,94 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { scanKv } from "./kv-scan.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A replica's heartbeat: rewritten every renew period; its revision moving is what says "alive". */
+export interface MemberRecord {
+  id: string;
+  /** Random per process: tells a restarted replica from another process started with the same id. */
+  incarnation: string;
+  startedAtMs: number;
+  roles: string[];
+}
+
+export interface LeaseRecord {
+  owner: string;
+  incarnation: string;
+  acquiredAtMs: number;
+}
+
+export interface Versioned<T> {
+  value: T;
+  revision: number;
+}
+
+/**
+ * Members and role leases in one KV bucket: `member.<id>` and `lease.<role>`. Leases change only by
+ * compare-and-set (`create` when free, `update`/`delete` with the revision read), so two replicas can never both
+ * win the same role.
+ */
+export class KvClusterStore {
+  private constructor(
+    private readonly kv: KV,
+    private readonly js: JetStreamClient,
+    private readonly bucket: string,
+  ) {}
+
+  static async open(nc: NatsConnection, bucket: string): Promise<KvClusterStore> {
+    return new KvClusterStore(await new Kvm(nc).create(bucket, { history: 1 }), jetstream(nc), bucket);
+  }
+
+  async heartbeat(member: MemberRecord): Promise<void> {
+    await this.kv.put(`member.${member.id}`, encoder.encode(JSON.stringify(member)));
+  }
+
+  async leave(id: string): Promise<void> {
+    await this.kv.delete(`member.${id}`);
+  }
+
+  async members(): Promise<Map<string, Versioned<MemberRecord>>> {
+    return this.scan<MemberRecord>("member.");
+  }
+
+  async leases(): Promise<Map<string, Versioned<LeaseRecord>>> {
+    return this.scan<LeaseRecord>("lease.");
+  }
+
+  /** Take a free role; false when someone else took it first. */
+  async acquire(role: string, lease: LeaseRecord): Promise<boolean> {
+    return succeeds(() => this.kv.create(`lease.${role}`, encoder.encode(JSON.stringify(lease))));
+  }
+
+  /** Take a role over from a holder that went silent, only if nobody changed the lease since it was read. */
+  async takeOver(role: string, lease: LeaseRecord, revision: number): Promise<boolean> {
+    return succeeds(() => this.kv.update(`lease.${role}`, encoder.encode(JSON.stringify(lease)), revision));
+  }
+
+  /** Give a role up so its desired owner can take it; a no-op if it changed hands meanwhile. */
+  async release(role: string, revision: number): Promise<boolean> {
+    return succeeds(() => this.kv.delete(`lease.${role}`, { previousSeq: revision }));
+  }
+
+  private async scan<T>(prefix: string): Promise<Map<string, Versioned<T>>> {
+    const out = new Map<string, Versioned<T>>();
+    for (const record of await scanKv(this.js, this.bucket, prefix)) {
+      out.set(record.key.slice(prefix.length), { value: JSON.parse(decoder.decode(record.value)) as T, revision: record.revision });
+    }
+    return out;
+  }
+}
+
+/** A compare-and-set that lost is an answer (false), not an error; anything else (no connection) still throws. */
+async function succeeds(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (/wrong last sequence|key exists|10071/i.test(String((error as Error)?.message ?? error))) return false;
+    throw error;
+  }
+}
