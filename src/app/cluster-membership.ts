@@ -40,6 +40,7 @@ export class ClusterMembership {
   private planTimer: NodeJS.Timeout | undefined;
   private planning: Promise<void> | undefined;
   private lastHeartbeatRevision = 0;
+  private lastHeartbeatFailureMs = -Infinity;
   private duplicateReported = false;
   private stopped = false;
 
@@ -53,7 +54,14 @@ export class ClusterMembership {
   async start(): Promise<void> {
     await this.heartbeat();
     await this.plan();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((error: unknown) => this.warn("heartbeat failed", error)), this.deps.renewMs);
+    this.heartbeatTimer = setInterval(
+      () =>
+        void this.heartbeat().catch((error: unknown) => {
+          this.lastHeartbeatFailureMs = this.now;
+          this.warn("heartbeat failed", error);
+        }),
+      this.deps.renewMs,
+    );
     this.planTimer = setInterval(() => void this.planOnce(), this.deps.renewMs);
   }
 
@@ -86,7 +94,10 @@ export class ClusterMembership {
   private async heartbeat(): Promise<void> {
     if (this.stopped) return;
     const { store, instanceId } = this.deps;
+    const began = this.now;
     await store.heartbeat({ id: instanceId, incarnation: this.incarnation, startedAtMs: this.startedAtMs, roles: this.roles() });
+    // A heartbeat that hung (a reconnect in progress) means we were as blind as the others were silent.
+    if (this.now - began > this.deps.renewMs) this.lastHeartbeatFailureMs = this.now;
     const mine = (await store.members()).get(instanceId);
     if (mine) this.lastHeartbeatRevision = mine.revision;
   }
@@ -94,7 +105,10 @@ export class ClusterMembership {
   private planOnce(): void {
     if (this.planning || this.stopped) return;
     this.planning = this.plan()
-      .catch((error: unknown) => this.warn("rebalancing failed; trying again next period", error))
+      .catch((error: unknown) => {
+        this.lastHeartbeatFailureMs = this.now;
+        this.warn("rebalancing failed; trying again next period", error);
+      })
       .finally(() => {
         this.planning = undefined;
       });
@@ -107,7 +121,10 @@ export class ClusterMembership {
     for (const [id, member] of members) this.liveness.observe(`member.${id}`, member.revision, now);
     this.liveness.retain(new Set([...members.keys()].map((id) => `member.${id}`)));
     this.checkDuplicateInstance(members.get(instanceId)?.value.incarnation, members.get(instanceId)?.revision);
-    const live = [...members.keys()].filter((id) => id === instanceId || !this.liveness.isStale(`member.${id}`, now, leaseMs));
+    // Cut off from NATS ourselves, we saw nobody's heartbeat move: judge others only after a full lease of contact,
+    // or every server restart would look like every other replica dying.
+    const judging = now - this.lastHeartbeatFailureMs >= leaseMs;
+    const live = [...members.keys()].filter((id) => id === instanceId || !judging || !this.liveness.isStale(`member.${id}`, now, leaseMs));
     if (!live.includes(instanceId)) live.push(instanceId);
 
     const leases = await store.leases();

@@ -8,6 +8,7 @@ import { testRulesCommand } from "./commands/test-rules.js";
 import { routesTestCommand } from "./commands/routes-test.js";
 import { ackCommand, incidentsCommand, resolveCommand } from "./commands/incidents.js";
 import { oncallCommand } from "./commands/oncall.js";
+import { clusterMappingCommand, clusterStatusCommand } from "./commands/cluster.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "./commands/silence.js";
 import { consoleOutput } from "./output.js";
 
@@ -26,7 +27,9 @@ program
   .option("-c, --config <file>", "JSON config file (or KLAXON_CONFIG)")
   .option("-r, --rules <dir>", "rules directory (or KLAXON_RULES_DIR)")
   .option("--nats <urls>", "NATS servers, comma-separated (or KLAXON_NATS_URL)")
-  .action((options: { config?: string; rules?: string; nats?: string }) => exitWith(runCommand(options)));
+  .option("--instance <id>", "this replica's id, unique and stable across restarts (or KLAXON_INSTANCE; default: host name)")
+  .option("--partitions <n>", "evaluation partitions shared by the replicas (or KLAXON_PARTITIONS; default 1)")
+  .action((options: { config?: string; rules?: string; nats?: string; instance?: string; partitions?: string }) => exitWith(runCommand(options)));
 
 program
   .command("check")
@@ -84,6 +87,20 @@ incidentOptions(program.command("resolve").description("resolve an incident: it 
 incidentOptions(program.command("incidents").description("list open incidents").option("--all", "include resolved ones")).action(
   (options: { all?: boolean; nats?: string; rules?: string }) => exitWith(incidentsCommand(options, consoleOutput)),
 );
+
+const cluster = program.command("cluster").description("replicas sharing the work: who is alive and who holds which role");
+cluster
+  .command("status")
+  .description("members with their last heartbeat, and the holder of every role")
+  .option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)")
+  .option("-c, --config <file>", "JSON config file (or KLAXON_CONFIG)")
+  .action((options: { nats?: string; config?: string }) => exitWith(clusterStatusCommand(options, consoleOutput)));
+cluster
+  .command("mapping")
+  .description("print the nats-server subject mapping that spreads events over the evaluation partitions")
+  .requiredOption("--partitions <n>", "number of partitions (the engines' cluster.partitions)")
+  .option("--subject <prefix>", "events subject prefix", "events")
+  .action((options: { partitions: string; subject: string }) => exitWith(clusterMappingCommand(options, consoleOutput)));
 
 program
   .command("oncall")

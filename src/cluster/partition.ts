@@ -1,4 +1,7 @@
 import type { Config } from "../config/config.schema.js";
+import type { ValidationIssue } from "../core/errors.js";
+import { defaultKeyBy } from "../rules/compiled-rule.js";
+import type { LoadedRule } from "../rules/loader.js";
 
 /**
  * Which evaluation partition an event's source belongs to. It must agree with nats-server's subject mapping
@@ -14,14 +17,18 @@ export function partitionOf(source: string, partitions: number): number {
   return hash % partitions;
 }
 
-/** The subject prefix an evaluation partition reads: `events.p3` when the server maps `events.*.*` onto partitions. */
+/**
+ * The subject prefix an evaluation partition reads: `events.part.3` when the server maps `events.*.*` onto
+ * partitions. The partition number is a token of its own: nats-server 2.9 does not expand `{{partition}}` inside a
+ * token. "part" is no event type, so a mapped subject never collides with an unmapped one.
+ */
 export function partitionSubjectPrefix(eventsPrefix: string, partition: number, partitions: number): string {
-  return partitions === 1 ? eventsPrefix : `${eventsPrefix}.p${partition}`;
+  return partitions === 1 ? eventsPrefix : `${eventsPrefix}.part.${partition}`;
 }
 
 /** The nats-server configuration that partitions events; `klaxon cluster mapping` prints it for the operator. */
 export function partitionMapping(eventsPrefix: string, partitions: number): string {
-  return `mappings = {\n  "${eventsPrefix}.*.*": "${eventsPrefix}.p{{partition(${partitions},2)}}.{{wildcard(1)}}.{{wildcard(2)}}"\n}`;
+  return `mappings = {\n  "${eventsPrefix}.*.*": "${eventsPrefix}.part.{{partition(${partitions},2)}}.{{wildcard(1)}}.{{wildcard(2)}}"\n}`;
 }
 
 export interface EvaluationPartition {
@@ -41,4 +48,20 @@ export function evaluationPartitions(config: Config): EvaluationPartition[] {
     durable: count === 1 ? config.consumer.durable : `${config.consumer.durable}-p${index}`,
     subjectPrefix: partitionSubjectPrefix(config.subjects.events, index, count),
   }));
+}
+
+/**
+ * With several partitions, the server spreads events by source: a rule whose series mix sources (keyed by service
+ * alone, say) would see each source's events on a different replica and decide on a fraction of them. Such rules
+ * are refused, naming the file, rather than evaluated wrongly.
+ */
+export function partitioningIssues(rules: readonly LoadedRule[], partitions: number): ValidationIssue[] {
+  if (partitions === 1) return [];
+  return rules
+    .filter(({ rule }) => !defaultKeyBy(rule).includes("source"))
+    .map(({ rule, file }) => ({
+      file,
+      path: "keyBy",
+      message: `rule "${rule.id}": with cluster.partitions = ${partitions}, keyBy must include "source" (events are partitioned by source, so a series spanning sources would be split across replicas)`,
+    }));
 }

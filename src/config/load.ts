@@ -9,6 +9,9 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.KLAXON_NATS_URL) out.nats = { servers: env.KLAXON_NATS_URL.split(",").map((s) => s.trim()) };
   if (env.KLAXON_RULES_DIR) out.rulesDir = env.KLAXON_RULES_DIR;
   if (env.KLAXON_LOG_LEVEL) out.logLevel = env.KLAXON_LOG_LEVEL;
+  if (env.KLAXON_INSTANCE || env.KLAXON_PARTITIONS) {
+    out.cluster = { ...(env.KLAXON_INSTANCE ? { instanceId: env.KLAXON_INSTANCE } : {}), ...(env.KLAXON_PARTITIONS ? { partitions: Number(env.KLAXON_PARTITIONS) } : {}) };
+  }
   if (env.KLAXON_HTTP_PORT || env.KLAXON_API_TOKENS_FILE) {
     out.http = {
       ...(env.KLAXON_HTTP_PORT ? { port: Number(env.KLAXON_HTTP_PORT) } : {}),

@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { accessSync, constants as fsConstants, rmSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, connect as tcpConnect } from "node:net";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -28,6 +28,8 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** How long to wait for the server to accept connections with JetStream ready (default 15 s). */
   readyTimeoutMs?: number;
+  /** Extra server configuration (e.g. subject `mappings`), written to a file beside the store and passed with -c. */
+  config?: string;
 }
 
 /** Thrown when nats-server does not become ready; the message carries the server's output tail. */
@@ -151,7 +153,10 @@ export class NatsServerProcess {
   #run: Run | undefined;
   #stopping: Promise<void> | undefined;
 
-  private constructor(bin: string, port: number, storeDir: string, ownsStoreDir: boolean, readyTimeoutMs: number) {
+  readonly #configFile: string | undefined;
+
+  private constructor(bin: string, port: number, storeDir: string, ownsStoreDir: boolean, readyTimeoutMs: number, configFile?: string) {
+    this.#configFile = configFile;
     this.bin = bin;
     this.port = port;
     this.url = `nats://127.0.0.1:${port}`;
@@ -167,11 +172,16 @@ export class NatsServerProcess {
     const ownsStoreDir = options.storeDir === undefined;
     const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), "klaxon-nats-")));
     const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    let configFile: string | undefined;
+    if (options.config !== undefined) {
+      configFile = join(await mkdtemp(join(tmpdir(), "klaxon-nats-conf-")), "server.conf");
+      await writeFile(configFile, options.config);
+    }
     const attempts = options.port === undefined ? RANDOM_PORT_ATTEMPTS : 1;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const port = options.port ?? (await findFreePort());
-      const server = new NatsServerProcess(bin, port, storeDir, ownsStoreDir, readyTimeoutMs);
+      const server = new NatsServerProcess(bin, port, storeDir, ownsStoreDir, readyTimeoutMs, configFile);
       try {
         await server.#launch();
         return server;
@@ -244,7 +254,7 @@ export class NatsServerProcess {
   }
 
   #args(): string[] {
-    return ["-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.storeDir];
+    return [...(this.#configFile ? ["-c", this.#configFile] : []), "-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.storeDir];
   }
 
   async #launch(): Promise<void> {

@@ -7,6 +7,8 @@ export interface RunOptions {
   config?: string;
   rules?: string;
   nats?: string;
+  instance?: string;
+  partitions?: string;
 }
 
 /** `klaxon run`: start the engine and keep it running until SIGINT/SIGTERM, then stop cleanly. */
@@ -14,10 +16,16 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const config = await loadConfig({
     ...(options.config ? { file: options.config } : {}),
     env: process.env,
-    overrides: { ...(options.rules ? { rulesDir: options.rules } : {}), ...(options.nats ? { nats: { servers: options.nats.split(",") } } : {}) },
+    overrides: {
+      ...(options.rules ? { rulesDir: options.rules } : {}),
+      ...(options.nats ? { nats: { servers: options.nats.split(",") } } : {}),
+      ...(options.instance || options.partitions
+        ? { cluster: { ...(options.instance ? { instanceId: options.instance } : {}), ...(options.partitions ? { partitions: Number(options.partitions) } : {}) } }
+        : {}),
+    },
   });
   const logger = createLogger({ level: config.logLevel });
-  const engine = new Engine({ config, logger, actor: `engine@${hostname()}:${process.pid}` });
+  const engine = new Engine({ config, logger, actor: `engine@${config.cluster.instanceId ?? hostname()}:${process.pid}` });
   await engine.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

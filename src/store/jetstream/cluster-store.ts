@@ -24,6 +24,8 @@ export interface LeaseRecord {
 export interface Versioned<T> {
   value: T;
   revision: number;
+  /** Server time of the write: for display only; liveness never compares clocks. */
+  writtenAtMs: number;
 }
 
 /**
@@ -76,7 +78,7 @@ export class KvClusterStore {
   private async scan<T>(prefix: string): Promise<Map<string, Versioned<T>>> {
     const out = new Map<string, Versioned<T>>();
     for (const record of await scanKv(this.js, this.bucket, prefix)) {
-      out.set(record.key.slice(prefix.length), { value: JSON.parse(decoder.decode(record.value)) as T, revision: record.revision });
+      out.set(record.key.slice(prefix.length), { value: JSON.parse(decoder.decode(record.value)) as T, revision: record.revision, writtenAtMs: record.createdAtMs });
     }
     return out;
   }

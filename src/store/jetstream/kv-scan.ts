@@ -5,6 +5,8 @@ export interface KvRecord {
   key: string;
   value: Uint8Array;
   revision: number;
+  /** When the server stored this value. */
+  createdAtMs: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function scanKv(js: JetStreamClient, bucket: string, prefix = ""): 
   const out: KvRecord[] = [];
   for (let i = 0; i < keys.length; i += 256) {
     const entries = await Promise.all(keys.slice(i, i + 256).map((key) => kv.get(key)));
-    for (const entry of entries) if (entry && entry.operation === "PUT") out.push({ key: entry.key, value: entry.value, revision: entry.revision });
+    for (const entry of entries) if (entry && entry.operation === "PUT") out.push({ key: entry.key, value: entry.value, revision: entry.revision, createdAtMs: entry.created.getTime() });
   }
   return out;
 }
