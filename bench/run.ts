@@ -1,8 +1,10 @@
-// `npm run bench [-- --events N] [--rules 10,1000,10000] [--json] [--quick] [--seed S]`
+// `npm run bench [-- --rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000] [--json] [--quick] [--seed S]`
 //
-// A benchmark, not a test: it prints figures and asserts nothing. All rows run in one process on the same
-// generated events: (1) the raw JetStream drain limit, (2) Klaxon's engine draining the same stream with several
-// rule counts, (3) evaluation alone against json-rules-engine. Progress goes to stderr, results to stdout.
+// A benchmark, not a test: it prints figures and asserts nothing. Rows 1-3 run on the same generated events:
+// (1) the raw JetStream drain limit, (2) Klaxon's engine draining the same stream with several rule counts, (3)
+// evaluation alone against json-rules-engine. Rows 4-6 start `klaxon run` as a process of its own on a fresh
+// server: (4) latency at a steady publish rate, (5) an alert storm, (6) catch-up on a backlog. Progress goes to
+// stderr, results to stdout.
 import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -10,36 +12,62 @@ import { parseConfig } from "../src/config/index.js";
 import { NatsServerProcess } from "../test/support/nats-server.js";
 import { SOURCE_COUNT, buildWorld, generateEvents, generateRules, type EventSet } from "./generate.js";
 import { collectGarbage, machine, type RowResult } from "./measure.js";
+import { catchUpRow } from "./rows/catch-up.js";
 import { engineDrain } from "./rows/drain.js";
 import { evaluateRows, type EvaluateLimits } from "./rows/evaluate.js";
+import { latencyRows } from "./rows/latency.js";
 import { rawDrain } from "./rows/raw.js";
+import { stormRow } from "./rows/storm.js";
 import { createEventsStream, prefill } from "./stream.js";
 
+const ALL_ROWS = [1, 2, 3, 4, 5, 6] as const;
+
 interface Options {
+  rows: ReadonlySet<number>;
   events: number;
   rules: number[];
   evalRules: number;
+  passes: number;
   json: boolean;
   quick: boolean;
   seed: number;
   profileDir: string | undefined;
   limits: EvaluateLimits;
+  /** Row 4: publish rate (events/s); by default half of row 2's rate with 1,000 rules. */
+  rate: number | undefined;
+  latencySeconds: number;
+  stormAlerts: number;
+  stormSeconds: number;
+  backlog: number;
 }
 
-const USAGE = `usage: npm run bench -- [--events N] [--rules 10,1000,10000] [--json] [--quick] [--seed S]
-  --events N    events in the stream (default 100000, about 1-2 minutes on 2 cores; --quick: 5000)
-  --rules LIST  rule counts for the engine drain rows (default 10,1000,10000; --quick: 10,1000)
-  --json        print the results as JSON instead of a table
-  --quick       small sizes, a smoke run in seconds
-  --seed S      PRNG seed for events and rules (default 42)
-  --profile DIR write a CPU profile (.cpuprofile) of rows 1 and 2 into DIR (profiling slows the drain)`;
+const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000] [--json] [--quick] [--seed S]
+  --rows LIST    rows to run (default all): 1 raw drain, 2 engine drain, 3 evaluation alone, 4 latency, 5 storm, 6 catch-up
+  --events N     events in the stream of rows 1-3 (default 100000, about 1-2 minutes on 2 cores; --quick: 5000)
+  --rules LIST   rule counts for the engine drain rows (default 10,1000,10000; --quick: 10,1000)
+  --passes N     row 3: evaluation passes, the median is reported (default 1; use 3 to compare runs)
+  --rate N       row 4: publish rate, events/s (default: half of row 2 with 1,000 rules; without row 2: 5000)
+  --seconds N    row 4: measured seconds at that rate (default 30; --quick: 5)
+  --storm N      row 5: distinct alerts firing within --storm-seconds (default 100000 in 60 s; --quick: 2000 in 5 s)
+  --backlog N    row 6: events queued while the engine is down (default 500000; --quick: 10000)
+  --json         print the results as JSON instead of a table
+  --quick        small sizes, a smoke run
+  --seed S       PRNG seed for events and rules (default 42)
+  --profile DIR  write a CPU profile (.cpuprofile) of rows 1 and 2 into DIR (profiling slows the drain)`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
+      rows: { type: "string" },
       events: { type: "string" },
       rules: { type: "string" },
+      passes: { type: "string" },
+      rate: { type: "string" },
+      seconds: { type: "string" },
+      storm: { type: "string" },
+      "storm-seconds": { type: "string" },
+      backlog: { type: "string" },
       json: { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       seed: { type: "string" },
@@ -58,7 +86,16 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${text}"`);
     return n;
   };
+  const rows = values.rows ? values.rows.split(",").map((r) => positiveInt(r.trim(), "--rows")) : [...ALL_ROWS];
+  for (const row of rows) if (!(ALL_ROWS as readonly number[]).includes(row)) throw new Error(`--rows: there is no row ${row} (rows are ${ALL_ROWS.join(", ")})`);
   return {
+    rows: new Set(rows),
+    passes: values.passes ? positiveInt(values.passes, "--passes") : 1,
+    rate: values.rate ? positiveInt(values.rate, "--rate") : undefined,
+    latencySeconds: values.seconds ? positiveInt(values.seconds, "--seconds") : quick ? 5 : 30,
+    stormAlerts: values.storm ? positiveInt(values.storm, "--storm") : quick ? 2_000 : 100_000,
+    stormSeconds: values["storm-seconds"] ? positiveInt(values["storm-seconds"], "--storm-seconds") : quick ? 5 : 60,
+    backlog: values.backlog ? positiveInt(values.backlog, "--backlog") : quick ? 10_000 : 500_000,
     events: values.events ? positiveInt(values.events, "--events") : quick ? 5_000 : 100_000,
     rules: values.rules ? values.rules.split(",").map((r) => positiveInt(r.trim(), "--rules")) : quick ? [10, 1_000] : [10, 1_000, 10_000],
     evalRules: 1_000,
@@ -98,6 +135,11 @@ function notesText(row: RowResult): string {
   if (d.deadLetters) notes.push(`${int(Number(d.deadLetters))} dead letters!`);
   if (d.engines !== undefined) notes.push(`${int(Number(d.engines))} engines`);
   if (d.ruleHits !== undefined) notes.push(`${int(Number(d.ruleHits))} rule hits`);
+  if (d.p50Ms !== undefined) notes.push(`p50 ${fixed(Number(d.p50Ms))} ms, p99 ${fixed(Number(d.p99Ms))} ms (${int(Number(d.probes))} probes${d.lostProbes ? `, ${int(Number(d.lostProbes))} lost!` : ""})`);
+  if (d.backlogAtEnd !== undefined) notes.push(`${int(Number(d.backlogAtEnd))} events still queued when publishing stopped`);
+  if (d.alertsFiring !== undefined) notes.push(`${int(Number(d.alertsFiring))} alerts firing after ${fixed(Number(d.allFiringAfterSeconds))} s`);
+  if (d.groupNotifications !== undefined) notes.push(`${int(Number(d.groupNotifications))} group notifications for ${int(Number(d.groups))} groups`);
+  if (d.passes !== undefined) notes.push(`passes ${String(d.passes)}/s`);
   if (d.capped === true) notes.push("capped");
   if (d.profile !== undefined) notes.push(`profile ${String(d.profile)}`);
   if (row.note) notes.push(row.note);
@@ -116,9 +158,9 @@ function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<nu
 
 interface Report {
   machine: ReturnType<typeof machine> & { natsServer: string };
-  params: { events: number; rules: number[]; evalRules: number; seed: number; quick: boolean };
+  params: { events: number; rules: number[]; evalRules: number; seed: number; quick: boolean; rows: number[] };
   workload: Record<string, number | string>;
-  setup: { prefillSeconds: number; prefillEventsPerSecond: number; lastSeq: number };
+  setup: { prefillSeconds: number; prefillEventsPerSecond: number; lastSeq: number } | undefined;
   rows: RowResult[];
   footnotes: string[];
 }
@@ -128,25 +170,34 @@ const FOOTNOTES = [
   "  (setImmediate) instead of one per message: nats.js then sends many acks in one socket write. A reference, not a Klaxon mode.",
   "* json-rules-engine runs each rule as ONE rule whose conditions are the rule's event type + `match` + `when` combined, on the",
   "  decoded event as facts (allowUndefinedFacts, Klaxon's matches/notMatches operators registered): that is all it can do without",
-  "  windows, `for`, absence timers or alert state, so it does less work than Klaxon here. routed = one Engine per routing key of",
-  "  Klaxon's rule index (metric name for metric rules; service, or level, for log rules), an event runs only its keys' Engines;",
+  "  windows, `for`, absence timers or alert state, so it does less work than Klaxon here. routed = one Engine per bucket of Klaxon's",
+  "  rule index (metric name, or metric name and service, for metric rules; service, or level, for log rules), an event runs only its",
+  "  buckets' Engines;",
   "  naive = one Engine holding every rule (measurement capped). Evaluation rows start from decoded events; decodeEvent is timed apart.",
   "Row 2 is timed from Engine.start() resolving until status().appliedSeq = the last sequence with no pending acks; production",
   "  defaults (1 s ticks, 10 s snapshots), so it includes ticks, snapshots and publishing alert transitions. Start-up (loading and",
   "  compiling rule files) and stop (final snapshot) are shown apart. Event times lie in the recent past, so timers due by the",
   "  wall clock also fire during the drain (a catch-up after an outage).",
-  "RSS: the whole bench process (peak, sampled every 25 ms; not nats-server). CPU: % of one core (bench process / nats-server).",
+  "RSS: rows 1-3, the whole bench process (peak, sampled every 25 ms; not nats-server); rows 4-6, the engine process (`klaxon run`,",
+  "  peak VmHWM). CPU: % of one core (bench process / nats-server).",
+  "Rows 4-6 run `klaxon run` (production defaults: 1 s ticks) in its own process on a fresh nats-server, with the generated rules and",
+  "  one probe rule that fires on the first event of each new source. Row 4 publishes the generated events at a steady rate (restamped",
+  "  to the current time) plus 20 probes/s; latency is measured from the probe's publish to its state change on klaxon.alerts.*, and",
+  "  from there to the first webhook request of its group (notify stage → a webhook server on this machine), minus group_wait.",
+  "  Row 5 fires one alert per probe source; row 6 checks every alert the pure Evaluator derives from the backlog was published.",
 ];
 
 function printTable(report: Report): void {
   const m = report.machine;
   const w = report.workload;
   console.log(`Klaxon benchmark: node ${m.node}, ${m.cpu} (${m.cores} cores), ${m.platform}, nats-server ${m.natsServer}`);
-  console.log(
-    `Workload: ${int(report.params.events)} events (${int(Number(w.metricEvents))} metric / ${int(Number(w.logEvents))} log, ` +
-      `mean ${int(Number(w.meanEventBytes))} B, ${w.sources} sources, ${w.metricNames} metric names, ${fixed(Number(w.timelineSeconds))} s of event time), seed ${report.params.seed}`,
-  );
-  console.log(`Pre-fill: ${int(report.setup.lastSeq)} events published in ${fixed(report.setup.prefillSeconds)} s (${int(report.setup.prefillEventsPerSecond)}/s, pipelined JetStream publishes)`);
+  if (w.metricEvents !== undefined) {
+    console.log(
+      `Workload: ${int(report.params.events)} events (${int(Number(w.metricEvents))} metric / ${int(Number(w.logEvents))} log, ` +
+        `mean ${int(Number(w.meanEventBytes))} B, ${w.sources} sources, ${w.metricNames} metric names, ${fixed(Number(w.timelineSeconds))} s of event time), seed ${report.params.seed}`,
+    );
+  }
+  if (report.setup) console.log(`Pre-fill: ${int(report.setup.lastSeq)} events published in ${fixed(report.setup.prefillSeconds)} s (${int(report.setup.prefillEventsPerSecond)}/s, pipelined JetStream publishes)`);
   console.log("");
   const headers = ["row", "what", "rules", "events", "time s", "events/s", "ratio", "peak RSS MB", "CPU %", "server CPU %", "notes"];
   const rows = report.rows.map((r) => [
@@ -178,64 +229,104 @@ async function withServer<T>(fn: (server: NatsServerProcess) => Promise<T>): Pro
   }
 }
 
+async function serverVersion(server: NatsServerProcess): Promise<string> {
+  const nc = await connect({ servers: server.url, name: "klaxon-bench-version" });
+  const version = nc.info?.version ?? "unknown";
+  await nc.close();
+  return version;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const want = (row: number): boolean => options.rows.has(row);
   const world = buildWorld(options.seed);
-  progress(`generating ${int(options.events)} events and ${int(Math.max(options.evalRules, ...options.rules))} rules (seed ${options.seed})`);
-  const set: EventSet = generateEvents(world, options.events, options.seed, Date.now());
   const allRules = generateRules(world, Math.max(options.evalRules, ...options.rules), options.seed);
+  const evalRules = allRules.slice(0, options.evalRules);
+  const needsEvents = want(1) || want(2) || want(3);
+  if (needsEvents) progress(`generating ${int(options.events)} events and ${int(allRules.length)} rules (seed ${options.seed})`);
+  const set: EventSet | undefined = needsEvents ? generateEvents(world, options.events, options.seed, Date.now()) : undefined;
   const rows: RowResult[] = [];
+  let natsServer = "unknown";
+  let setup: Report["setup"];
 
-  const { natsServer, setup } = await withServer(async (server) => {
-    progress(`nats-server ${server.url} (pid ${server.pid}), store ${server.storeDir}`);
-    const config = parseConfig({ nats: { servers: [server.url] } });
-    const nc = await connect({ servers: server.url, name: "klaxon-bench-setup" });
-    let prefilled;
-    const version = nc.info?.version ?? "unknown";
-    try {
-      await createEventsStream(await jetstreamManager(nc), config);
-      progress(`pre-filling ${config.streams.events}`);
-      prefilled = await prefill(jetstream(nc), set.events);
-    } finally {
-      await nc.close();
-    }
-    if (prefilled.lastSeq !== set.events.length) throw new Error(`stream holds ${prefilled.lastSeq} events, expected ${set.events.length}`);
+  if (set && (want(1) || want(2))) {
+    ({ natsServer, setup } = await withServer(async (server) => {
+      progress(`nats-server ${server.url} (pid ${server.pid}), store ${server.storeDir}`);
+      const config = parseConfig({ nats: { servers: [server.url] } });
+      const nc = await connect({ servers: server.url, name: "klaxon-bench-setup" });
+      let prefilled;
+      const version = nc.info?.version ?? "unknown";
+      try {
+        await createEventsStream(await jetstreamManager(nc), config);
+        progress(`pre-filling ${config.streams.events}`);
+        prefilled = await prefill(jetstream(nc), set.events);
+      } finally {
+        await nc.close();
+      }
+      if (prefilled.lastSeq !== set.events.length) throw new Error(`stream holds ${prefilled.lastSeq} events, expected ${set.events.length}`);
 
-    progress("row 1: raw drain");
-    collectGarbage();
-    const raw = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "each", profileDir: options.profileDir });
-    raw.ratios = { vsRaw: 1 };
-    rows.push(raw);
-    collectGarbage();
-    const coalesced = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "coalesced", profileDir: options.profileDir });
-    coalesced.ratios = { vsRaw: coalesced.eventsPerSecond / raw.eventsPerSecond };
-    rows.push(coalesced);
+      let raw: RowResult | undefined;
+      if (want(1)) {
+        progress("row 1: raw drain");
+        collectGarbage();
+        raw = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "each", profileDir: options.profileDir });
+        raw.ratios = { vsRaw: 1 };
+        rows.push(raw);
+        collectGarbage();
+        const coalesced = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "coalesced", profileDir: options.profileDir });
+        coalesced.ratios = { vsRaw: coalesced.eventsPerSecond / raw.eventsPerSecond };
+        rows.push(coalesced);
+      }
+      if (want(2)) {
+        for (const count of options.rules) {
+          progress(`row 2: Klaxon drain, ${int(count)} rules`);
+          collectGarbage();
+          const row = await engineDrain({ url: server.url, rules: allRules.slice(0, count), lastSeq: prefilled.lastSeq, serverPid: server.pid, profileDir: options.profileDir, onProgress: progress });
+          if (raw) row.ratios = { vsRaw: row.eventsPerSecond / raw.eventsPerSecond };
+          rows.push(row);
+        }
+      }
+      return { natsServer: version, setup: { prefillSeconds: prefilled.seconds, prefillEventsPerSecond: prefilled.lastSeq / prefilled.seconds, lastSeq: prefilled.lastSeq } };
+    }));
+  }
 
-    for (const count of options.rules) {
-      progress(`row 2: Klaxon drain, ${int(count)} rules`);
-      collectGarbage();
-      const row = await engineDrain({ url: server.url, rules: allRules.slice(0, count), lastSeq: prefilled.lastSeq, serverPid: server.pid, profileDir: options.profileDir, onProgress: progress });
-      row.ratios = { vsRaw: row.eventsPerSecond / raw.eventsPerSecond };
-      rows.push(row);
-    }
-    return { natsServer: version, setup: { prefillSeconds: prefilled.seconds, prefillEventsPerSecond: prefilled.lastSeq / prefilled.seconds, lastSeq: prefilled.lastSeq } };
-  });
+  if (set && want(3)) {
+    progress(`row 3: evaluation alone, ${int(options.evalRules)} rules`);
+    rows.push(...(await evaluateRows({ rules: evalRules, events: set.events, startMs: set.firstTimeMs, limits: options.limits, passes: options.passes, onProgress: progress })));
+  }
 
-  progress(`row 3: evaluation alone, ${int(options.evalRules)} rules`);
-  rows.push(...(await evaluateRows({ rules: allRules.slice(0, options.evalRules), events: set.events, startMs: set.firstTimeMs, limits: options.limits, onProgress: progress })));
+  if (want(4)) {
+    const drain = rows.find((r) => r.row === "2" && r.rules === 1_000 && Number.isFinite(r.eventsPerSecond));
+    const rate = options.rate ?? (drain ? Math.round(drain.eventsPerSecond / 2) : options.quick ? 2_000 : 5_000);
+    const rateSource = options.rate ? "given (--rate)" : drain ? "half of row 2 with 1,000 rules" : "a default (row 2 with 1,000 rules not run; --rate sets it)";
+    progress(`row 4: latency at ${int(rate)} events/s`);
+    rows.push(...(await latencyRows({ rules: evalRules, world, seed: options.seed, ratePerSecond: rate, rateSource, durationSeconds: options.latencySeconds, onProgress: progress })));
+  }
+  if (want(5)) {
+    progress(`row 5: storm of ${int(options.stormAlerts)} alerts`);
+    const intervals = options.quick ? { groupWaitSeconds: 2, groupIntervalSeconds: 5 } : { groupWaitSeconds: 10, groupIntervalSeconds: 30 };
+    rows.push(await stormRow({ rules: evalRules, world, alerts: options.stormAlerts, seconds: options.stormSeconds, ...intervals, onProgress: progress }));
+  }
+  if (want(6)) {
+    progress(`row 6: catch-up on ${int(options.backlog)} queued events`);
+    rows.push(await catchUpRow({ rules: evalRules, world, seed: options.seed, events: options.backlog, onProgress: progress }));
+  }
 
+  if (natsServer === "unknown") natsServer = await withServer(serverVersion);
   const report: Report = {
     machine: { ...machine(), natsServer },
-    params: { events: options.events, rules: options.rules, evalRules: options.evalRules, seed: options.seed, quick: options.quick },
-    workload: {
-      metricEvents: set.metricCount,
-      logEvents: set.logCount,
-      meanEventBytes: set.meanBytes,
-      sources: SOURCE_COUNT,
-      metricNames: world.metrics.length,
-      services: world.services.length,
-      timelineSeconds: (set.lastTimeMs - set.firstTimeMs) / 1_000,
-    },
+    params: { events: options.events, rules: options.rules, evalRules: options.evalRules, seed: options.seed, quick: options.quick, rows: [...options.rows] },
+    workload: set
+      ? {
+          metricEvents: set.metricCount,
+          logEvents: set.logCount,
+          meanEventBytes: set.meanBytes,
+          sources: SOURCE_COUNT,
+          metricNames: world.metrics.length,
+          services: world.services.length,
+          timelineSeconds: (set.lastTimeMs - set.firstTimeMs) / 1_000,
+        }
+      : {},
     setup,
     rows,
     footnotes: FOOTNOTES,

@@ -70,6 +70,10 @@ export const receiverSchema = z.strictObject({
   description: z.string().max(2_000).optional(),
   /** The escalation policy (rules/policies/<id>.json) that pages people for this receiver's groups. */
   policy: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,127}$/, "a policy id is a lowercase slug").optional(),
+  /** Receiver-level channels: every group notification of this receiver also goes here (see docs/notifications.md). */
+  slack: z.strictObject({ channel: z.string().regex(/^#?[A-Za-z0-9._-]{1,80}$/, 'slack.channel is a channel id such as "C0123ABCD" or a name such as "#ops"') }).optional(),
+  webhook: z.strictObject({ url: z.url({ protocol: /^https?$/, error: "webhook.url must be an http(s) URL" }) }).optional(),
+  email: z.strictObject({ to: z.array(z.email({ error: (issue) => `${JSON.stringify(issue.input)} is not a valid e-mail address` })).min(1, "email.to needs at least one address") }).optional(),
 });
 export type ReceiverConfig = z.output<typeof receiverSchema>;
 

@@ -34,6 +34,9 @@ export interface Receiver {
   name: string;
   description?: string;
   policy?: string;
+  slack?: { channel: string };
+  webhook?: { url: string };
+  email?: { to: string[] };
 }
 
 export interface Routing {

@@ -75,6 +75,7 @@ export class AlertStage {
       tickIntervalMs: config.tickIntervalMs,
       handle: (m) => this.handle(m),
       tick: () => this.flushDue(),
+      recordAudit: (action, details) => this.auditWriter.record(action, details),
     });
   }
 
@@ -145,6 +146,7 @@ export class AlertStage {
       await this.auditRecord("group.notified", n.groupId, {
         notification: n.id,
         receiver: n.receiver,
+        route: n.routeId,
         reason: n.reason,
         firing: n.firing.map((a) => a.fingerprint),
         resolved: n.resolved.map((a) => a.fingerprint),

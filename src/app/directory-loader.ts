@@ -4,7 +4,7 @@ import { sha256Hex, canonicalJson } from "../core/hash.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
 import type { Pageable } from "../escalate/pages.js";
 import { loadPolicies } from "../rules/policy-loader.js";
-import { CHANNEL_CONTACT, loadSchedules, onCallAt, type User } from "../schedules/index.js";
+import { CHANNEL_CONTACT, loadSchedules, onCallAt, type Schedule, type User } from "../schedules/index.js";
 
 export interface DirectoryLoad {
   directory: OnCallDirectory;
@@ -12,6 +12,8 @@ export interface DirectoryLoad {
   /** Changes whenever a policy, user or schedule changes: reloads compare it. */
   hash: string;
   files: string[];
+  /** The users and schedules behind `directory`, for views of the rota (the console). */
+  roster: { users: User[]; schedules: Schedule[] };
 }
 
 function pageable(user: User): Pageable {
@@ -57,5 +59,5 @@ export async function loadDirectory(rulesDir: string, routing: Routing): Promise
     policyOf: (receiver) => policyOfReceiver.get(receiver),
   };
   const hash = sha256Hex(canonicalJson({ policies: [...policies.values()], users: scheduleSet.users, schedules: scheduleSet.schedules, receivers: [...policyOfReceiver] }));
-  return { directory, issues, hash, files: [...files.values()] };
+  return { directory, issues, hash, files: [...files.values()], roster: { users: scheduleSet.users, schedules: scheduleSet.schedules } };
 }

@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readFileSync } from "node:fs";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { Config } from "../config/config.schema.js";
 import { systemClock, type Clock } from "../core/clock.js";
@@ -13,15 +13,22 @@ import { provision } from "../store/jetstream/provision.js";
 import { JetStreamAlertSink, JetStreamAuditSink, JetStreamDeadLetterSink, ObjectStoreSnapshotStore } from "../store/jetstream/sinks.js";
 import type { AlertSink, AuditSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { hostname } from "node:os";
-import { evaluationPartitions } from "../cluster/partition.js";
+import { evaluationPartitions, partitioningIssues } from "../cluster/partition.js";
 import { KvClusterStore } from "../store/jetstream/cluster-store.js";
 import { ClusterMembership } from "./cluster-membership.js";
+import { InventoryStage } from "./inventory-stage.js";
+import { loadInventory } from "../inventory/loader.js";
+import type { Inventory } from "../inventory/inventory.js";
+import { KvInventoryStore } from "../store/jetstream/inventory-store.js";
 
 /** The role that runs grouping, escalation and notification: one replica at a time. */
 const COORDINATOR_ROLE = "coordinator";
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { startHttpServer, type HttpRoute } from "../http/server.js";
 import { TokenAuth } from "../http/tokens.js";
+import { consoleRoutes } from "../http/console-routes.js";
+import { oncallRoutes } from "../http/oncall-routes.js";
+import type { Roster } from "../http/console/oncall-overview.js";
 import { loadRouting } from "../rules/routing-loader.js";
 import { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
 import { AlertStage } from "./alert-stage.js";
@@ -35,6 +42,21 @@ import { Lane } from "./lane.js";
 import { EvaluationStage } from "./evaluation-stage.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { AuditWriter } from "./audit-writer.js";
+import { NotifyStage } from "./notify-stage.js";
+import { notifyRoutes } from "./notify-routes.js";
+import { TemplateSet } from "../notify/templates.js";
+import { LogControl } from "./log-control.js";
+import { DeferredAudit } from "./deferred-audit.js";
+import { Readiness } from "./readiness.js";
+import { OpsServices } from "./ops.js";
+import { connectUntilStopped } from "./nats-connect.js";
+import { healthRoutes, startingGate } from "../http/health-routes.js";
+import { adminRoutes } from "../http/admin-routes.js";
+import { AuditedDeadLetterSink } from "./audited-dead-letter-sink.js";
+import { gitRevision } from "./git-revision.js";
+import { auditRoutes } from "../http/audit-routes.js";
+import { AuditQueries } from "../store/jetstream/audit-queries.js";
+import { canonicalJson, sha256Hex } from "../core/hash.js";
 
 export interface EngineOptions {
   config: Config;
@@ -42,6 +64,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Who the audit trail says started this engine (a host name, a user). */
   actor?: string;
+  /** Routes the engine's creator adds to the HTTP API (the demo's outbox), served beside the engine's own. */
+  extraRoutes?: readonly HttpRoute[];
 }
 
 /**
@@ -61,7 +85,9 @@ export class Engine {
   private jsm!: JetStreamManager;
   readonly instanceId: string;
   private readonly evaluations = new Map<string, EvaluationStage>();
-  private coordinator: { alertStage: AlertStage; escalationStage: EscalationStage } | undefined;
+  private coordinator: { alertStage: AlertStage; escalationStage: EscalationStage; notifyStage: NotifyStage } | undefined;
+  private inventoryStage: InventoryStage | undefined;
+  private inventory!: Inventory;
   private membership: ClusterMembership | undefined;
   private alertSink!: AlertSink;
   private snapshots!: SnapshotStore;
@@ -76,51 +102,109 @@ export class Engine {
   private escalationService!: EscalationService;
   private directory!: OnCallDirectory;
   private directoryHash = "";
+  private roster: Roster = { users: [], schedules: [] };
   private http: { port: number; close(): Promise<void> } | undefined;
   private watcher: FSWatcher | undefined;
   private reloadDebounce: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Log levels per module, changeable while running (HTTP admin API, NATS control subject). */
+  readonly logs: LogControl;
+  private readonly opsAudit: DeferredAudit;
+  private readonly readiness: Readiness;
+  private ops: OpsServices | undefined;
+  /** The HTTP server reads this list per request: routes that need the running stages join it once they run. */
+  private readonly routes: HttpRoute[] = [];
+  private readonly extraRoutes: readonly HttpRoute[];
   private readonly onSighup = (): void => void this.reloadRules("SIGHUP");
 
   constructor(options: EngineOptions) {
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? createLogger({ level: options.config.logLevel });
+    this.logs = new LogControl(options.logger ?? createLogger({ level: options.config.logLevel }), { clock: this.clock, audit: (action, actor, details) => this.opsAudit.record(action, actor, details) });
+    this.logger = this.logs.logger("engine");
     this.actor = options.actor ?? "engine";
+    this.extraRoutes = options.extraRoutes ?? [];
     this.instanceId = options.config.cluster.instanceId ?? hostname().replace(/[^A-Za-z0-9_-]/g, "-");
+    this.opsAudit = new DeferredAudit({ clock: this.clock, metrics: this.metrics, logger: this.logs.logger("audit"), replica: this.instanceId });
+    this.readiness = new Readiness(
+      { heldRoles: () => this.membership?.roles() ?? [], rules: () => (this.ruleSet ? { count: this.ruleSet.rules.length, hash: this.ruleSet.hash } : undefined), stopping: () => this.stopping },
+      (connected, reconnected) => {
+        this.metrics.natsConnected.set(connected ? 1 : 0);
+        if (reconnected) this.metrics.natsReconnects.inc();
+      },
+    );
   }
 
-  /** Connect, provision, load rules, recover state and start consuming. Rejects on invalid rules. */
+  /**
+   * Connect, provision, load rules, recover state and start consuming. Rejects on invalid rules. The HTTP server
+   * comes first, so /healthz and /readyz tell the truth while the engine waits for NATS or recovers its state.
+   */
   async start(): Promise<void> {
+    if (this.config.http.port !== undefined) await this.startHttp(this.config.http.port);
+    this.logs.start(this.config.tickIntervalMs);
+    try {
+      await this.startRunning();
+    } catch (error) {
+      await this.crash();
+      throw error;
+    }
+  }
+
+  private async startRunning(): Promise<void> {
     const { config } = this;
     const loaded = await loadRules(config.rulesDir);
     const routing = await loadRouting(config.rulesDir);
     const directory = routing.loaded ? await loadDirectory(config.rulesDir, routing.loaded.routing) : { issues: [] };
-    const issues = [...loaded.issues, ...routing.issues, ...directory.issues];
+    const inventory = await loadInventory(config.rulesDir);
+    const issues = [...loaded.issues, ...partitioningIssues(loaded.ruleSet.rules, config.cluster.partitions), ...routing.issues, ...directory.issues, ...inventory.issues];
+    issues.push(...(await TemplateSet.load(config.notify.templatesDir)).issues);
     if (issues.length > 0) throw new ValidationError(issues);
+    this.inventory = inventory.inventory;
     this.ruleSet = loaded.ruleSet;
     this.routing = routing.loaded as LoadedRouting;
     this.directory = (directory as { directory: OnCallDirectory }).directory;
     this.directoryHash = (directory as { hash: string }).hash;
+    this.roster = (directory as { roster: Roster }).roster;
 
-    this.nc = await connect({
-      servers: config.nats.servers,
-      name: config.nats.name,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      ...(config.nats.tokenFile ? { token: readFileSync(config.nats.tokenFile, "utf8").trim() } : {}),
-    });
+    this.nc = await connectUntilStopped(
+      {
+        servers: config.nats.servers,
+        name: config.nats.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        ...(config.nats.tokenFile ? { token: readFileSync(config.nats.tokenFile, "utf8").trim() } : {}),
+      },
+      () => this.stopping,
+      (attempt, error) => {
+        if (attempt === 1 || attempt % 20 === 0) this.logger.warn({ attempt, err: String(error) }, "NATS not reachable yet; retrying");
+      },
+    );
+    this.readiness.watch(this.nc);
     void this.watchConnection();
     this.jsm = await jetstreamManager(this.nc);
     this.js = jetstream(this.nc);
-    const { created } = await provision(this.jsm, config);
+    const provisioned = await provision(this.jsm, config);
 
-    this.deadLetters = new JetStreamDeadLetterSink(this.js, config.subjects.deadLetter);
-    this.audit = new JetStreamAuditSink(this.js, config.subjects.audit);
+    // One hash chain per replica: its appends are serialised by this one sink, shared by every stage and service.
+    this.audit = new JetStreamAuditSink(this.js, config.subjects.audit, { chainId: this.instanceId, stream: config.streams.audit });
+    this.deadLetters = new AuditedDeadLetterSink(new JetStreamDeadLetterSink(this.js, config.subjects.deadLetter), (action, details, subject) => this.recordAudit(action, details, subject));
+    this.opsAudit.attach(this.audit);
     this.auditWriter = new AuditWriter(this.audit, this.actor, this.clock, this.metrics, this.logger, () => this.stopping);
-    for (const what of created) await this.recordAudit("provision.created", { what });
+    // Every resource provisioning created or changed, and every difference JetStream cannot change, is audited.
+    for (const { action, ...change } of provisioned.changes) {
+      if (action === "unchangeable") this.logger.error(change, "a JetStream setting differs from what Klaxon declares and cannot be changed on a live resource");
+      await this.recordAudit(`provision.${action}`, change, change.resource);
+    }
     // The hash identifies the rule set; listing every rule here would outgrow a message with thousands of rules.
-    await this.recordAudit("engine.start", { rulesHash: this.ruleSet.hash, rules: this.ruleSet.rules.length, routingHash: this.routing.hash });
+    await this.recordAudit("engine.start", {
+      instance: this.instanceId,
+      rulesHash: this.ruleSet.hash,
+      rules: this.ruleSet.rules.length,
+      routingHash: this.routing.hash,
+      oncallHash: this.directoryHash,
+      configHash: sha256Hex(canonicalJson(config)),
+      git: (await gitRevision(config.rulesDir)) ?? null,
+    });
 
     this.alertSink = new JetStreamAlertSink(this.js, config.subjects.alerts);
     this.snapshots = new ObjectStoreSnapshotStore(this.nc, config.state.bucket);
@@ -135,13 +219,24 @@ export class Engine {
       roles: [COORDINATOR_ROLE, ...evaluationPartitions(config).map((p) => p.role)],
       leaseMs: config.cluster.leaseMs,
       renewMs: config.cluster.renewMs,
-      runner: { start: (role) => this.startRole(role), stop: (role, graceful) => this.stopRole(role, graceful) },
-      logger: this.logger,
+      runner: {
+        start: async (role) => {
+          await this.startRole(role);
+          this.readiness.roleStarted(role);
+        },
+        stop: (role, graceful) => {
+          this.readiness.roleStopped(role);
+          return this.stopRole(role, graceful);
+        },
+      },
+      logger: this.logs.logger("cluster"),
       metrics: this.metrics,
       recordAudit: (action, details) => this.recordAudit(action, details),
     });
     await this.membership.start();
-    if (config.http.port !== undefined) await this.startHttp(config.http.port);
+    this.readiness.markJoined();
+    this.ops = await this.startOps();
+    this.routes.splice(0, this.routes.length, ...healthRoutes(this.healthSources()), ...this.httpRoutes());
     process.on("SIGHUP", this.onSighup);
     if (config.watchRules) this.watchRules();
     this.logger.info({ rules: this.ruleSet.rules.length, instance: this.instanceId, roles: this.membership.roles() }, "engine started");
@@ -152,12 +247,14 @@ export class Engine {
     if (this.stopping) return;
     this.stopping = true;
     this.shutdownLocal();
+    await this.ops?.stop();
     await this.http?.close();
     const roles = this.membership?.roles() ?? [];
     await this.membership?.stop();
     await this.lane.idle();
     if (this.membership) await this.recordAudit("engine.stop", { instance: this.instanceId, roles }).catch(() => undefined);
     await this.nc?.drain().catch(() => undefined);
+    this.opsAudit.close();
     this.logger.info("engine stopped");
   }
 
@@ -165,10 +262,14 @@ export class Engine {
   async crash(): Promise<void> {
     this.stopping = true;
     this.shutdownLocal();
+    void this.ops?.stop();
+    this.opsAudit.close();
     this.membership?.halt();
     for (const stage of this.evaluations.values()) stage.halt();
     this.coordinator?.alertStage.halt();
     this.coordinator?.escalationStage.halt();
+    this.coordinator?.notifyStage.halt();
+    this.inventoryStage?.halt();
     await this.http?.close();
     await this.nc?.close().catch(() => undefined);
   }
@@ -204,7 +305,7 @@ export class Engine {
         js: this.js,
         jsm: this.jsm,
         clock: this.clock,
-        logger: this.logger,
+        logger: this.logs.logger("evaluate"),
         metrics: this.metrics,
         alerts: this.alertSink,
         deadLetters: this.deadLetters,
@@ -221,15 +322,23 @@ export class Engine {
 
   private async stopRole(role: string, graceful: boolean): Promise<void> {
     if (role === COORDINATOR_ROLE) {
+      const inventory = this.inventoryStage;
+      this.inventoryStage = undefined;
+      if (graceful) await inventory?.stop();
+      else inventory?.halt();
+    }
+    if (role === COORDINATOR_ROLE) {
       const coordinator = this.coordinator;
       this.coordinator = undefined;
       if (!coordinator) return;
       if (graceful) {
         await coordinator.alertStage.stop();
         await coordinator.escalationStage.stop();
+        await coordinator.notifyStage.stop();
       } else {
         coordinator.alertStage.halt();
         coordinator.escalationStage.halt();
+        coordinator.notifyStage.halt();
       }
       return;
     }
@@ -237,6 +346,17 @@ export class Engine {
     this.evaluations.delete(role);
     if (graceful) await stage?.stop();
     else stage?.halt();
+  }
+
+  /**
+   * Reports and change records of the whole fleet, judged against the inventory: like grouping it needs everything in
+   * one place, so it runs with the coordinator (its state is in KV: whoever takes the role over resumes).
+   */
+  private async startInventory(): Promise<void> {
+    const store = await KvInventoryStore.open(this.nc, this.config.state.inventoryBucket);
+    const deps = { config: this.config, js: this.js, jsm: this.jsm, store, alerts: this.alertSink, deadLetters: this.deadLetters, audit: this.audit, clock: this.clock, logger: this.logger, metrics: this.metrics, actor: this.actor };
+    this.inventoryStage = new InventoryStage(deps, this.inventory);
+    await this.inventoryStage.start();
   }
 
   /**
@@ -252,7 +372,7 @@ export class Engine {
       audit: this.audit,
       deadLetters: this.deadLetters,
       clock: this.clock,
-      logger: this.logger,
+      logger: this.logs.logger("alerts"),
       metrics: this.metrics,
       actor: this.actor,
     });
@@ -262,31 +382,51 @@ export class Engine {
       store: this.escalationStore,
       audit: this.audit,
       clock: this.clock,
-      logger: this.logger,
+      logger: this.logs.logger("escalate"),
       metrics: this.metrics,
       actor: this.actor,
       directory: () => this.directory,
     });
-    this.coordinator = { alertStage, escalationStage };
+    // Created first: if it cannot be (a template broke), no stage of the role has started.
+    const notifyStage = await NotifyStage.create({
+      config,
+      nc: this.nc,
+      js: this.js,
+      clock: this.clock,
+      logger: this.logs.logger("notify"),
+      metrics: this.metrics,
+      audit: this.audit,
+      actor: this.actor,
+      directory: () => this.directory,
+      receivers: () => this.routing.routing.receivers,
+      escalationStore: this.escalationStore,
+      escalation: this.escalationService,
+      silences: this.silenceService,
+    });
+    this.coordinator = { alertStage, escalationStage, notifyStage };
     await alertStage.start(this.routing);
     await escalationStage.start();
+    await notifyStage.start();
+    await this.startInventory();
   }
 
   /** Re-read the rules directory. Invalid rules are refused as a whole and the running set stays. */
   reloadRules(trigger: string): Promise<{ ok: boolean; changes: number }> {
     return this.lane.run(async () => {
       const loaded = await loadRules(this.config.rulesDir);
+      const git = (await gitRevision(this.config.rulesDir)) ?? null;
+      loaded.issues.push(...partitioningIssues(loaded.ruleSet.rules, this.config.cluster.partitions));
       if (loaded.issues.length > 0) {
         this.metrics.ruleReloads.inc({ outcome: "rejected" });
         this.logger.error({ issues: loaded.issues, trigger }, "rule reload rejected; the previous rules stay loaded");
-        await this.recordAudit("rules.reload_rejected", { trigger, issues: loaded.issues });
+        await this.recordAudit("rules.reload_rejected", { trigger, git, issues: loaded.issues });
         return { ok: false, changes: 0 };
       }
       const routing = await loadRouting(this.config.rulesDir);
       if (routing.issues.length > 0) {
         this.metrics.ruleReloads.inc({ outcome: "rejected" });
         this.logger.error({ issues: routing.issues, trigger }, "routing reload rejected; the previous routing stays loaded");
-        await this.recordAudit("routing.reload_rejected", { trigger, issues: routing.issues });
+        await this.recordAudit("routing.reload_rejected", { trigger, git, issues: routing.issues });
         return { ok: false, changes: 0 };
       }
       const newRouting = routing.loaded as LoadedRouting;
@@ -294,34 +434,49 @@ export class Engine {
       if (directory.issues.length > 0) {
         this.metrics.ruleReloads.inc({ outcome: "rejected" });
         this.logger.error({ issues: directory.issues, trigger }, "schedule/policy reload rejected; the previous ones stay loaded");
-        await this.recordAudit("oncall.reload_rejected", { trigger, issues: directory.issues });
+        await this.recordAudit("oncall.reload_rejected", { trigger, git, issues: directory.issues });
         return { ok: false, changes: 0 };
+      }
+      const inventory = await loadInventory(this.config.rulesDir);
+      if (inventory.issues.length > 0) {
+        this.metrics.ruleReloads.inc({ outcome: "rejected" });
+        this.logger.error({ issues: inventory.issues, trigger }, "inventory reload rejected; the previous inventory stays loaded");
+        await this.recordAudit("inventory.reload_rejected", { trigger, git, issues: inventory.issues });
+        return { ok: false, changes: 0 };
+      }
+      let inventoryChanged = 0;
+      if (inventory.inventory.hash !== this.inventory.hash) {
+        await this.recordAudit("inventory.changed", { trigger, git, oldHash: this.inventory.hash, newHash: inventory.inventory.hash, version: inventory.inventory.version, files: inventory.inventory.files, members: inventory.inventory.members.length });
+        this.inventory = inventory.inventory;
+        await this.inventoryStage?.setInventory(this.inventory);
+        inventoryChanged = 1;
       }
       let directoryChanged = 0;
       if (directory.hash !== this.directoryHash) {
-        await this.recordAudit("oncall.changed", { trigger, oldHash: this.directoryHash, newHash: directory.hash, files: directory.files });
+        await this.recordAudit("oncall.changed", { trigger, git, oldHash: this.directoryHash, newHash: directory.hash, files: directory.files });
         this.directory = directory.directory;
         this.directoryHash = directory.hash;
+        this.roster = directory.roster;
         directoryChanged = 1;
       }
       let routingChanged = 0;
       if (newRouting.hash !== this.routing.hash) {
-        await this.recordAudit("routing.changed", { trigger, file: newRouting.file ?? null, oldVersion: this.routing.routing.version, newVersion: newRouting.routing.version, oldHash: this.routing.hash, newHash: newRouting.hash });
+        await this.recordAudit("routing.changed", { trigger, git, file: newRouting.file ?? null, oldVersion: this.routing.routing.version, newVersion: newRouting.routing.version, oldHash: this.routing.hash, newHash: newRouting.hash });
         this.routing = newRouting;
         await this.coordinator?.alertStage.setRouting(newRouting);
         routingChanged = 1;
       }
       const changes = diffRuleSets(this.ruleSet, loaded.ruleSet);
-      if (changes.length === 0) return { ok: true, changes: routingChanged + directoryChanged };
+      if (changes.length === 0) return { ok: true, changes: routingChanged + directoryChanged + inventoryChanged };
       this.ruleSet = loaded.ruleSet;
       for (const stage of this.evaluations.values()) await stage.setRules(this.compiled(), this.ruleSet.hash);
       this.metrics.ruleReloads.inc({ outcome: "applied" });
       for (const change of changes) {
         if (change.versionNotBumped) this.logger.warn({ rule: change.ruleId, file: change.file }, "rule content changed without a version bump");
-        await this.recordAudit(`rules.${change.change}`, { trigger, ...change }, change.ruleId);
+        await this.recordAudit(`rules.${change.change}`, { trigger, git, ...change }, change.ruleId);
       }
       this.logger.info({ trigger, changes: changes.length, rulesHash: this.ruleSet.hash }, "rules reloaded");
-      return { ok: true, changes: changes.length + routingChanged + directoryChanged };
+      return { ok: true, changes: changes.length + routingChanged + directoryChanged + inventoryChanged };
     });
   }
 
@@ -343,7 +498,6 @@ export class Engine {
     if (!config.http.tokensFile) this.logger.warn("no http.tokensFile: the HTTP API will refuse every request that needs a token");
     this.http = await startHttpServer(
       {
-        health: () => ({ ok: !this.stopping && !this.nc.isClosed(), details: { nats: this.nc.isClosed() ? "closed" : "connected", rules: this.ruleSet.rules.length, rulesHash: this.ruleSet.hash } }),
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
         listAlerts: async () => (this.coordinator ? this.coordinator.alertStage.alerts() : (await this.alertState.loadAll()).alerts),
         listSilences: () => this.silenceService.list(),
@@ -354,13 +508,46 @@ export class Engine {
         resolveIncident: (id, actor) => this.escalationService.resolve(id, actor, "http"),
       },
       auth,
-      { host: config.http.host, port, logger: this.logger, routes: this.httpRoutes() },
+      { host: config.http.host, port, logger: this.logs.logger("http"), routes: this.routes },
     );
+    // Until the stages run, only health answers; the API says 503 (the stages' routes join once they run).
+    this.routes.push(...healthRoutes(this.healthSources()), ...startingGate());
+  }
+
+  private healthSources(): Parameters<typeof healthRoutes>[0] {
+    return { instance: this.instanceId, alive: () => !this.stopping, readiness: () => this.readiness.report() };
   }
 
   /** Every feature's HTTP routes, registered here in one list (console, webhooks, admin API). */
   private httpRoutes(): HttpRoute[] {
-    return [];
+    return [
+      ...consoleRoutes({ groups: async () => (await this.alertState.loadAll()).groups, pages: () => this.escalationStore.listPages() }),
+      ...oncallRoutes({ roster: () => this.roster, clock: this.clock }),
+      ...auditRoutes({ queries: () => new AuditQueries(this.js, { stream: this.config.streams.audit, subjectPrefix: this.config.subjects.audit }), clock: this.clock }),
+      ...adminRoutes(this.logs, this.instanceId),
+      ...notifyRoutes({ config: this.config, nc: this.nc, clock: this.clock, logger: this.logs.logger("notify"), escalationStore: this.escalationStore, escalation: this.escalationService, silences: this.silenceService, directory: () => this.directory }),
+      ...this.extraRoutes,
+    ];
+  }
+
+  /** The engine watching itself: heartbeat, drift watch, consumer lag, the NATS control subject (see ops.ts). */
+  private startOps(): Promise<OpsServices> {
+    return OpsServices.start({
+      config: this.config,
+      replica: this.instanceId,
+      nc: this.nc,
+      js: this.js,
+      jsm: this.jsm,
+      clock: this.clock,
+      logs: this.logs,
+      metrics: this.metrics,
+      readiness: this.readiness,
+      alerts: this.alertSink,
+      audit: (action, details) => this.recordAudit(action, details),
+      loaded: () => ({ ruleSet: this.ruleSet, routing: { hash: this.routing.hash, version: this.routing.routing.version }, oncall: { hash: this.directoryHash } }),
+      exclusive: (task) => this.lane.run(task),
+      alertStates: () => this.coordinator?.alertStage.alerts(),
+    });
   }
 
   // ---- rule files, connection ------------------------------------------------------------------------------
@@ -381,12 +568,14 @@ export class Engine {
       this.metrics.natsStatus.inc({ type: status.type });
       if (status.type === "disconnect" || status.type === "reconnect") {
         this.logger.warn({ status: status.type }, "NATS connection status changed");
-        if (status.type === "reconnect") void this.recordAudit("nats.reconnect", {}).catch(() => undefined);
+        // Recorded once the connection is back (the writer retries); the time is when it happened.
+        void this.recordAudit(`nats.${status.type}`, { server: status.server.replace(/^.*@/, "") }).catch(() => undefined);
       }
     }
   }
 
   private shutdownLocal(): void {
+    this.logs.stop();
     clearTimeout(this.reloadDebounce);
     this.watcher?.close();
     process.off("SIGHUP", this.onSighup);

@@ -68,6 +68,7 @@ export class EscalationStage {
       tickIntervalMs: config.tickIntervalMs,
       handle: (m) => this.handle(m),
       tick: () => this.runDue(),
+      recordAudit: (action, details) => this.auditWriter.record(action, details),
     });
   }
 

@@ -79,6 +79,7 @@ export class EvaluationStage {
       tickIntervalMs: config.tickIntervalMs,
       handle: (m) => this.handle(m),
       tick: () => this.tick(),
+      recordAudit: this.deps.recordAudit,
     });
     this.snapshotTimer = setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs);
   }
@@ -211,7 +212,9 @@ export class EvaluationStage {
     }
     let transitions: AlertTransition[];
     try {
+      const mark = this.deps.metrics.ruleEvaluations.begin();
       transitions = this.evaluator.apply(decoded.event);
+      this.deps.metrics.ruleEvaluations.end(mark);
     } catch (error) {
       // The evaluator is deterministic: an event that breaks it once breaks it every time. Park it, keep going.
       this.deps.logger.error({ err: error, seq }, "evaluation failed");

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { EvaluationMeter } from "./evaluation-meter.js";
 
 /** Every counter the engine keeps, on its own registry so several engines can live in one test process. */
 export function createMetrics() {
@@ -18,9 +19,19 @@ export function createMetrics() {
     groupNotifications: new Counter({ name: "klaxon_group_notifications_total", help: "Group notifications sent, by receiver and reason", labelNames: ["receiver", "reason"], registers: [registry] }),
     pagesSent: new Counter({ name: "klaxon_pages_total", help: "Pages handed to a channel, by channel", labelNames: ["channel"], registers: [registry] }),
     pagesUnreachable: new Counter({ name: "klaxon_pages_unreachable_total", help: "Escalation targets that could not be paged (nobody on call, no contact)", registers: [registry] }),
+    notifications: new Counter({ name: "klaxon_notifications_total", help: "Notification deliveries by channel and outcome: attempt, sent, retry, failed, fallback, skipped", labelNames: ["channel", "outcome"], registers: [registry] }),
+    notificationRetries: new Counter({ name: "klaxon_notification_retries_total", help: "Notification attempts retried after a retryable failure, by channel", labelNames: ["channel"], registers: [registry] }),
     roleChanges: new Counter({ name: "klaxon_cluster_role_changes_total", help: "Roles (evaluation partitions, coordinator) acquired, taken over from a dead replica, handed over or lost", labelNames: ["change"], registers: [registry] }),
     rulesLoaded: new Gauge({ name: "klaxon_rules_loaded", help: "Rules currently loaded", registers: [registry] }),
     activeSeries: new Gauge({ name: "klaxon_active_series", help: "Series holding evaluation state", registers: [registry] }),
+    ruleEvaluations: new EvaluationMeter(registry),
+    alertsByState: new Gauge({ name: "klaxon_alerts", help: "Alerts the alert stage tracks, by state: firing, suppressed (silenced, inhibited or muted), resolved; reported by the coordinator", labelNames: ["state"], registers: [registry] }),
+    consumerPending: new Gauge({ name: "klaxon_consumer_pending", help: "Consumer lag: messages in the stream not yet delivered to the durable consumer (polled)", labelNames: ["stream", "consumer"], registers: [registry] }),
+    consumerAckPending: new Gauge({ name: "klaxon_consumer_ack_pending", help: "Messages delivered to the durable consumer and not yet acknowledged (polled)", labelNames: ["stream", "consumer"], registers: [registry] }),
+    natsConnected: new Gauge({ name: "klaxon_nats_connected", help: "1 while connected to NATS, 0 while disconnected", registers: [registry] }),
+    natsReconnects: new Counter({ name: "klaxon_nats_reconnects_total", help: "Reconnections to NATS after a lost connection", registers: [registry] }),
+    heartbeats: new Counter({ name: "klaxon_heartbeats_total", help: "Heartbeats this replica sent, by target (local NATS or a watcher) and outcome", labelNames: ["target", "outcome"], registers: [registry] }),
+    configDrift: new Gauge({ name: "klaxon_config_drift", help: "1 while the loaded configuration differs from the rules directory (against=disk) or from other replicas (against=replicas)", labelNames: ["against"], registers: [registry] }),
   };
 }
 

@@ -12,7 +12,12 @@ export interface StageLoopOptions {
   handle: (m: JsMsg) => Promise<void>;
   /** Run what time made due. */
   tick: () => void | Promise<void>;
+  /** The audit trail: every redelivery is recorded (`jetstream.redelivery`), batched per tick to stay cheap. */
+  recordAudit?: (action: string, details: Record<string, unknown>) => Promise<void>;
 }
+
+/** Redeliveries per audit record at most, so one record always fits a message. */
+const REDELIVERIES_PER_RECORD = 500;
 
 /**
  * What every stage shares: a durable consumer read in order, a ticker, and one lane so that messages, ticks and
@@ -24,6 +29,8 @@ export class StageLoop {
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stoppingFlag = false;
+  private options: StageLoopOptions | undefined;
+  private redeliveries: Array<{ sequence: number; deliveryCount: number; subject: string }> = [];
 
   constructor(
     private readonly name: string,
@@ -38,13 +45,18 @@ export class StageLoop {
     const consumer = await js.consumers.get(options.stream, options.durable);
     const messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
     this.messages = messages;
+    this.options = options;
     this.loop = (async () => {
       for await (const m of messages) {
         if (this.stoppingFlag) break;
+        if (m.info.deliveryCount > 1) this.redeliveries.push({ sequence: m.seq, deliveryCount: m.info.deliveryCount, subject: m.subject });
         await this.lane.run(() => options.handle(m)).catch((error: unknown) => this.failed(`${this.name}: message ${m.seq}`, error));
       }
     })();
-    this.timer = setInterval(() => void this.lane.run(options.tick).catch((error: unknown) => this.failed(`${this.name}: tick`, error)), options.tickIntervalMs);
+    this.timer = setInterval(() => {
+      void this.recordRedeliveries();
+      void this.lane.run(options.tick).catch((error: unknown) => this.failed(`${this.name}: tick`, error));
+    }, options.tickIntervalMs);
   }
 
   /** Stop taking messages and ticks; finish what is in the lane. */
@@ -54,12 +66,27 @@ export class StageLoop {
     await this.messages?.close();
     await this.loop;
     await this.lane.idle();
+    await this.recordRedeliveries();
   }
 
   /** Stop at once, as a crash would: nothing more is started. */
   halt(): void {
     this.stoppingFlag = true;
     clearInterval(this.timer);
+    // Pull no more: a replica that lost its role while alive must not keep taking (and dropping) messages.
+    void this.messages?.close().catch(() => undefined);
+  }
+
+  /** Audit the redeliveries seen since the last call, outside the lane: the message path only appends to a list. */
+  private async recordRedeliveries(): Promise<void> {
+    const record = this.options?.recordAudit;
+    if (!record || this.redeliveries.length === 0) return;
+    const { stream, durable } = this.options as StageLoopOptions;
+    const seen = this.redeliveries;
+    this.redeliveries = [];
+    for (let i = 0; i < seen.length; i += REDELIVERIES_PER_RECORD) {
+      await record("jetstream.redelivery", { stream, consumer: durable, redeliveries: seen.slice(i, i + REDELIVERIES_PER_RECORD) }).catch((error: unknown) => this.failed(`${this.name}: redelivery audit`, error));
+    }
   }
 
   private failed(what: string, error: unknown): void {

@@ -9,7 +9,14 @@ import { routesTestCommand } from "./commands/routes-test.js";
 import { ackCommand, incidentsCommand, resolveCommand } from "./commands/incidents.js";
 import { oncallCommand } from "./commands/oncall.js";
 import { clusterMappingCommand, clusterStatusCommand } from "./commands/cluster.js";
+import { drillCommand, type DrillOptions } from "./commands/drill.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "./commands/silence.js";
+import { auditListCommand, auditVerifyCommand, type AuditListOptions } from "./commands/audit.js";
+import { timelineCommand } from "./commands/timeline.js";
+import { reportCommand } from "./commands/report.js";
+import { driftCommand, type DriftOptions } from "./commands/drift.js";
+import { reportStateCommand, type ReportStateOptions } from "./commands/report-state.js";
+import { provisionCommand, type ProvisionOptions } from "./commands/provision.js";
 import { consoleOutput } from "./output.js";
 
 const program = new Command()
@@ -35,7 +42,8 @@ program
   .command("check")
   .description("validate the rules directory: rules, routing, users, schedules, policies and rule test files")
   .argument("[dir]", "rules directory", "rules")
-  .action((dir: string) => exitWith(checkCommand(dir, consoleOutput)));
+  .option("--templates <dir>", "notification templates to render against a sample alert", "templates")
+  .action((dir: string, options: { templates: string }) => exitWith(checkCommand(dir, consoleOutput, options.templates)));
 
 program
   .command("test")
@@ -88,6 +96,17 @@ incidentOptions(program.command("incidents").description("list open incidents").
   (options: { all?: boolean; nats?: string; rules?: string }) => exitWith(incidentsCommand(options, consoleOutput)),
 );
 
+program
+  .command("drill")
+  .description("send a synthetic alert through the running pipeline, report when each channel delivered it, then resolve it")
+  .option("--route <id|receiver>", "the route to exercise (klaxon routes test shows route ids)")
+  .option("--label <name=value...>", "labels to add to the drill alert")
+  .option("--timeout <duration>", "how long to wait for every page", "3m")
+  .option("--author <name>", "who runs the drill (default user@host)")
+  .option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)")
+  .option("-r, --rules <dir>", "rules directory (or KLAXON_RULES_DIR)")
+  .action((options: DrillOptions) => exitWith(drillCommand(options, consoleOutput)));
+
 const cluster = program.command("cluster").description("replicas sharing the work: who is alive and who holds which role");
 cluster
   .command("status")
@@ -121,6 +140,66 @@ program
   .argument("<labels...>", "label=value pairs")
   .option("-r, --rules <dir>", "rules directory", "rules")
   .action((labels: string[], options: { rules: string }) => exitWith(routesTestCommand(labels, options, consoleOutput)));
+
+const auditConnection = (command: Command): Command =>
+  command.option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)").option("-c, --config <file>", "JSON config file (or KLAXON_CONFIG)");
+const audit = program.command("audit").description("the tamper-evident audit trail: query it (default) or verify its hash chains");
+auditConnection(
+  audit
+    .command("list", { isDefault: true })
+    .description("records, newest last: klaxon audit --since 1h --action incident")
+    .option("--since <when>", "an instant (2026-11-25T10:00:00Z) or a duration back from now (1h, 7d)")
+    .option("--until <when>", "same forms as --since")
+    .option("--alert <fingerprint>", "records about this alert (and notifications carrying it)")
+    .option("--actor <name>", "records by this actor")
+    .option("--action <prefix>", "actions starting with this, e.g. incident or page.sent")
+    .option("--limit <n>", "at most the newest n records (default 100)")
+    .option("--json", "one JSON object per line"),
+).action((options: AuditListOptions) => exitWith(auditListCommand(options, consoleOutput)));
+auditConnection(audit.command("verify").description("check every hash chain; exit 1 and name the first bad record if one was edited or removed").option("--json", "the full result as JSON")).action(
+  (options: { nats?: string; config?: string; json?: boolean }) => exitWith(auditVerifyCommand(options, consoleOutput)),
+);
+auditConnection(
+  program
+    .command("timeline")
+    .description("one alert's (fingerprint) or incident's life: fired, notified, pages, acks, escalations, resolve")
+    .argument("<id>", "alert fingerprint or incident id")
+    .option("--since <when>", "only records after this (default: the whole trail)")
+    .option("--json", "as JSON"),
+).action((id: string, options: { nats?: string; config?: string; since?: string; json?: boolean }) => exitWith(timelineCommand(id, options, consoleOutput)));
+auditConnection(
+  program
+    .command("report")
+    .description("MTTA and MTTR per receiver/route, and the noisiest rules")
+    .option("--since <when>", "start of the window (default 7d)")
+    .option("--until <when>", "end of the window (default now)")
+    .option("--json", "as JSON"),
+).action((options: { nats?: string; config?: string; since?: string; until?: string; json?: boolean }) => exitWith(reportCommand(options, consoleOutput)));
+
+const natsOptions = (command: Command): Command => command.option("--nats <urls>", "NATS servers (or KLAXON_NATS_URL)").option("-c, --config <file>", "JSON config file (or KLAXON_CONFIG)");
+natsOptions(
+  program
+    .command("drift")
+    .description("the fleet against its inventory: host, expected, actual, last report, status")
+    .option("--service <name>", "only this service's hosts")
+    .option("--json", "as JSON"),
+).action((options: DriftOptions) => exitWith(driftCommand(options, consoleOutput)));
+natsOptions(
+  program
+    .command("report-state")
+    .description("publish this host's state (run it from cron or a deploy hook): klaxon report-state --source web-1 --fact version=2.4.1")
+    .requiredOption("--source <host>", "the reporting host, as listed in the inventory")
+    .option("--service <name>", "the service the facts are about (leave out for the host itself)")
+    .option("--fact <name=value>", "one fact; repeat it for more", (pair: string, all: string[] = []) => [...all, pair])
+    .option("--facts-file <file>", "a JSON object of facts; --fact wins over the same name"),
+).action((options: ReportStateOptions) => exitWith(reportStateCommand(options, consoleOutput)));
+natsOptions(
+  program
+    .command("provision")
+    .description("create the streams, consumers and buckets Klaxon needs and reconcile changed settings (the engine does this at start-up)")
+    .option("--dry-run", "only show what would change")
+    .option("--author <name>", "who the audit trail names (default user@host)"),
+).action((options: ProvisionOptions) => exitWith(provisionCommand(options, consoleOutput)));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ValidationError) for (const issue of error.issues) consoleOutput.err(`error: ${formatIssue(issue)}`);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { notifyConfigSchema } from "../notify/config.schema.js";
 
 const streamName = z.string().regex(/^[A-Za-z0-9_-]+$/, "stream names use letters, digits, '_' and '-'");
 const subjectPrefix = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a subject prefix is dot-separated tokens without wildcards");
@@ -49,6 +50,11 @@ export const configSchema = z.strictObject({
       alertsDurable: streamName.default("klaxon-alerts"),
       /** The escalation stage's durable consumer on the notifications stream. */
       escalateDurable: streamName.default("klaxon-escalate"),
+      /** The notify stage's durable consumers: on the pages stream, and on the notifications stream for receivers' own channels. */
+      notifyDurable: streamName.default("klaxon-notify"),
+      /** The inventory stage's durable consumers: state reports, and change records (one filter subject each on 2.9). */
+      inventoryStateDurable: streamName.default("klaxon-inventory-state"),
+      inventoryChangeDurable: streamName.default("klaxon-inventory-change"),
     })
     .prefault({}),
   limits: z
@@ -67,6 +73,8 @@ export const configSchema = z.strictObject({
       alertBucket: streamName.default("klaxon-alert-state"),
       /** Incidents and pages. */
       escalationBucket: streamName.default("klaxon-escalation"),
+      /** Fleet inventory state: one key per member, unknown reporter and source's recent change records. */
+      inventoryBucket: streamName.default("klaxon-inventory"),
       snapshotIntervalMs: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
@@ -94,6 +102,54 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .refine((c) => c.renewMs * 2 <= c.leaseMs, { message: "cluster.renewMs must be at most half of cluster.leaseMs", path: ["renewMs"] }),
+  /** Notification channels (Slack, email, SMS, webhooks), templates, retries and rate limits. */
+  notify: notifyConfigSchema.prefault({}),
+  /** Runtime control over NATS request/reply (log levels on `<subject>.log`); every replica answers for itself. */
+  control: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      subject: subjectPrefix.default("klaxon.control"),
+    })
+    .prefault({}),
+  /** Each replica says it is alive and what it runs: an event an absence rule watches, and a KV record for the others. */
+  heartbeat: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      intervalMs: z.number().int().min(50).default(15_000),
+      /** Replica records (`replica.<id>`): what each replica has loaded, and the drift it announced. */
+      bucket: streamName.default("klaxon-replicas"),
+      /** A record not rewritten for this long is dropped: the replica was retired. */
+      retainMs: z.number().int().min(60_000).default(7 * 86_400_000),
+      /** Independent watchers (a second Klaxon on another NATS) that get this replica's heartbeat events too. */
+      watchers: z
+        .array(
+          z.strictObject({
+            servers: z.array(z.string().min(1)).min(1),
+            /** Credentials come from a file, never from the config itself. */
+            tokenFile: z.string().optional(),
+            /** The watcher's events subject prefix. */
+            events: subjectPrefix.default("events"),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
+  /** What a replica has loaded, compared with its rules directory and with the other replicas. */
+  drift: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      intervalMs: z.number().int().min(50).default(60_000),
+      /** A difference must last this long before it is raised, so a reload in progress is not drift. */
+      toleranceMs: z.number().int().nonnegative().default(60_000),
+    })
+    .prefault({}),
+  /** Fleet inventory: intended state in rules/inventory/, reports on `<events>.state.<source>`. */
+  inventory: z
+    .strictObject({
+      /** A changed fact is judged this long after its report, so a change record still in transit counts. */
+      changeGraceMs: z.number().int().nonnegative().default(30_000),
+    })
+    .prefault({}),
   tickIntervalMs: z.number().int().min(10).default(1_000),
   /** Timers run this far behind the clock, so an event delayed in transit does not trip an absence rule. */
   lateEventToleranceMs: z.number().int().nonnegative().default(2_000),

@@ -3,28 +3,48 @@ import { fingerprint } from "../alerts/fingerprint.js";
 import { formatDuration } from "../core/duration.js";
 import type { KlaxonEvent } from "../ingest/event.schema.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
-import { RuleIndex } from "../rules/rule-index.js";
+import type { Aggregate, Rule } from "../rules/rule.schema.js";
+import { factsUsed, type Predicate } from "../rules/conditions/index.js";
+import { RuleIndex, candidateOrder } from "../rules/rule-index.js";
 import { compileAnnotations, type RenderFacts } from "./annotations.js";
 import { DeadlineQueue } from "../core/deadline-queue.js";
-import {
-  alertLabels,
-  identityKey,
-  identityOfEvent,
-  identityOfExpectation,
-  newSeries,
-  NO_FACTS,
-  stateSignature,
-  type Series,
-} from "./series.js";
+import { alertLabels, identityOfEvent, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, stateSignature, type Series } from "./series.js";
+import { identityKey, seriesKeyer, type SeriesKeyer } from "./series-key.js";
 import type { SlidingWindow } from "./sliding-window.js";
 import { deserializeSeries, serializeSeries, type EvaluatorSnapshot } from "./snapshot.js";
 
+/**
+ * A rule as the evaluator runs it. What the per-event path reads is copied here from the rule: rule objects come in
+ * many shapes (one per combination of optional fields), runtimes in one, so these reads stay monomorphic.
+ */
 interface RuleRuntime {
   readonly compiled: CompiledRule;
+  readonly kind: Rule["kind"];
+  readonly matches: Predicate;
+  readonly forMs: number;
+  /** Absence rules: how long a silence may last; 0 for the others. */
+  readonly absentForMs: number;
+  /** Window rules: the aggregate; "count" for the others (unused). */
+  readonly aggregate: Aggregate;
+  readonly eventType: Rule["event"];
+  readonly flapping: Rule["flapping"];
   readonly signature: string;
   readonly series: Map<string, Series>;
   readonly render: (facts: RenderFacts) => Record<string, string>;
+  readonly keyer: SeriesKeyer;
+  /** Threshold and window rules: `compiled.when`. */
+  readonly when: Predicate;
+  /** Where the rule stands among an event's candidates: transitions of one event come out in this order. */
+  order: number;
+  /** A window rule whose `when` reads only the window's own facts can be decided without copying the event. */
+  readonly whenReadsWindowOnly: boolean;
 }
+
+/** The facts a window rule adds to its series' latest event: the aggregate, the sample count and its name. */
+const WINDOW_FACTS: ReadonlySet<string> = new Set(["value", "count", "aggregate"]);
+const NEVER: Predicate = () => false;
+/** A due time that never comes: no timer. */
+const NONE = Number.POSITIVE_INFINITY;
 
 interface Due {
   runtime: RuleRuntime;
@@ -39,9 +59,13 @@ interface Due {
  */
 export class Evaluator {
   private runtimes = new Map<string, RuleRuntime>();
-  private index = new RuleIndex([]);
+  private index = new RuleIndex<RuleRuntime>([], runtimeRule);
   private readonly queue = new DeadlineQueue<Due>();
   private out: AlertTransition[] = [];
+  // Scratch space of `apply`, reused so that an event allocates nothing on its way to its rules.
+  private readonly buckets: Array<readonly RuleRuntime[]> = [];
+  private readonly matched: RuleRuntime[] = [];
+  private readonly windowFacts: { value: number | undefined; count: number; aggregate: string } = { value: undefined, count: 0, aggregate: "" };
 
   constructor(rules: readonly CompiledRule[], nowMs: number) {
     this.setRules(rules, nowMs);
@@ -80,18 +104,28 @@ export class Evaluator {
     }
     for (const [id, old] of previous) if (!next.has(id)) this.retire(old, nowMs);
     this.runtimes = next;
-    this.index = new RuleIndex([...next.values()].map((r) => r.compiled));
+    const runtimes = [...next.values()];
+    runtimes.forEach((runtime, position) => (runtime.order = candidateOrder(runtime.compiled, position, runtimes.length)));
+    this.index = new RuleIndex(runtimes, runtimeRule);
     this.rescheduleAll();
     return this.take();
   }
 
   /** Feed one event. Returns the transitions it caused, oldest first. */
   apply(event: KlaxonEvent): AlertTransition[] {
-    this.index.forEachCandidate(event, (compiled) => {
-      if (!compiled.matches(event)) return;
-      const runtime = this.runtimes.get(compiled.rule.id) as RuleRuntime;
-      this.applyToRule(runtime, event);
-    });
+    const { buckets, matched } = this;
+    buckets.length = 0;
+    matched.length = 0;
+    this.index.bucketsFor(event, buckets);
+    for (let b = 0; b < buckets.length; b++) {
+      const bucket = buckets[b] as readonly RuleRuntime[];
+      for (let i = 0; i < bucket.length; i++) {
+        const runtime = bucket[i] as RuleRuntime;
+        if (runtime.matches(event)) matched.push(runtime);
+      }
+    }
+    if (matched.length > 1) sortByOrder(matched);
+    for (let i = 0; i < matched.length; i++) this.applyToRule(matched[i] as RuleRuntime, event);
     return this.take();
   }
 
@@ -101,7 +135,7 @@ export class Evaluator {
       const { runtime, series } = entry.item;
       if (this.runtimes.get(runtime.compiled.rule.id) !== runtime || runtime.series.get(series.key) !== series) continue;
       if (series.queuedDueMs !== entry.dueMs) continue;
-      series.queuedDueMs = undefined;
+      series.queuedDueMs = NONE;
       this.catchUp(runtime, series, nowMs, true);
       this.schedule(runtime, series);
       this.forgetIfIdle(runtime, series);
@@ -129,7 +163,8 @@ export class Evaluator {
   restore(snapshot: EvaluatorSnapshot, nowMs: number): AlertTransition[] {
     for (const saved of snapshot.rules) {
       const runtime = this.runtimes.get(saved.id);
-      const series = saved.series.map((s) => deserializeSeries(s, runtime?.compiled));
+      const keyOf = runtime?.keyer.ofIdentity ?? identityKey;
+      const series = saved.series.map((s) => deserializeSeries(s, runtime?.compiled, keyOf));
       if (runtime && saved.signature === runtime.signature) {
         for (const s of series) this.moveSeries(s, runtime, nowMs);
       } else {
@@ -161,25 +196,26 @@ export class Evaluator {
 
   private applyToRule(runtime: RuleRuntime, event: KlaxonEvent): void {
     const { compiled } = runtime;
-    const identity = identityOfEvent(compiled.keyBy, event);
-    const key = identityKey(identity);
-    let series = runtime.series.get(key);
+    const isThreshold = runtime.kind === "threshold";
+    const holds = isThreshold ? runtime.when(event) : false;
     // Most threshold events are normal: with no series to update there is nothing to remember, so none is created.
-    const holds = compiled.rule.kind === "threshold" ? (compiled.when as NonNullable<CompiledRule["when"]>)(event) : false;
+    const mayCreate = !isThreshold || holds || runtime.flapping !== undefined;
+    if (!mayCreate && runtime.series.size === 0) return;
+    const key = runtime.keyer.ofEvent(event);
+    let series = runtime.series.get(key);
     if (!series) {
-      if (compiled.rule.kind === "threshold" && !holds && !compiled.rule.flapping) return;
-      series = newSeries(compiled, identity, event.timeMs);
+      if (!mayCreate) return;
+      series = newSeries(compiled, key, identityOfEvent(compiled.keyBy, event), event.timeMs);
       runtime.series.set(key, series);
     }
     const t = event.timeMs;
     // A threshold follows the series' latest event: one older than that, arriving late, says nothing about now.
-    if (compiled.rule.kind === "threshold" && t < series.lastSeenMs) return;
+    if (isThreshold && t < series.lastSeenMs) return;
     this.catchUp(runtime, series, t, false);
     // Only news resolves silence: a stale event (a redelivery) older than what was seen says nothing about now.
     const isNews = series.facts === NO_FACTS || t > series.lastSeenMs;
     series.facts = event;
-    const rule = compiled.rule;
-    switch (rule.kind) {
+    switch (runtime.kind) {
       case "threshold":
         series.lastSeenMs = t;
         series.lastValue = event.type === "metric" ? event.value : undefined;
@@ -202,14 +238,23 @@ export class Evaluator {
   }
 
   private evaluateWindow(runtime: RuleRuntime, series: Series, endMs: number): void {
-    const rule = runtime.compiled.rule;
-    if (rule.kind !== "window") return;
+    if (runtime.kind !== "window") return;
     const window = series.window as SlidingWindow;
     window.evict(endMs);
-    const value = window.aggregate(rule.aggregate, rule.event);
+    const value = window.aggregate(runtime.aggregate, runtime.eventType);
     series.lastValue = value;
-    const facts = { ...series.facts, value, count: window.count, aggregate: rule.aggregate };
-    this.observe(runtime, series, (runtime.compiled.when as NonNullable<CompiledRule["when"]>)(facts), endMs);
+    let holds: boolean;
+    if (runtime.whenReadsWindowOnly) {
+      // The predicate reads nothing else, so these three facts decide exactly as the event with them on top would.
+      const facts = this.windowFacts;
+      facts.value = value;
+      facts.count = window.count;
+      facts.aggregate = runtime.aggregate;
+      holds = runtime.when(facts);
+    } else {
+      holds = runtime.when({ ...series.facts, value, count: window.count, aggregate: runtime.aggregate });
+    }
+    this.observe(runtime, series, holds, endMs);
   }
 
   /** The condition was `holds` at `atMs`: move pending → firing → resolved as `for` says. */
@@ -223,7 +268,7 @@ export class Evaluator {
     }
     if (series.firingSinceMs !== undefined) return;
     series.conditionSinceMs ??= atMs;
-    const fireAtMs = series.conditionSinceMs + runtime.compiled.forMs;
+    const fireAtMs = series.conditionSinceMs + runtime.forMs;
     if (atMs >= fireAtMs) this.setFiring(runtime, series, true, fireAtMs);
   }
 
@@ -232,43 +277,46 @@ export class Evaluator {
   /** Run this series' timers that fell due before (or, from a tick, at) `untilMs`, each at its own instant. */
   private catchUp(runtime: RuleRuntime, series: Series, untilMs: number, inclusive: boolean): void {
     for (;;) {
-      const due = this.computeNextDue(runtime, series);
-      if (due === undefined || due > untilMs || (!inclusive && due === untilMs)) return;
+      this.updateDue(runtime, series);
+      const due = series.dueMs;
+      if (due === NONE || due > untilMs || (!inclusive && due === untilMs)) return;
       this.runTimers(runtime, series, due);
-      const after = this.computeNextDue(runtime, series);
-      if (after !== undefined && after <= due) return; // no progress would loop forever; cannot happen by design
+      this.updateDue(runtime, series);
+      if (series.dueMs <= due) return; // no progress would loop forever; cannot happen by design
     }
   }
 
   private runTimers(runtime: RuleRuntime, series: Series, dueMs: number): void {
-    const rule = runtime.compiled.rule;
-    if (rule.kind === "window") this.evaluateWindow(runtime, series, dueMs);
-    else if (rule.kind === "threshold") this.observe(runtime, series, series.lastCondition, dueMs);
-    else if (series.firingSinceMs === undefined && series.lastSeenMs + rule.absentFor <= dueMs) {
-      this.setFiring(runtime, series, true, series.lastSeenMs + rule.absentFor);
+    const { kind } = runtime;
+    if (kind === "window") this.evaluateWindow(runtime, series, dueMs);
+    else if (kind === "threshold") this.observe(runtime, series, series.lastCondition, dueMs);
+    else if (series.firingSinceMs === undefined && series.lastSeenMs + runtime.absentForMs <= dueMs) {
+      this.setFiring(runtime, series, true, series.lastSeenMs + runtime.absentForMs);
     }
-    const flapping = rule.flapping;
+    const flapping = runtime.flapping;
     if (flapping && series.flappingSinceMs !== undefined) {
       const lastChange = series.changes[series.changes.length - 1] ?? series.flappingSinceMs;
       if (lastChange + flapping.window <= dueMs) this.endFlapping(runtime, series, dueMs);
     }
   }
 
-  private computeNextDue(runtime: RuleRuntime, series: Series): number | undefined {
-    const rule = runtime.compiled.rule;
-    let due: number | undefined;
-    const consider = (t: number): void => {
-      if (due === undefined || t < due) due = t;
-    };
-    if (series.firingSinceMs === undefined && series.conditionSinceMs !== undefined && runtime.compiled.forMs > 0) {
-      consider(series.conditionSinceMs + runtime.compiled.forMs);
+  /**
+   * Sets `series.dueMs` to the earliest instant one of its timers falls due (NONE: no timer). Stored rather than
+   * returned: a number field is updated in place, while a returned time would be boxed on every call.
+   */
+  private updateDue(runtime: RuleRuntime, series: Series): void {
+    let due = NONE;
+    if (series.firingSinceMs === undefined && series.conditionSinceMs !== undefined && runtime.forMs > 0) {
+      due = Math.min(due, series.conditionSinceMs + runtime.forMs);
     }
-    if (series.window && series.window.oldestTimeMs !== undefined) consider(series.window.oldestTimeMs + series.window.spanMs);
-    if (rule.kind === "absence" && series.firingSinceMs === undefined) consider(series.lastSeenMs + rule.absentFor);
-    if (rule.flapping && series.flappingSinceMs !== undefined) {
-      consider((series.changes[series.changes.length - 1] ?? series.flappingSinceMs) + rule.flapping.window);
+    const window = series.window;
+    if (window !== undefined) due = Math.min(due, window.expiresAtMs);
+    if (runtime.kind === "absence" && series.firingSinceMs === undefined) due = Math.min(due, series.lastSeenMs + runtime.absentForMs);
+    const flapping = runtime.flapping;
+    if (flapping && series.flappingSinceMs !== undefined) {
+      due = Math.min(due, (series.changes[series.changes.length - 1] ?? series.flappingSinceMs) + flapping.window);
     }
-    return due;
+    series.dueMs = due;
   }
 
   /**
@@ -277,10 +325,9 @@ export class Evaluator {
    * series however many events arrive.
    */
   private schedule(runtime: RuleRuntime, series: Series): void {
-    const due = this.computeNextDue(runtime, series);
-    series.nextDueMs = due;
-    if (due === undefined) return;
-    if (series.queuedDueMs === undefined || due < series.queuedDueMs) {
+    this.updateDue(runtime, series);
+    const due = series.dueMs;
+    if (due < series.queuedDueMs) {
       series.queuedDueMs = due;
       this.queue.push(due, { runtime, series });
     }
@@ -290,7 +337,7 @@ export class Evaluator {
     this.queue.clear();
     for (const runtime of this.runtimes.values()) {
       for (const series of runtime.series.values()) {
-        series.queuedDueMs = undefined;
+        series.queuedDueMs = NONE;
         this.schedule(runtime, series);
       }
     }
@@ -298,14 +345,14 @@ export class Evaluator {
 
   /** Series with nothing to remember are dropped, so memory follows what is active, not what was ever seen. */
   private forgetIfIdle(runtime: RuleRuntime, series: Series): void {
-    const rule = runtime.compiled.rule;
-    if (rule.kind === "absence") return; // silence is what an absence rule watches for
+    if (runtime.kind === "absence") return; // silence is what an absence rule watches for
     if (series.firingSinceMs !== undefined || series.publishedFiringSinceMs !== undefined) return;
     if (series.conditionSinceMs !== undefined || series.flappingSinceMs !== undefined) return;
     if (series.window && series.window.count > 0) return;
-    if (rule.flapping && series.changes.length > 0) {
+    const flapping = runtime.flapping;
+    if (flapping && series.changes.length > 0) {
       const lastChange = series.changes[series.changes.length - 1] as number;
-      if (lastChange + rule.flapping.window > (series.window?.newestTimeMs ?? series.lastSeenMs)) return;
+      if (lastChange + flapping.window > (series.window?.newestTimeMs ?? series.lastSeenMs)) return;
     }
     runtime.series.delete(series.key);
   }
@@ -315,8 +362,9 @@ export class Evaluator {
   private setFiring(runtime: RuleRuntime, series: Series, firing: boolean, atMs: number): void {
     series.firingSinceMs = firing ? atMs : undefined;
     if (!firing) series.conditionSinceMs = undefined;
-    const flapping = runtime.compiled.rule.flapping;
+    const flapping = runtime.flapping;
     if (flapping) {
+      if (series.changes === NO_CHANGES) series.changes = [];
       series.changes.push(atMs);
       const cutoff = atMs - flapping.window;
       while (series.changes.length > 0 && (series.changes[0] as number) <= cutoff) series.changes.shift();
@@ -335,7 +383,7 @@ export class Evaluator {
   private endFlapping(runtime: RuleRuntime, series: Series, atMs: number): void {
     this.emitFlapping(runtime, series, "resolved", atMs);
     series.flappingSinceMs = undefined;
-    series.changes = [];
+    series.changes = NO_CHANGES;
     // Once the storm is over, say where the alert ended up: still failing is a new episode that starts now.
     if (series.firingSinceMs !== undefined) {
       series.firingSinceMs = atMs;
@@ -399,11 +447,23 @@ export class Evaluator {
   // ---- rule changes -------------------------------------------------------------------------------------------
 
   private makeRuntime(compiled: CompiledRule): RuleRuntime {
+    const { rule } = compiled;
     return {
       compiled,
-      signature: stateSignature(compiled.rule, compiled.keyBy),
+      kind: rule.kind,
+      matches: compiled.matches,
+      forMs: compiled.forMs,
+      absentForMs: rule.kind === "absence" ? rule.absentFor : 0,
+      aggregate: rule.kind === "window" ? rule.aggregate : "count",
+      eventType: rule.event,
+      flapping: rule.flapping,
+      signature: stateSignature(rule, compiled.keyBy),
       series: new Map(),
-      render: compileAnnotations(compiled.rule.annotations),
+      render: compileAnnotations(rule.annotations),
+      keyer: seriesKeyer(compiled.keyBy),
+      when: compiled.when ?? NEVER,
+      order: 0,
+      whenReadsWindowOnly: rule.kind === "window" && [...factsUsed(rule.when)].every((fact) => WINDOW_FACTS.has(fact)),
     };
   }
 
@@ -466,8 +526,8 @@ export class Evaluator {
     if (rule.kind !== "absence" || !rule.expect) return;
     for (const expected of rule.expect) {
       const identity = identityOfExpectation(expected);
-      const key = identityKey(identity);
-      if (!runtime.series.has(key)) runtime.series.set(key, newSeries(runtime.compiled, identity, nowMs));
+      const key = runtime.keyer.ofIdentity(identity);
+      if (!runtime.series.has(key)) runtime.series.set(key, newSeries(runtime.compiled, key, identity, nowMs));
     }
   }
 
@@ -475,6 +535,23 @@ export class Evaluator {
     const out = this.out;
     this.out = [];
     return out;
+  }
+}
+
+function runtimeRule(runtime: RuleRuntime): CompiledRule {
+  return runtime.compiled;
+}
+
+/** Insertion sort by candidate order: an event matches a handful of rules, usually already in order. */
+function sortByOrder(runtimes: RuleRuntime[]): void {
+  for (let i = 1; i < runtimes.length; i++) {
+    const current = runtimes[i] as RuleRuntime;
+    let j = i - 1;
+    while (j >= 0 && (runtimes[j] as RuleRuntime).order > current.order) {
+      runtimes[j + 1] = runtimes[j] as RuleRuntime;
+      j--;
+    }
+    runtimes[j + 1] = current;
   }
 }
 

@@ -1,59 +1,91 @@
 import { fingerprint } from "../alerts/fingerprint.js";
-import type { KlaxonEvent } from "../ingest/event.schema.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
+import { KEY_FIELD_LABEL } from "./series-key.js";
 import { SlidingWindow } from "./sliding-window.js";
 
 /** Facts of a series that has seen no event yet (an expected absence series). */
 export const NO_FACTS: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** The label each key field contributes to an alert. */
-const KEY_FIELD_LABEL: Record<string, string> = { source: "source", service: "service", name: "metric", level: "level" };
+/** `changes` of a series that has none: most never change state, so they share this instead of an array each. */
+export const NO_CHANGES: number[] = Object.freeze([]) as unknown as number[];
 
 /**
  * State of one series of one rule: the thing that fires and resolves. Times are epoch ms; nothing here reads a clock.
+ * A class, so that every series has one shape and the evaluator's property reads stay monomorphic.
  */
-export interface Series {
-  readonly key: string;
-  /** Label values taken from the events (keyBy); alert labels add the rule's labels on top. */
-  readonly identity: Readonly<Record<string, string>>;
-  labels: Readonly<Record<string, string>>;
-  fingerprint: string;
+export class Series {
   /** The latest event's fields, for annotations. */
-  facts: Readonly<Record<string, unknown>>;
-  lastValue: number | undefined;
-  lastCondition: boolean;
+  facts: Readonly<Record<string, unknown>> = NO_FACTS;
+  lastCondition = false;
   /** Condition true since (pending, then firing). */
-  conditionSinceMs: number | undefined;
+  conditionSinceMs: number | undefined = undefined;
   /** Actual state: firing since, or undefined. */
-  firingSinceMs: number | undefined;
+  firingSinceMs: number | undefined = undefined;
   /** What was last announced downstream; differs from the actual state only while flapping. */
-  publishedFiringSinceMs: number | undefined;
-  lastSeenMs: number;
-  window: SlidingWindow | undefined;
-  /** State change times within the flapping window. */
-  changes: number[];
-  flappingSinceMs: number | undefined;
-  /** When this series next needs a look without a new event, and which queue entry stands for it. */
-  nextDueMs: number | undefined;
-  queuedDueMs: number | undefined;
+  publishedFiringSinceMs: number | undefined = undefined;
+  /** State change times within the flapping window (NO_CHANGES until the first; frozen, so a stray push throws). */
+  changes: number[] = NO_CHANGES;
+  flappingSinceMs: number | undefined = undefined;
+  /**
+   * When this series next needs a look without a new event, and the due time of the queue entry that stands for
+   * it; Infinity for none. Always numbers (never undefined), so that V8 updates them in place instead of allocating.
+   */
+  dueMs = Number.POSITIVE_INFINITY;
+  queuedDueMs = Number.POSITIVE_INFINITY;
+  // lastValue, as a number field and a flag for the same reason.
+  private value = 0;
+  private hasValue = false;
+  private cachedLabels: Readonly<Record<string, string>> | undefined;
+  private cachedFingerprint: string | undefined;
+
+  /**
+   * `labels` and `fingerprint` are given when known (a snapshot); otherwise they are derived from `rule` and the
+   * identity on first use: most series never fire, and building and hashing labels is the dearest part of a new one.
+   */
+  constructor(
+    readonly key: string,
+    /** Label values taken from the events (keyBy); alert labels add the rule's labels on top. */
+    readonly identity: Readonly<Record<string, string>>,
+    private readonly rule: LabelSource | undefined,
+    labels: Readonly<Record<string, string>> | undefined,
+    fingerprintOfLabels: string | undefined,
+    public lastSeenMs: number,
+    public window: SlidingWindow | undefined,
+  ) {
+    this.cachedLabels = labels;
+    this.cachedFingerprint = fingerprintOfLabels;
+  }
+
+  /** The latest value (threshold) or aggregate (window), if any. */
+  get lastValue(): number | undefined {
+    return this.hasValue ? this.value : undefined;
+  }
+
+  set lastValue(value: number | undefined) {
+    this.hasValue = value !== undefined;
+    if (value !== undefined) this.value = value;
+  }
+
+  get labels(): Readonly<Record<string, string>> {
+    this.cachedLabels ??= alertLabels(this.rule as LabelSource, this.identity);
+    return this.cachedLabels;
+  }
+
+  set labels(value: Readonly<Record<string, string>>) {
+    this.cachedLabels = value;
+  }
+
+  get fingerprint(): string {
+    this.cachedFingerprint ??= fingerprint(this.labels);
+    return this.cachedFingerprint;
+  }
+
+  set fingerprint(value: string) {
+    this.cachedFingerprint = value;
+  }
 }
 
-/** Key-field values of an event for one rule, or of an `expect` entry of an absence rule. */
-export function identityOfEvent(keyBy: readonly string[], event: KlaxonEvent): Record<string, string> {
-  const identity: Record<string, string> = {};
-  for (const field of keyBy) {
-    if (field === "labels") Object.assign(identity, event.labels);
-    else if (field.startsWith("labels.")) {
-      const name = field.slice(7);
-      const value = event.labels[name];
-      if (value !== undefined) identity[name] = value;
-    } else {
-      const value = (event as unknown as Record<string, unknown>)[field];
-      if (typeof value === "string") identity[KEY_FIELD_LABEL[field] ?? field] = value;
-    }
-  }
-  return identity;
-}
+export { identityOfEvent, identityKey } from "./series-key.js";
 
 export function identityOfExpectation(expect: Readonly<Record<string, string>>): Record<string, string> {
   const identity: Record<string, string> = {};
@@ -63,47 +95,17 @@ export function identityOfExpectation(expect: Readonly<Record<string, string>>):
   return identity;
 }
 
-export function identityKey(identity: Readonly<Record<string, string>>): string {
-  const names = Object.keys(identity);
-  if (names.length > 1) names.sort();
-  let key = "";
-  for (const name of names) key += `${name}\u0001${identity[name]}\u0000`;
-  return key;
-}
+/** What alert labels are made of besides the identity. */
+type LabelSource = Pick<CompiledRule["rule"], "id" | "severity" | "labels">;
 
 /** Alert labels: event identity, then the rule's own labels, then alertname and severity, which always win. */
-export function alertLabels(rule: CompiledRule["rule"], identity: Readonly<Record<string, string>>): Record<string, string> {
+export function alertLabels(rule: LabelSource, identity: Readonly<Record<string, string>>): Record<string, string> {
   return { ...identity, ...rule.labels, alertname: rule.id, severity: rule.severity };
 }
 
-export function newSeries(compiled: CompiledRule, identity: Record<string, string>, seenMs: number): Series {
-  const labels = alertLabels(compiled.rule, identity);
-  // Hashing the labels is the dearest part of a new series, and most series never fire: hash on first use.
-  let cachedFingerprint: string | undefined;
-  return {
-    key: identityKey(identity),
-    identity,
-    labels,
-    get fingerprint(): string {
-      cachedFingerprint ??= fingerprint(this.labels);
-      return cachedFingerprint;
-    },
-    set fingerprint(value: string) {
-      cachedFingerprint = value;
-    },
-    facts: NO_FACTS,
-    lastValue: undefined,
-    lastCondition: false,
-    conditionSinceMs: undefined,
-    firingSinceMs: undefined,
-    publishedFiringSinceMs: undefined,
-    lastSeenMs: seenMs,
-    window: compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window) : undefined,
-    changes: [],
-    flappingSinceMs: undefined,
-    nextDueMs: undefined,
-    queuedDueMs: undefined,
-  };
+export function newSeries(compiled: CompiledRule, key: string, identity: Record<string, string>, seenMs: number): Series {
+  const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window) : undefined;
+  return new Series(key, identity, compiled.rule, undefined, undefined, seenMs, window);
 }
 
 /**

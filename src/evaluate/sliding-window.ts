@@ -12,6 +12,11 @@ export class SlidingWindow {
   private sum = 0;
   /** Counter increase between consecutive samples, resets counted from zero (as Prometheus does). */
   private increase = 0;
+  /**
+   * When the oldest sample leaves the window (Infinity when it is empty): the window's next timer. A field kept up
+   * to date rather than a getter, because the evaluator reads it on every event and a computed time is boxed.
+   */
+  expiresAtMs = Number.POSITIVE_INFINITY;
 
   constructor(readonly spanMs: number) {}
 
@@ -34,6 +39,7 @@ export class SlidingWindow {
       this.times.push(timeMs);
       this.values.push(value);
       this.sum += value;
+      if (last === undefined) this.expiresAtMs = timeMs + this.spanMs;
       return;
     }
     let lo = this.head;
@@ -58,7 +64,10 @@ export class SlidingWindow {
       this.head++;
     }
     if (this.head === this.times.length) this.clear();
-    else if (this.head > 1024 && this.head * 2 > this.times.length) this.compact();
+    else {
+      this.expiresAtMs = (this.times[this.head] as number) + this.spanMs;
+      if (this.head > 1024 && this.head * 2 > this.times.length) this.compact();
+    }
   }
 
   /** The aggregate over the samples in the window; undefined where it has no meaning (avg of nothing). */
@@ -108,6 +117,7 @@ export class SlidingWindow {
     this.head = 0;
     this.sum = 0;
     this.increase = 0;
+    this.expiresAtMs = Number.POSITIVE_INFINITY;
   }
 
   private compact(): void {
@@ -118,6 +128,7 @@ export class SlidingWindow {
 
   private rebuild(): void {
     this.compact();
+    this.expiresAtMs = this.times.length > 0 ? (this.times[0] as number) + this.spanMs : Number.POSITIVE_INFINITY;
     this.sum = 0;
     this.increase = 0;
     for (let i = 0; i < this.values.length; i++) {

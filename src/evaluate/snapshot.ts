@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { CompiledRule } from "../rules/compiled-rule.js";
-import { identityKey, type Series } from "./series.js";
+import { Series } from "./series.js";
 import { SlidingWindow } from "./sliding-window.js";
 
 /**
@@ -62,24 +62,18 @@ export function serializeSeries(s: Series): SeriesSnapshot {
   };
 }
 
-export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined): Series {
+/** Series state from data; `keyOf` is the key scheme of the rule that will hold it (see series-key.ts). */
+export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined, keyOf: (identity: Readonly<Record<string, string>>) => string): Series {
   const rule = compiled?.rule;
-  return {
-    key: identityKey(saved.identity),
-    identity: saved.identity,
-    labels: saved.labels,
-    fingerprint: saved.fingerprint,
-    facts: saved.facts,
-    lastValue: saved.lastValue ?? undefined,
-    lastCondition: saved.lastCondition,
-    conditionSinceMs: saved.conditionSinceMs ?? undefined,
-    firingSinceMs: saved.firingSinceMs ?? undefined,
-    publishedFiringSinceMs: saved.publishedFiringSinceMs ?? undefined,
-    lastSeenMs: saved.lastSeenMs,
-    window: rule?.kind === "window" ? SlidingWindow.fromSamples(rule.window, saved.samples ?? []) : undefined,
-    changes: [...saved.changes],
-    flappingSinceMs: saved.flappingSinceMs ?? undefined,
-    nextDueMs: undefined,
-    queuedDueMs: undefined,
-  };
+  const window = rule?.kind === "window" ? SlidingWindow.fromSamples(rule.window, saved.samples ?? []) : undefined;
+  const series = new Series(keyOf(saved.identity), saved.identity, undefined, saved.labels, saved.fingerprint, saved.lastSeenMs, window);
+  series.facts = saved.facts;
+  series.lastValue = saved.lastValue ?? undefined;
+  series.lastCondition = saved.lastCondition;
+  series.conditionSinceMs = saved.conditionSinceMs ?? undefined;
+  series.firingSinceMs = saved.firingSinceMs ?? undefined;
+  series.publishedFiringSinceMs = saved.publishedFiringSinceMs ?? undefined;
+  if (saved.changes.length > 0) series.changes = [...saved.changes];
+  series.flappingSinceMs = saved.flappingSinceMs ?? undefined;
+  return series;
 }

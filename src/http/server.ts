@@ -10,7 +10,6 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 /** What the HTTP edge may call: the application, never the store directly. */
 export interface HttpApi {
-  health(): { ok: boolean; details: Record<string, unknown> };
   metrics(): Promise<{ contentType: string; body: string }>;
   listAlerts(): Promise<unknown>;
   listSilences(): Promise<unknown>;
@@ -67,7 +66,8 @@ export interface HttpRoute {
 
 /**
  * The engine's HTTP API. Everything under /api needs a bearer token; the token's actor is passed to the
- * application, which records it in the audit trail. /healthz and /metrics are open, and contain no secrets.
+ * application, which records it in the audit trail. /metrics is open and contains no secrets; /healthz and /readyz are
+ * route plugins (health-routes.ts).
  */
 export async function startHttpServer(
   api: HttpApi,
@@ -90,10 +90,6 @@ export async function startHttpServer(
       const url = new URL(request.url ?? "/", "http://localhost");
       const path = url.pathname;
       try {
-        if (request.method === "GET" && path === "/healthz") {
-          const health = api.health();
-          return send(response, health.ok ? 200 : 503, health);
-        }
         if (request.method === "GET" && path === "/metrics") {
           const metrics = await api.metrics();
           response.writeHead(200, { "content-type": metrics.contentType });

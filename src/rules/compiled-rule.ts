@@ -19,7 +19,9 @@ export interface CompiledRule {
   readonly keyBy: readonly string[];
   readonly forMs: number;
   /** The fact and values this rule is indexed under, or undefined for the event type's catch-all bucket. */
-  readonly route: { fact: IndexedFact; values: readonly string[] } | undefined;
+  readonly route: Route | undefined;
+  /** A second fact `match` pins down besides the route's (a metric name and a service): the index narrows by it too. */
+  readonly narrowRoute: Route | undefined;
   /** How far back events can still influence this rule's state. */
   readonly horizonMs: number;
 }
@@ -28,22 +30,30 @@ export function defaultKeyBy(rule: Rule): readonly string[] {
   return rule.keyBy ?? (rule.kind === "absence" ? ["source"] : ["source", "service", "labels"]);
 }
 
-function routeFor(rule: Rule): CompiledRule["route"] {
-  if (!rule.match) return undefined;
+export interface Route {
+  readonly fact: IndexedFact;
+  readonly values: readonly string[];
+}
+
+/** The routes `match` allows, most selective first: the rule index files a rule under the first one or two. */
+function routesFor(rule: Rule): Route[] {
+  if (!rule.match) return [];
   const constrained = requiredValues(rule.match, INDEXED_FACTS);
+  const routes: Route[] = [];
   for (const fact of INDEXED_FACTS) {
     if (fact === "name" && rule.event !== "metric") continue;
     if (fact === "level" && rule.event !== "log") continue;
     const values = constrained.get(fact);
-    if (values && values.every((v): v is string => typeof v === "string")) return { fact, values };
+    if (values && values.every((v): v is string => typeof v === "string")) routes.push({ fact, values });
   }
-  return undefined;
+  return routes;
 }
 
 export function compileRule(loaded: LoadedRule): CompiledRule {
   const { rule } = loaded;
   const forMs = rule.kind === "absence" ? 0 : (rule.for ?? 0);
   const span = rule.kind === "window" ? rule.window : rule.kind === "absence" ? rule.absentFor : 0;
+  const [route, narrowRoute] = routesFor(rule);
   return {
     rule,
     file: loaded.file,
@@ -52,7 +62,8 @@ export function compileRule(loaded: LoadedRule): CompiledRule {
     when: rule.kind === "absence" ? undefined : compileConditions(rule.when),
     keyBy: defaultKeyBy(rule),
     forMs,
-    route: routeFor(rule),
+    route,
+    narrowRoute,
     horizonMs: span + forMs + (rule.flapping?.window ?? 0),
   };
 }

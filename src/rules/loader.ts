@@ -24,7 +24,7 @@ export interface LoadResult {
 }
 
 /** Where each kind of versioned file lives inside the rules directory. */
-export const RULES_LAYOUT = { alerts: "alerts", tests: "tests", routes: "routes", users: "users", schedules: "schedules", policies: "policies" } as const;
+export const RULES_LAYOUT = { alerts: "alerts", tests: "tests", routes: "routes", users: "users", schedules: "schedules", policies: "policies", inventory: "inventory" } as const;
 
 /** Turn zod issues into file + JSON path + message, the shape every `check` error takes. */
 export function zodIssues(file: string, error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): ValidationIssue[] {

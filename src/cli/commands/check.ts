@@ -6,7 +6,9 @@ import { compileRule } from "../../rules/compiled-rule.js";
 import { listJsonFiles, loadRules, RULES_LAYOUT } from "../../rules/loader.js";
 import { RuleIndex } from "../../rules/rule-index.js";
 import { parseRuleTestFile } from "../../ruletest/run-file.js";
+import { loadInventory } from "../../inventory/loader.js";
 import { loadRouting } from "../../rules/routing-loader.js";
+import { checkTemplates } from "../../notify/templates-check.js";
 import { loadDirectory } from "../../app/directory-loader.js";
 import { buildRouting } from "../../alerts/routing-set.js";
 import { DEFAULT_ROUTING } from "../../alerts/routing.js";
@@ -17,6 +19,8 @@ export interface CheckReport {
   warnings: ValidationIssue[];
   rules: number;
   testFiles: number;
+  /** Hosts and service instances the inventory lists. */
+  inventoryMembers: number;
 }
 
 /** Everything `klaxon check` validates, as data (the command formats it). */
@@ -45,17 +49,23 @@ export async function checkRulesDir(dir: string): Promise<CheckReport> {
   }
   const testFiles = await listJsonFiles(join(dir, RULES_LAYOUT.tests));
   for (const file of testFiles) issues.push(...parseRuleTestFile(file, await readFile(file, "utf8")).issues);
-  return { issues, warnings, rules: ruleSet.rules.length, testFiles: testFiles.length };
+  const inventory = await loadInventory(dir);
+  issues.push(...inventory.issues);
+  return { issues, warnings, rules: ruleSet.rules.length, testFiles: testFiles.length, inventoryMembers: inventory.inventory.members.length };
 }
 
-export async function checkCommand(dir: string, out: Output): Promise<number> {
+export async function checkCommand(dir: string, out: Output, templatesDir = "templates"): Promise<number> {
   const report = await checkRulesDir(dir);
+  const templates = await checkTemplates(templatesDir);
+  report.issues.push(...templates.issues);
+  report.warnings.push(...templates.warnings);
   for (const warning of report.warnings) out.err(`warning: ${formatIssue(warning)}`);
   if (report.issues.length > 0) {
     for (const issue of report.issues) out.err(`error: ${formatIssue(issue)}`);
     out.err(`${report.issues.length} error(s) in ${dir}`);
     return 1;
   }
-  out.log(`ok: ${report.rules} rule(s) and ${report.testFiles} test file(s) in ${dir} are valid`);
+  out.log(`ok: ${report.rules} rule(s) and ${report.testFiles} test file(s) in ${dir} are valid; the inventory lists ${report.inventoryMembers} member(s)`);
+  out.log(`ok: ${templates.templates} notification template(s) in ${templatesDir} render against a sample alert`);
   return 0;
 }

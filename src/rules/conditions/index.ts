@@ -23,3 +23,4 @@ export {
   registerKlaxonOperators,
 } from "./operators.js";
 export type { OperatorFn, OperatorName } from "./operators.js";
+export { factsUsed } from "./facts-used.js";

@@ -2,7 +2,10 @@ import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import { toAlertMessage, transitionId, type AlertTransition } from "../../alerts/alert.js";
-import type { AlertSink, AuditEntry, AuditSink, DeadLetter, DeadLetterSink, SnapshotStore, StoredSnapshot } from "../ports.js";
+import type { AlertSink, DeadLetter, DeadLetterSink, SnapshotStore, StoredSnapshot } from "../ports.js";
+
+/** Audit records go through a hash chain; the sink lives beside its reader. */
+export { JetStreamAuditSink } from "./audit-sink.js";
 
 const encoder = new TextEncoder();
 
@@ -35,18 +38,6 @@ export class JetStreamDeadLetterSink implements DeadLetterSink {
     if (letter.deliveryCount !== undefined) h.set("Klaxon-Delivery-Count", String(letter.deliveryCount));
     const options = letter.streamSequence === undefined ? { headers: h } : { headers: h, msgID: `dl:${letter.originalSubject}:${letter.streamSequence}` };
     await this.js.publish(`${this.subjectPrefix}.${letter.reason}`, letter.data, options);
-  }
-}
-
-export class JetStreamAuditSink implements AuditSink {
-  constructor(
-    private readonly js: JetStreamClient,
-    private readonly subjectPrefix: string,
-  ) {}
-
-  async record(entry: AuditEntry): Promise<void> {
-    const category = entry.action.split(".")[0] ?? "misc";
-    await this.js.publish(`${this.subjectPrefix}.${category}`, encoder.encode(JSON.stringify({ ...entry, time: new Date(entry.timeMs).toISOString() })));
   }
 }
 

@@ -1,0 +1,128 @@
+// Rows 4-6 run the engine as `klaxon run` in a process of its own: its memory is then its own (peak RSS from
+// /proc), and the bench's publisher and observers do not share its event loop.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RuleJson } from "./generate.js";
+import { now, sleep } from "./measure.js";
+
+/** A rules directory as a repository keeps it: one rule per file, plus routing and whatever else is given. */
+export async function writeRulesRepo(rules: readonly RuleJson[], files: Record<string, unknown> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "klaxon-bench-repo-"));
+  await mkdir(join(dir, "alerts"));
+  for (let i = 0; i < rules.length; i += 200) {
+    await Promise.all(rules.slice(i, i + 200).map((rule) => writeFile(join(dir, "alerts", `${String(rule.id)}.json`), JSON.stringify(rule, null, 2))));
+  }
+  for (const [path, value] of Object.entries(files)) {
+    await mkdir(join(dir, path, ".."), { recursive: true });
+    await writeFile(join(dir, path), JSON.stringify(value, null, 2));
+  }
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Peak resident set (VmHWM) and current RSS of a process, MB, from /proc; undefined elsewhere. */
+export function memoryOf(pid: number | undefined): { peakRssMb: number; rssMb: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+    return { peakRssMb: kb("VmHWM") / 1024, rssMb: kb("VmRSS") / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The repository: the engine runs from its sources, through tsx, as `npm run klaxon` does. */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Engines still running: killed if the bench exits without stopping them (a failed row). */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+export class EngineProcess {
+  private output = "";
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly httpPort: number,
+    readonly startedAt: number,
+  ) {
+    const keep = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString("utf8")).slice(-8_000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+  }
+
+  /**
+   * `klaxon run` with production defaults except what `config` says, logging warnings only. Resolves once the
+   * process is spawned; `ready()` waits for /readyz.
+   */
+  static async start(config: Record<string, unknown>): Promise<EngineProcess> {
+    const dir = await mkdtemp(join(tmpdir(), "klaxon-bench-engine-"));
+    const httpPort = await freePort();
+    const file = join(dir, "klaxon.json");
+    await writeFile(file, JSON.stringify({ logLevel: "warn", watchRules: false, ...config, http: { port: httpPort } }, null, 2));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "run", "--config", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    live.add(child);
+    child.once("exit", () => live.delete(child));
+    return new EngineProcess(child, dir, httpPort, now());
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Seconds from spawn until /readyz answers 200 (start-up: compiling, provisioning, recovery). */
+  async ready(timeoutMs = 120_000): Promise<number> {
+    const deadline = now() + timeoutMs;
+    while (now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`the engine exited with ${this.child.exitCode}:\n${this.output}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`);
+        if (res.status === 200) return (now() - this.startedAt) / 1_000;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`the engine was not ready after ${timeoutMs / 1_000} s:\n${this.output}`);
+  }
+
+  memory(): { peakRssMb: number; rssMb: number } | undefined {
+    return memoryOf(this.pid);
+  }
+
+  /** What the engine logged last (warnings and errors), for a failed row's note. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** SIGTERM (a clean stop with a final snapshot), SIGKILL if it takes longer than `graceMs`. */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((resolve) => this.child.once("exit", resolve));
+      this.child.kill("SIGTERM");
+      const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+

@@ -1,0 +1,137 @@
+// Row 4: latency at a steady publish rate. Background events at the given rate keep the engine busy while probe
+// events (20 a second, each firing a new alert) are timed from publish to their state change on klaxon.alerts.*,
+// and from that state change to the first webhook request of their group, beyond group_wait.
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { parseConfig } from "../../src/config/index.js";
+import { NatsServerProcess } from "../../test/support/nats-server.js";
+import { EngineProcess, writeRulesRepo } from "../engine-process.js";
+import { generateEvents, type RuleJson, type World } from "../generate.js";
+import { now, sleep, type RowResult } from "../measure.js";
+import { PROBE_RULE, PROBE_RULE_ID, ProbeWebhook, percentile, probeEvent, probeRouting } from "../probes.js";
+
+const PROBES_PER_SECOND = 20;
+const GROUP_WAIT_MS = 1_000;
+const WARMUP_MS = 3_000;
+/** After the last probe, how long stragglers may take before they count as lost. */
+const SETTLE_MS = 10_000;
+
+/** Replace the event's time with `iso` (always 24 characters): events go out live, stamped as they are sent. */
+function restamp(json: string, iso: string): string {
+  const at = json.indexOf('"time":"') + 8;
+  return json.slice(0, at) + iso + json.slice(at + 24);
+}
+
+export async function latencyRows(options: {
+  rules: readonly RuleJson[];
+  world: World;
+  seed: number;
+  ratePerSecond: number;
+  /** Where the rate came from, for the table. */
+  rateSource: string;
+  durationSeconds: number;
+  onProgress: (text: string) => void;
+}): Promise<RowResult[]> {
+  const { ratePerSecond, durationSeconds } = options;
+  const server = await NatsServerProcess.start();
+  const webhook = await ProbeWebhook.start();
+  let nc: NatsConnection | undefined;
+  const engine = await EngineProcess.start({
+    nats: { servers: [server.url] },
+    rulesDir: await writeRulesRepo([...options.rules, PROBE_RULE], {
+      "routes/routes.json": probeRouting(webhook.url, { groupBy: ["alertname", "source"], groupWait: `${GROUP_WAIT_MS / 1_000}s`, groupInterval: "5m" }),
+    }),
+  });
+  try {
+    const startupSeconds = await engine.ready();
+    nc = await connect({ servers: server.url, name: "klaxon-bench-latency" });
+    const stateAt = new Map<string, number>();
+    nc.subscribe("klaxon.alerts.>", {
+      callback: (_err, m) => {
+        const at = now();
+        const alert = m.json<{ status: string; labels: Record<string, string> }>();
+        if (alert.labels.alertname === PROBE_RULE_ID && alert.status === "firing" && alert.labels.source !== undefined && !stateAt.has(alert.labels.source)) {
+          stateAt.set(alert.labels.source, at);
+        }
+      },
+    });
+
+    const totalMs = WARMUP_MS + durationSeconds * 1_000;
+    const background = generateEvents(options.world, Math.ceil((ratePerSecond * totalMs) / 1_000) + 1, options.seed + 4, Date.now()).events;
+    options.onProgress(`  publishing ${ratePerSecond.toLocaleString("en-US")} events/s for ${durationSeconds} s (+${WARMUP_MS / 1_000} s warm-up), ${PROBES_PER_SECOND} probes/s`);
+    const publishedAt = new Map<string, number>();
+    const began = now();
+    let sent = 0;
+    let probes = 0;
+    for (let elapsed = 0; elapsed < totalMs; elapsed = now() - began) {
+      const iso = new Date().toISOString();
+      const due = Math.min(background.length, Math.floor((ratePerSecond * elapsed) / 1_000));
+      for (; sent < due; sent++) {
+        const event = background[sent] as { subject: string; json: string };
+        nc.publish(event.subject, restamp(event.json, iso));
+      }
+      if (elapsed >= WARMUP_MS && probes < Math.floor(((elapsed - WARMUP_MS) * PROBES_PER_SECOND) / 1_000)) {
+        const source = `bench-probe-${probes++}`;
+        const probe = probeEvent(source, "bench", Date.now());
+        publishedAt.set(source, now());
+        nc.publish(probe.subject, probe.json);
+      }
+      await sleep(2);
+    }
+    const publishSeconds = (now() - began) / 1_000;
+    const jsm = await jetstreamManager(nc);
+    const config = parseConfig({});
+    const lag = (await jsm.consumers.info(config.streams.events, config.consumer.durable)).num_pending;
+    const settleBy = now() + SETTLE_MS;
+    while (now() < settleBy && (stateAt.size < probes || webhook.firstFiringAt.size < probes)) await sleep(50);
+
+    const stateLatency: number[] = [];
+    const channelLatency: number[] = [];
+    for (const [source, sentAt] of publishedAt) {
+      const changedAt = stateAt.get(source);
+      if (changedAt === undefined) continue;
+      stateLatency.push(changedAt - sentAt);
+      const requestedAt = webhook.firstFiringAt.get(source);
+      if (requestedAt !== undefined) channelLatency.push(requestedAt - changedAt - GROUP_WAIT_MS);
+    }
+    const memory = engine.memory();
+    const common = {
+      rules: options.rules.length,
+      events: sent,
+      seconds: publishSeconds,
+      eventsPerSecond: sent / publishSeconds,
+      peakRssMb: memory?.peakRssMb,
+      cpuPercent: undefined,
+      serverCpuPercent: undefined,
+      ratios: {},
+    };
+    return [
+      {
+        ...common,
+        row: "4",
+        label: "latency: publish → alert state change",
+        details: {
+          p50Ms: percentile(stateLatency, 50),
+          p99Ms: percentile(stateLatency, 99),
+          probes,
+          lostProbes: probes - stateLatency.length,
+          startupSeconds,
+          backlogAtEnd: lag,
+        },
+        note: `rate ${options.rateSource}`,
+      },
+      {
+        ...common,
+        row: "4",
+        label: "latency: firing → first webhook request, beyond group_wait",
+        details: { p50Ms: percentile(channelLatency, 50), p99Ms: percentile(channelLatency, 99), probes: channelLatency.length, lostProbes: stateLatency.length - channelLatency.length },
+        note: `group_wait ${GROUP_WAIT_MS / 1_000} s subtracted; notify stage → webhook channel on this machine`,
+      },
+    ];
+  } finally {
+    await nc?.close().catch(() => undefined);
+    await engine.stop();
+    await webhook.close();
+    await server.stop();
+  }
+}

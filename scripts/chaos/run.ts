@@ -1,0 +1,154 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { NatsServerProcess } from "../../test/support/nats-server.js";
+import { partitionMapping } from "../../src/cluster/partition.js";
+import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
+import { chaosRulesDir, CHANNELS } from "./fixture.js";
+import { ReplicaSet } from "./replicas.js";
+import { EventDriver } from "./driver.js";
+import type { ChaosChannels } from "./channels.js";
+import { startChaosChannels } from "./channels.js";
+import { tally, type ChaosReport } from "./tally.js";
+
+export interface ChaosOptions {
+  replicas: number;
+  partitions: number;
+  alerts: number;
+  ratePerSecond: number;
+  holdMs: number;
+  /** Kill a random replica this often during the run (restarted `replicaDownMs` later). */
+  killEveryMs: number;
+  replicaDownMs: number;
+  /** Restart nats-server this many times, spread over the run. */
+  natsRestarts: number;
+  /** How long to wait after the last event for the last page. */
+  settleMs: number;
+  log: (line: string) => void;
+}
+
+/** The full run (npm run chaos) and the short one CI runs (--quick, and test/chaos). */
+export function chaosOptions(quick: boolean, log: (line: string) => void): ChaosOptions {
+  return quick
+    ? { replicas: 3, partitions: 6, alerts: 150, ratePerSecond: 6, holdMs: 12_000, killEveryMs: 7_000, replicaDownMs: 3_000, natsRestarts: 1, settleMs: 90_000, log }
+    : { replicas: 3, partitions: 6, alerts: 1_000, ratePerSecond: 12, holdMs: 15_000, killEveryMs: 8_000, replicaDownMs: 4_000, natsRestarts: 2, settleMs: 180_000, log };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The chaos run: three replicas, their own nats-server, local Slack/SMTP/Twilio, a steady stream of alerts firing
+ * and resolving — while replicas are SIGKILLed, the server restarts, Slack answers slowly or with errors and SMTP goes
+ * away. At the end every (alert, person, channel) page must have been delivered exactly once.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const { log } = options;
+  const workDir = await mkdtemp(join(tmpdir(), "klaxon-chaos-"));
+  const server = await NatsServerProcess.start({ config: partitionMapping("events", options.partitions) });
+  const channels: ChaosChannels = await startChaosChannels();
+  const rulesDir = await chaosRulesDir();
+  const configFile = join(workDir, "config.json");
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      nats: { servers: [server.url] },
+      rulesDir,
+      watchRules: false,
+      tickIntervalMs: 100,
+      lateEventToleranceMs: 0,
+      logLevel: "warn",
+      state: { snapshotIntervalMs: 2_000 },
+      consumer: { ackWaitMs: 3_000 },
+      cluster: { partitions: options.partitions, leaseMs: 2_000, renewMs: 400 },
+      notify: channels.notifyConfig,
+    }),
+  );
+  const replicas = new ReplicaSet({ configFile, logDir: workDir, entry: join(import.meta.dirname, "..", "..", "src", "cli", "main.ts") });
+  const ids = Array.from({ length: options.replicas }, (_, i) => `replica-${i + 1}`);
+  log(`nats-server ${server.url} with ${options.partitions} partitions; logs and config in ${workDir}`);
+  let nc: NatsConnection | undefined;
+  let natsRestarts = 0;
+  let stopping = false;
+  try {
+    for (const id of ids) replicas.start(id);
+    nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    await waitForRoles(nc, options.partitions + 1, options.replicas);
+    log(`${options.replicas} replicas up and sharing ${options.partitions} partitions + the coordinator`);
+
+    const driver = new EventDriver(jetstream(nc));
+    const driveMs = (options.alerts / options.ratePerSecond) * 1_000;
+    const faults = (async () => {
+      const started = Date.now();
+      const natsAt = Array.from({ length: options.natsRestarts }, (_, i) => started + ((i + 1) * driveMs) / (options.natsRestarts + 1));
+      const flakyAt = started + driveMs * 0.25;
+      const smtpDownAt = started + driveMs * 0.6;
+      let nextKill = started + options.killEveryMs;
+      let slackFlaky = false;
+      let smtpDown = false;
+      while (!stopping && Date.now() < started + driveMs) {
+        await sleep(100);
+        const now = Date.now();
+        if (now >= nextKill) {
+          nextKill = now + options.killEveryMs;
+          const victim = replicas.running[Math.floor(Math.random() * replicas.running.length)];
+          if (victim) {
+            await replicas.kill(victim);
+            log(`killed ${victim} (SIGKILL)`);
+            void sleep(options.replicaDownMs).then(() => {
+              if (!stopping) {
+                replicas.start(victim);
+                log(`restarted ${victim}`);
+              }
+            });
+          }
+        }
+        if (natsAt[0] !== undefined && now >= natsAt[0]) {
+          natsAt.shift();
+          await server.restart();
+          natsRestarts++;
+          log("restarted nats-server");
+        }
+        if (!slackFlaky && now >= flakyAt) {
+          slackFlaky = true;
+          channels.slackTrouble(driveMs * 0.15);
+          log(`Slack slow and failing (429 with Retry-After, 500s) for ${Math.round((driveMs * 0.15) / 1000)} s`);
+        }
+        if (!smtpDown && now >= smtpDownAt) {
+          smtpDown = true;
+          await channels.smtpOutage(driveMs * 0.1);
+          log(`SMTP down for ${Math.round((driveMs * 0.1) / 1000)} s`);
+        }
+      }
+    })();
+    await driver.run({ alerts: options.alerts, ratePerSecond: options.ratePerSecond, holdMs: options.holdMs, noisePerAlert: 3, stopping: () => stopping });
+    await faults;
+    log(`${driver.fired.length} alerts fired and resolved (${driver.published} events, ${driver.publishRetries} publish retries); waiting for the last pages`);
+    for (const id of ids) replicas.start(id);
+
+    const expected = driver.fired.length * CHANNELS.length;
+    const deadline = Date.now() + options.settleMs;
+    while (Date.now() < deadline && channels.deliveries().length < expected) await sleep(250);
+    await sleep(1_500); // a duplicate would arrive now
+    return tally({ fired: driver.fired, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: 1_000 });
+  } finally {
+    stopping = true;
+    await replicas.stopAll();
+    await nc?.close().catch(() => undefined);
+    await channels.stop();
+    await server.stop();
+  }
+}
+
+/** Until every role is held and every replica has joined. */
+async function waitForRoles(nc: NatsConnection, roles: number, members: number): Promise<void> {
+  const store = await KvClusterStore.open(nc, "klaxon-cluster");
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const [leases, live] = [await store.leases(), await store.members()];
+    if (leases.size >= roles && live.size >= members) return;
+    if (Date.now() > deadline) throw new Error(`replicas did not start: ${leases.size}/${roles} roles held, ${live.size}/${members} members`);
+    await sleep(250);
+  }
+}

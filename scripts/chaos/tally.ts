@@ -1,0 +1,67 @@
+/** One message a channel stand-in received, attributed to the alert it is about. */
+export interface Delivery {
+  channel: string;
+  source: string;
+  atMs: number;
+}
+
+export interface ChaosReport {
+  alerts: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  lostPages: string[];
+  duplicatedPages: string[];
+  /** Page delivery after the alert fired, beyond group_wait. */
+  lateness: { p50Ms: number; p99Ms: number; maxMs: number };
+  kills: number;
+  natsRestarts: number;
+  publishRetries: number;
+}
+
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+/** Compare what each channel received with what should have been: exactly one per (alert, person, channel). */
+export function tally(input: {
+  fired: ReadonlyArray<{ source: string; firedAtMs: number }>;
+  deliveries: readonly Delivery[];
+  channels: readonly string[];
+  kills: number;
+  natsRestarts: number;
+  publishRetries: number;
+  groupWaitMs: number;
+}): ChaosReport {
+  const counts = new Map<string, number>();
+  const firstAt = new Map<string, number>();
+  for (const d of input.deliveries) {
+    const key = `${d.source}/${d.channel}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    firstAt.set(key, Math.min(firstAt.get(key) ?? Infinity, d.atMs));
+  }
+  const lostPages: string[] = [];
+  const lateness: number[] = [];
+  for (const alert of input.fired) {
+    for (const channel of input.channels) {
+      const key = `${alert.source}/${channel}`;
+      const at = firstAt.get(key);
+      if (at === undefined) lostPages.push(key);
+      else lateness.push(Math.max(0, at - alert.firedAtMs - input.groupWaitMs));
+    }
+  }
+  const duplicatedPages = [...counts].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
+  lateness.sort((a, b) => a - b);
+  return {
+    alerts: input.fired.length,
+    expected: input.fired.length * input.channels.length,
+    delivered: input.deliveries.length,
+    lost: lostPages.length,
+    duplicated: [...counts.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
+    lostPages,
+    duplicatedPages,
+    lateness: { p50Ms: quantile(lateness, 0.5), p99Ms: quantile(lateness, 0.99), maxMs: lateness.at(-1) ?? 0 },
+    kills: input.kills,
+    natsRestarts: input.natsRestarts,
+    publishRetries: input.publishRetries,
+  };
+}

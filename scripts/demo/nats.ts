@@ -1,0 +1,68 @@
+// Where the demo's NATS comes from: KLAXON_NATS_URL when set (checked before anything else starts), else a private
+// nats-server on a free port. Without either, the demo stops with a plain explanation instead of an engine that
+// retries a connection forever.
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { AppError } from "../../src/core/errors.js";
+import { NatsServerProcess, resolveNatsServerBin } from "../../test/support/nats-server.js";
+
+/** The demo cannot run: the message says why and what to do, for a person (no stack trace). */
+export class DemoSetupError extends AppError {}
+
+export interface DemoNats {
+  url: string;
+  /** How the demo got it, for the header it prints. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT = [
+  "Install it (Debian/Ubuntu) and run the demo again:",
+  "  sudo apt-get install -y nats-server",
+  "or point the demo at a running nats-server started with JetStream (-js):",
+  "  KLAXON_NATS_URL=nats://127.0.0.1:4222 npm run demo",
+].join("\n");
+
+export async function provideNats(env: NodeJS.ProcessEnv = process.env): Promise<DemoNats> {
+  const given = env["KLAXON_NATS_URL"];
+  if (given !== undefined && given !== "") {
+    await checkReachable(given);
+    return { url: given, description: `the NATS server at ${given} (KLAXON_NATS_URL)`, stop: async () => undefined };
+  }
+  const bin = resolveNatsServerBin();
+  if (!isExecutable(bin)) {
+    throw new DemoSetupError(
+      `No NATS is reachable: KLAXON_NATS_URL is not set and there is no nats-server to start ` +
+        `(looked for $NATS_SERVER_BIN, nats-server on PATH and /usr/sbin/nats-server; ${bin} is not an executable file).\n${INSTALL_HINT}`,
+    );
+  }
+  const server = await NatsServerProcess.start();
+  return { url: server.url, description: `a private nats-server with JetStream at ${server.url} (data in ${server.storeDir}, removed on exit)`, stop: () => server.stop() };
+}
+
+/** Connect once, without retrying, and ask for JetStream: the engine needs both and would otherwise wait in silence. */
+async function checkReachable(url: string): Promise<void> {
+  let nc;
+  try {
+    nc = await connect({ servers: url, reconnect: false, timeout: 3_000, name: "klaxon-demo-probe" });
+  } catch (error) {
+    throw new DemoSetupError(`No NATS is reachable at ${url} (KLAXON_NATS_URL): ${(error as Error).message}.\nStart it, or unset KLAXON_NATS_URL to let the demo start its own nats-server.\n${INSTALL_HINT}`, { cause: error });
+  }
+  try {
+    await (await jetstreamManager(nc, { timeout: 3_000 })).getAccountInfo();
+  } catch (error) {
+    throw new DemoSetupError(`The NATS server at ${url} (KLAXON_NATS_URL) answers but JetStream does not: ${(error as Error).message}. Start nats-server with -js.`, { cause: error });
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,144 @@
+import type { Config } from "../config/config.schema.js";
+import type { Clock } from "../core/clock.js";
+import type { OnCallDirectory } from "../escalate/directory.js";
+import type { Incident } from "../escalate/incident.js";
+import type { Channels } from "../notify/channels/index.js";
+import { buildContext } from "../notify/context.js";
+import { ChannelNotConfiguredError } from "../notify/errors.js";
+import { fallbackChain } from "../notify/fallback.js";
+import type { ChannelName, Purpose, Receipt, TemplateContext } from "../notify/model.js";
+import type { DeliveryOutcome, DeliveryPlan, DeliveryRunner } from "./notify-delivery.js";
+import type { NotifyFacts } from "./notify-facts.js";
+import { incidentStateKey, type IncidentUpdate, type PageMessageIn } from "./notify-messages.js";
+import type { SafeRenderer } from "./notify-render.js";
+import type { DeliveryRecord, NotifyStore } from "./notify-store.js";
+
+export interface PageHandlerDeps {
+  config: Config;
+  clock: Clock;
+  store: NotifyStore;
+  facts: NotifyFacts;
+  runner: DeliveryRunner;
+  channels: Channels;
+  render: SafeRenderer;
+  directory: () => OnCallDirectory;
+}
+
+/**
+ * Pages to people, and the updates that follow them. A page goes to the address the escalation stage resolved,
+ * falling back through the person's other contact methods; an incident update rewrites every Slack message of the
+ * incident and, for acknowledge and resolve, tells by e-mail and SMS whoever was reached that way.
+ */
+export class PageHandler {
+  constructor(private readonly deps: PageHandlerDeps) {}
+
+  async page(page: PageMessageIn, keepAlive: () => void): Promise<DeliveryOutcome> {
+    const { facts, runner, clock, directory, config } = this.deps;
+    const incident = await facts.incident(page.incidentId);
+    const person = directory().users.get(page.user);
+    const purpose: Purpose = page.level > 0 || page.round > 0 ? "escalated" : "firing";
+    let context: Promise<TemplateContext> | undefined;
+    const plan: DeliveryPlan = {
+      id: page.id,
+      kind: "page",
+      incidentId: page.incidentId,
+      groupId: page.groupId,
+      user: page.user,
+      first: { channel: page.channel, address: page.address },
+      ...(person ? { fallbacks: (failed: ChannelName, tried: readonly ChannelName[]) => fallbackChain(person, failed, tried) } : {}),
+      send: async (channel, address) => {
+        context ??= this.context(purpose, incident as Incident, page.user, page.title);
+        return this.sendToPerson(page.id, channel, address, purpose, await context, page.groupId, false);
+      },
+    };
+    if (!incident) return runner.skip(plan, "the incident no longer exists");
+    if (incident.state !== "triggered") return runner.skip(plan, `the incident was ${incident.state} before the page went out`);
+    if (clock.now() - page.dueAtMs > config.notify.maxAgeMs) return runner.skip(plan, `the page is older than notify.maxAgeMs (${config.notify.maxAgeMs} ms)`);
+    return runner.run(plan, keepAlive);
+  }
+
+  /** Announce an incident's new state wherever it was paged. Returns when every target has been settled. */
+  async update(update: IncidentUpdate, keepAlive: () => void): Promise<DeliveryOutcome[]> {
+    const { facts, store, runner } = this.deps;
+    const incident = await facts.incident(update.incidentId);
+    // A later state is announced by its own update; announcing this one now would only show something stale.
+    if (!incident || incidentStateKey(incident) !== update.stateKey) return [];
+    const purpose = update.purpose;
+    const delivered = (await store.deliveriesOf(incident.id)).filter((d) => d.kind === "page" && d.status === "sent");
+    const plans: DeliveryPlan[] = [];
+    const reached = new Set<string>();
+    for (const page of delivered) {
+      const suffix = page.id.slice(incident.id.length + 1);
+      const id = `${incident.id}.u-${update.stateKey}.${suffix}`;
+      const slackRef = page.receipt?.slack;
+      if (page.channel === "slack" && slackRef) {
+        plans.push(this.updatePlan(id, incident, page, async () => this.deps.channels.slack.update(slackRef, this.deps.render.slack(purpose, await this.context(purpose, incident, page.user)))));
+      } else if ((page.channel === "email" || page.channel === "sms") && purpose !== "escalated" && !reached.has(`${page.channel}:${page.address}`)) {
+        // One e-mail or SMS per address: a person paged twice (two rounds) hears about the outcome once.
+        reached.add(`${page.channel}:${page.address}`);
+        plans.push(this.updatePlan(id, incident, page, async () => this.sendToPerson(id, page.channel, page.address, purpose, await this.context(purpose, incident, page.user), incident.groupId, true)));
+      }
+    }
+    const groupRef = await store.slackGroupMessage(incident.groupId);
+    if (groupRef) {
+      plans.push({
+        id: `${incident.id}.u-${update.stateKey}.group-slack`,
+        kind: "update",
+        incidentId: incident.id,
+        groupId: incident.groupId,
+        first: { channel: "slack", address: groupRef.channel },
+        send: async () => this.deps.channels.slack.update(groupRef, this.deps.render.slack(purpose, await this.context(purpose, incident, undefined))),
+      });
+    }
+    const outcomes = await Promise.all(plans.map((plan) => runner.run(plan, keepAlive)));
+    if (purpose === "resolved") await store.releaseReplyCode(incident.id);
+    return outcomes;
+  }
+
+  private updatePlan(id: string, incident: Incident, page: DeliveryRecord, send: () => Promise<Receipt>): DeliveryPlan {
+    return {
+      id,
+      kind: "update",
+      incidentId: incident.id,
+      groupId: incident.groupId,
+      ...(page.user === undefined ? {} : { user: page.user }),
+      first: { channel: page.channel, address: page.address },
+      send,
+    };
+  }
+
+  private async sendToPerson(deliveryId: string, channel: ChannelName, address: string, purpose: Purpose, context: TemplateContext, groupId: string, followUp: boolean): Promise<Receipt> {
+    const { channels, render } = this.deps;
+    switch (channel) {
+      case "slack":
+        return channels.slack.post(address, render.slack(purpose, context));
+      case "email":
+        return channels.email.send({ to: [address], deliveryId, threadKey: groupId, followUp }, render.email(purpose, context));
+      case "sms":
+        return channels.sms.send(address, render.sms(purpose, context));
+      case "webhook":
+        throw new ChannelNotConfiguredError("webhook", "webhooks belong to receivers, not to people");
+    }
+  }
+
+  private async context(purpose: Purpose, incident: Incident, user: string | undefined, title = incident.title): Promise<TemplateContext> {
+    const { facts, store, clock } = this.deps;
+    const [alerts, group, replyCode] = await Promise.all([
+      facts.alerts(incident.alertFingerprints),
+      facts.group(incident.groupId),
+      incident.state === "resolved" ? undefined : store.replyCodeFor(incident.id),
+    ]);
+    return buildContext({
+      purpose,
+      title,
+      receiver: incident.receiver,
+      groupId: incident.groupId,
+      groupLabels: group?.groupLabels ?? {},
+      alerts,
+      incident,
+      ...(user === undefined ? {} : { recipient: { id: user, name: user } }),
+      replyCode,
+      atMs: clock.now(),
+    });
+  }
+}

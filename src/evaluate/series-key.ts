@@ -1,0 +1,84 @@
+import type { KlaxonEvent } from "../ingest/event.schema.js";
+
+/** The label each key field contributes to an alert. */
+export const KEY_FIELD_LABEL: Readonly<Record<string, string>> = { source: "source", service: "service", name: "metric", level: "level" };
+
+/** Separators of the canonical key; label names cannot contain them and event tokens cannot either. */
+const NAME_END = "\u0001";
+const VALUE_END = "\u0000";
+
+/**
+ * How one rule turns events (or `expect` entries) into the key of their series. Both directions must agree: the
+ * series an `expect` entry seeds is the one its events later find.
+ */
+export interface SeriesKeyer {
+  /** Key of the series an event belongs to; computed on every event, so it allocates as little as it can. */
+  ofEvent(event: KlaxonEvent): string;
+  /** Key of a series from its identity (expected series, snapshots). */
+  ofIdentity(identity: Readonly<Record<string, string>>): string;
+}
+
+/** Key field values of an event for one rule: what identifies its series, and its alert labels' base. */
+export function identityOfEvent(keyBy: readonly string[], event: KlaxonEvent): Record<string, string> {
+  const identity: Record<string, string> = {};
+  for (const field of keyBy) {
+    if (field === "labels") Object.assign(identity, event.labels);
+    else if (field.startsWith("labels.")) {
+      const name = field.slice(7);
+      const value = event.labels[name];
+      if (value !== undefined) identity[name] = value;
+    } else {
+      const value = (event as unknown as Record<string, unknown>)[field];
+      if (typeof value === "string") identity[KEY_FIELD_LABEL[field] ?? field] = value;
+    }
+  }
+  return identity;
+}
+
+/** The canonical key: every (name, value) pair in name order. Unambiguous for any identity. */
+export function identityKey(identity: Readonly<Record<string, string>>): string {
+  const names = Object.keys(identity);
+  sortNames(names);
+  let key = "";
+  for (const name of names) key += `${name}${NAME_END}${identity[name]}${VALUE_END}`;
+  return key;
+}
+
+/** In place, as Array#sort orders strings (by UTF-16 code units), without the scratch memory it allocates. */
+function sortNames(names: string[]): void {
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (names[j] as string) > name) {
+      names[j + 1] = names[j] as string;
+      j--;
+    }
+    names[j + 1] = name;
+  }
+}
+
+/**
+ * Most rules key their series by one event field (`source`, `service`), and then the key is the field's value
+ * itself: no string is built per event, and the value's hash is computed once however many rules look it up. A
+ * canonical key always contains NAME_END, which such a value (a validated token or log level) never does, so the
+ * two forms cannot collide; any other identity (an empty one or an empty value included) uses the canonical key.
+ */
+export function seriesKeyer(keyBy: readonly string[]): SeriesKeyer {
+  const field = keyBy.length === 1 ? (keyBy[0] as string) : undefined;
+  const label = field === undefined ? undefined : KEY_FIELD_LABEL[field];
+  if (field === undefined || label === undefined) return { ofEvent: (event) => identityKey(identityOfEvent(keyBy, event)), ofIdentity: identityKey };
+  return {
+    ofEvent(event) {
+      const value = (event as unknown as Record<string, unknown>)[field];
+      if (typeof value !== "string") return "";
+      return value.length === 0 || value.includes(NAME_END) ? identityKey({ [label]: value }) : value;
+    },
+    ofIdentity(identity) {
+      const names = Object.keys(identity);
+      const value = identity[label];
+      if (names.length === 1 && value !== undefined && value.length > 0 && !value.includes(NAME_END)) return value;
+      return identityKey(identity);
+    },
+  };
+}
+

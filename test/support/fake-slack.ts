@@ -1,0 +1,212 @@
+// A local HTTP server that answers like Slack's Web API (conversations.open, chat.postMessage, chat.update) and
+// Slack's response_url, and records every request. Point @slack/web-api's `slackApiUrl` at `fake.apiUrl`.
+//
+//   const slack = await FakeSlack.start({ token: "xoxb-test" });
+//   slack.failNext(1, { status: 429, retryAfterSeconds: 1 });   // then 200s again
+//   slack.delayNext(2, 500);                                     // slow answers
+//   ... slack.calls("chat.update"), slack.messages(), slack.responses ...
+//   await slack.close();
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface SlackCall {
+  method: string;
+  /** The bearer token the client sent, if any. */
+  token: string | undefined;
+  /** Form or JSON parameters; JSON-encoded fields (blocks) are decoded. */
+  params: Record<string, unknown>;
+  /** Wall-clock receipt time (ms), for asserting on waits such as Retry-After. */
+  atMs: number;
+  /** What we answered. */
+  status: number;
+}
+
+export interface SlackPostedMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  threadTs?: string;
+  /** Every chat.update of this message, oldest first. */
+  updates: Array<{ text: string; blocks: unknown[] }>;
+}
+
+export type SlackFailure = { status: 429; retryAfterSeconds: number } | { status: 500 | 502 | 503 } | { error: string };
+
+export class FakeSlack {
+  private readonly recorded: SlackCall[] = [];
+  /** Bodies posted to response_url, in order. */
+  readonly responses: Array<Record<string, unknown>> = [];
+  private readonly posted: SlackPostedMessage[] = [];
+  private failures: Array<{ failure: SlackFailure; method: string | undefined }> = [];
+  private delays: number[] = [];
+  private sequence = 0;
+
+  private readonly server: Server;
+  private listeningPort = 0;
+
+  private constructor(
+    private readonly token: string | undefined,
+  ) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  get port(): number {
+    return this.listeningPort;
+  }
+
+  static async start(options: { token?: string } = {}): Promise<FakeSlack> {
+    const fake = new FakeSlack(options.token);
+    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    fake.listeningPort = (fake.server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  /** The Web API base URL (`slackApiUrl`). */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  /** A response_url on this server; what is posted there lands in `responses`. */
+  responseUrl(): string {
+    return `http://127.0.0.1:${this.port}/actions/response/${++this.sequence}`;
+  }
+
+  /**
+   * The next `count` API calls (of `method`, when given) fail this way: 429 with Retry-After, a 5xx, or `ok: false`
+   * with a Slack error code.
+   */
+  failNext(count: number, failure: SlackFailure, method?: string): void {
+    for (let i = 0; i < count; i++) this.failures.push({ failure, method });
+  }
+
+  /** The next `count` API calls are answered after `ms`. */
+  delayNext(count: number, ms: number): void {
+    for (let i = 0; i < count; i++) this.delays.push(ms);
+  }
+
+  calls(method?: string): SlackCall[] {
+    return method === undefined ? [...this.recorded] : this.recorded.filter((c) => c.method === method);
+  }
+
+  /** Messages posted (not thread replies), with their updates. */
+  messages(): SlackPostedMessage[] {
+    return this.posted.filter((m) => m.threadTs === undefined);
+  }
+
+  /** Thread replies under a message. */
+  threadReplies(ref: { channel: string; ts: string }): SlackPostedMessage[] {
+    return this.posted.filter((m) => m.channel === ref.channel && m.threadTs === ref.ts);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname.startsWith("/actions/response/")) {
+      this.responses.push(JSON.parse(body || "{}") as Record<string, unknown>);
+      return send(res, 200, "ok", "text/plain");
+    }
+    const method = url.pathname.replace(/^\/api\//, "");
+    const params = parseParams(body, String(req.headers["content-type"] ?? ""));
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
+    const delay = this.delays.shift();
+    if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
+    const call: SlackCall = { method, token, params, atMs: Date.now(), status: 200 };
+    this.recorded.push(call);
+    const index = this.failures.findIndex((f) => f.method === undefined || f.method === method);
+    const failure = index < 0 ? undefined : this.failures.splice(index, 1)[0]?.failure;
+    if (failure && "status" in failure) {
+      call.status = failure.status;
+      if (failure.status === 429) res.setHeader("retry-after", String(failure.retryAfterSeconds));
+      return send(res, failure.status, JSON.stringify({ ok: false, error: failure.status === 429 ? "ratelimited" : "internal_error" }));
+    }
+    if (failure) return send(res, 200, JSON.stringify({ ok: false, error: failure.error }));
+    if (this.token !== undefined && token !== this.token) return send(res, 200, JSON.stringify({ ok: false, error: "invalid_auth" }));
+    send(res, 200, JSON.stringify(this.answer(method, params)));
+  }
+
+  private answer(method: string, params: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case "conversations.open": {
+        const users = String(params.users ?? "");
+        if (!/^[UW][A-Z0-9]+$/.test(users)) return { ok: false, error: "user_not_found" };
+        return { ok: true, channel: { id: `D${users.slice(1)}` } };
+      }
+      case "chat.postMessage": {
+        const channel = String(params.channel ?? "");
+        if (channel === "" || channel === "#nowhere") return { ok: false, error: "channel_not_found" };
+        const ts = `${1_700_000_000 + ++this.sequence}.000100`;
+        const message: SlackPostedMessage = { channel: channel.replace(/^#/, "C"), ts, text: String(params.text ?? ""), blocks: (params.blocks as unknown[]) ?? [], updates: [] };
+        if (params.thread_ts !== undefined) message.threadTs = String(params.thread_ts);
+        this.posted.push(message);
+        return { ok: true, channel: message.channel, ts, message: { text: message.text } };
+      }
+      case "chat.update": {
+        const message = this.posted.find((m) => m.channel === params.channel && m.ts === params.ts);
+        if (!message) return { ok: false, error: "message_not_found" };
+        message.updates.push({ text: String(params.text ?? ""), blocks: (params.blocks as unknown[]) ?? [] });
+        return { ok: true, channel: message.channel, ts: message.ts, text: params.text };
+      }
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  }
+}
+
+/** Sign a request body as Slack does: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`. */
+export function signSlackRequest(signingSecret: string, body: string, timestampSeconds = Math.floor(Date.now() / 1_000)): Record<string, string> {
+  const signature = `v0=${createHmac("sha256", signingSecret).update(`v0:${timestampSeconds}:${body}`).digest("hex")}`;
+  return { "x-slack-request-timestamp": String(timestampSeconds), "x-slack-signature": signature, "content-type": "application/x-www-form-urlencoded" };
+}
+
+/** The form body Slack posts for a button click on a message (`block_actions`). */
+export function slackClickBody(options: { userId: string; actionId: string; value: string; responseUrl?: string }): string {
+  const payload = {
+    type: "block_actions",
+    user: { id: options.userId, username: options.userId.toLowerCase(), team_id: "T0TEST" },
+    api_app_id: "A0TEST",
+    container: { type: "message", message_ts: "1700000001.000100", channel_id: "C0TEST" },
+    actions: [{ action_id: options.actionId, block_id: "klaxon_actions", type: "button", value: options.value, action_ts: "1700000002.000200" }],
+    ...(options.responseUrl ? { response_url: options.responseUrl } : {}),
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+function parseParams(body: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes("application/json")) return JSON.parse(body || "{}") as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    out[key] = /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return out;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType = "application/json; charset=utf-8"): void {
+  res.writeHead(status, { "content-type": contentType });
+  res.end(body);
+}
