@@ -3,7 +3,7 @@ import type { EscalationPolicy, EscalationTarget } from "./policy.schema.js";
 export type IncidentState = "triggered" | "acknowledged" | "resolved";
 
 /** How a person reached Klaxon to change an incident. */
-export type Channel = "slack" | "sms" | "cli" | "http" | "email" | "system";
+export type Channel = "slack" | "sms" | "cli" | "http" | "email" | "system" | "drill";
 
 /**
  * One incident: a group of alerts being escalated through a policy until someone acknowledges or it resolves. Its

@@ -10,7 +10,11 @@ import { loadConfig } from "../../config/load.js";
 import { formatIssue } from "../../core/errors.js";
 import { parseDuration } from "../../core/duration.js";
 import { loadRouting } from "../../rules/routing-loader.js";
-import { JetStreamAlertSink } from "../../store/jetstream/sinks.js";
+import { JetStreamAlertSink, JetStreamAuditSink } from "../../store/jetstream/sinks.js";
+import { KvEscalationStore } from "../../store/jetstream/escalation-store.js";
+import { EscalationService } from "../../app/escalation-service.js";
+import { EMPTY_DIRECTORY } from "../../escalate/directory.js";
+import { systemClock } from "../../core/clock.js";
 import type { Output } from "../output.js";
 
 export interface DrillOptions {
@@ -24,6 +28,7 @@ export interface DrillOptions {
 
 interface AuditRecord {
   action: string;
+  actor?: string;
   timeMs: number;
   subject?: string;
   details?: Record<string, unknown>;
@@ -93,13 +98,14 @@ export async function drillCommand(options: DrillOptions, out: Output): Promise<
     }
     const incident = [...incidents].find((id) => text.includes(id));
     if (!incident) return;
-    const page = String(record.details?.page ?? record.details?.pageId ?? "");
+    const page = String(record.details?.page ?? record.details?.delivery ?? "");
     if (record.action === "page.sent") {
       planned.set(page, `${String(record.details?.user)}/${String(record.details?.channel)}`);
       out.log(`${elapsed()} page to ${String(record.details?.user)} on ${String(record.details?.channel)} handed to the channel`);
     } else if (record.action === "notify.sent" && page) {
-      delivered.set(page, `${record.details?.channel ?? ""}`);
-      out.log(`${elapsed()} delivered by ${String(record.details?.channel ?? "?")}${record.details?.user ? ` to ${String(record.details.user)}` : ""}`);
+      const to = record.details?.user ? `to ${String(record.details.user)}` : "to the receiver's own channel";
+      if (planned.has(page)) delivered.set(page, String(record.details?.channel ?? ""));
+      out.log(`${elapsed()} delivered by ${String(record.details?.channel ?? "?")} ${to}`);
     } else if ((record.action === "notify.failed" || record.action === "notify.fallback") && page) {
       failed.set(page, record.action);
       out.log(`${elapsed()} ${record.action} ${String(record.details?.channel ?? "")}: ${String(record.details?.error ?? record.details?.reason ?? "")}`);
@@ -107,7 +113,7 @@ export async function drillCommand(options: DrillOptions, out: Output): Promise<
       out.log(`${elapsed()} UNREACHABLE: ${String(record.details?.target)}: ${String(record.details?.reason)}`);
     } else if (record.action === "incident.resolved") {
       resolvedIncidents++;
-      out.log(`${elapsed()} incident ${incident} resolved`);
+      out.log(`${elapsed()} incident ${incident} resolved by ${String(record.actor ?? "?")}`);
     }
   };
   const groupIds = new Set<string>();
@@ -136,10 +142,13 @@ export async function drillCommand(options: DrillOptions, out: Output): Promise<
     const deadline = started + timeoutMs;
     while (Date.now() < deadline && !settled()) await new Promise((r) => setTimeout(r, 200));
     if (planned.size === 0) out.log(`${elapsed()} no page within ${options.timeout ?? "3m"}: is the engine running, and does the route have an escalation policy?`);
+    // Resolve the alert, and close its incidents now rather than at the group's next interval: paging stops at once.
     await sink.publish({ ...firing, status: "resolved", endsAtMs: Date.now() });
-    out.log(`${elapsed()} resolving the drill alert`);
-    const resolveDeadline = Date.now() + 30_000;
-    while (incidents.size > 0 && resolvedIncidents < incidents.size && Date.now() < resolveDeadline) await new Promise((r) => setTimeout(r, 200));
+    out.log(`${elapsed()} resolving the drill alert and its incident`);
+    const incidentsService = new EscalationService(await KvEscalationStore.open(nc, config.state.escalationBucket), new JetStreamAuditSink(jetstream(nc), config.subjects.audit), systemClock, () => EMPTY_DIRECTORY);
+    for (const id of incidents) await incidentsService.resolve(id, who, "drill");
+    const resolveDeadline = Date.now() + 10_000;
+    while (resolvedIncidents < incidents.size && Date.now() < resolveDeadline) await new Promise((r) => setTimeout(r, 100));
     const missing = [...planned].filter(([page]) => !delivered.has(page)).map(([, what]) => what);
     out.log(`drill ${drillId}: ${delivered.size}/${planned.size} pages delivered${missing.length > 0 ? `; NOT delivered: ${missing.join(", ")}` : ""}`);
     return planned.size > 0 && missing.length === 0 ? 0 : 1;
