@@ -81,7 +81,7 @@ export async function catchUpRow(options: { rules: readonly RuleJson[]; world: W
       note:
         missing.length === 0
           ? `every expected alert present (${expected.length} firing per the pure evaluator); time from engine start, events/s after start-up`
-          : `MISSING ${missing.length} of ${expected.length} expected alerts, e.g. ${missing.slice(0, 3).map((a) => `${a.rule} ${JSON.stringify(a.labels)}`).join("; ")}`,
+          : `MISSING ${missing.length} of ${expected.length} expected alerts (e.g. ${missing.slice(0, 2).map((a) => `${a.rule} on ${a.labels.source ?? a.labels.service ?? "?"}`).join(", ")}); see docs/performance.md, catch-up`,
     };
   } finally {
     await nc?.close().catch(() => undefined);

@@ -17,7 +17,7 @@ const FOLLOW_UP = /^(Re:|RESOLVED|ACKED|ESCALATED)/;
 export interface ChaosChannels {
   /** The `notify` config section pointing the replicas at these stand-ins. */
   notifyConfig: Record<string, unknown>;
-  /** Every first page received so far, attributed to its alert. */
+  /** Every first page received so far, attributed to its alert (e-mails with their Message-ID). */
   deliveries(): Delivery[];
   /** Slack answers slowly, then with 429 + Retry-After and 5xx, for a while. */
   slackTrouble(forMs: number): void;
@@ -59,7 +59,8 @@ export async function startChaosChannels(): Promise<ChaosChannels> {
       }
       smtp.mails.forEach((mail, i) => {
         const source = SOURCE.exec(mail.subject)?.[0];
-        if (source && !FOLLOW_UP.test(mail.subject)) out.push({ channel: "email", source, atMs: mailSeenAt.get(i) ?? Date.now() });
+        // A mail sent again after a crash keeps its Message-ID: the person's mail client shows it once.
+        if (source && !FOLLOW_UP.test(mail.subject)) out.push({ channel: "email", source, atMs: mailSeenAt.get(i) ?? Date.now(), ...(mail.messageId ? { copyKey: mail.messageId } : {}) });
       });
       for (const sms of twilio.messages) {
         const source = SOURCE.exec(sms.body)?.[0];

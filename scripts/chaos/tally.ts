@@ -3,12 +3,20 @@ export interface Delivery {
   channel: string;
   source: string;
   atMs: number;
+  /**
+   * Copies sharing this key are one message to the person: an e-mail sent twice with the same Message-ID shows once
+   * in their mail client, so it is not a duplicate they see.
+   */
+  copyKey?: string;
 }
 
 export interface ChaosReport {
   alerts: number;
   expected: number;
+  /** Distinct messages people received (copies of one e-mail, by Message-ID, count once). */
   delivered: number;
+  /** Page e-mails as the SMTP server received them, copies included: the raw figure behind `delivered`. */
+  emailCopies: number;
   lost: number;
   duplicated: number;
   lostPages: string[];
@@ -34,7 +42,15 @@ export function tally(input: {
 }): ChaosReport {
   const counts = new Map<string, number>();
   const firstAt = new Map<string, number>();
+  const seenCopies = new Set<string>();
+  let delivered = 0;
   for (const d of input.deliveries) {
+    if (d.copyKey !== undefined) {
+      const copy = `${d.source}/${d.channel}/${d.copyKey}`;
+      if (seenCopies.has(copy)) continue;
+      seenCopies.add(copy);
+    }
+    delivered++;
     const key = `${d.source}/${d.channel}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
     firstAt.set(key, Math.min(firstAt.get(key) ?? Infinity, d.atMs));
@@ -54,7 +70,8 @@ export function tally(input: {
   return {
     alerts: input.fired.length,
     expected: input.fired.length * input.channels.length,
-    delivered: input.deliveries.length,
+    delivered,
+    emailCopies: input.deliveries.filter((d) => d.channel === "email").length,
     lost: lostPages.length,
     duplicated: [...counts.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
     lostPages,

@@ -50,9 +50,20 @@ async function checkReachable(url: string): Promise<void> {
     throw new DemoSetupError(`No NATS is reachable at ${url} (KLAXON_NATS_URL): ${(error as Error).message}.\nStart it, or unset KLAXON_NATS_URL to let the demo start its own nats-server.\n${INSTALL_HINT}`, { cause: error });
   }
   try {
-    await (await jetstreamManager(nc, { timeout: 3_000 })).getAccountInfo();
-  } catch (error) {
-    throw new DemoSetupError(`The NATS server at ${url} (KLAXON_NATS_URL) answers but JetStream does not: ${(error as Error).message}. Start nats-server with -js.`, { cause: error });
+    let jsm;
+    try {
+      jsm = await jetstreamManager(nc, { timeout: 3_000 });
+      await jsm.getAccountInfo();
+    } catch (error) {
+      throw new DemoSetupError(`The NATS server at ${url} (KLAXON_NATS_URL) answers but JetStream does not: ${(error as Error).message}. Start nats-server with -js.`, { cause: error });
+    }
+    const existing: string[] = [];
+    for await (const name of jsm.streams.names()) if (name.startsWith("KLAXON_")) existing.push(name);
+    // The demo publishes made-up events and pages under Klaxon's default names; on a server that already has them it
+    // would mix with real data, and yesterday's alerts and incidents would change its story.
+    if (existing.length > 0) {
+      throw new DemoSetupError(`The NATS server at ${url} (KLAXON_NATS_URL) already holds Klaxon data (${existing.sort().join(", ")}). The demo needs a server of its own: unset KLAXON_NATS_URL to let it start one, or point it at an empty nats-server.`);
+    }
   } finally {
     await nc.close().catch(() => undefined);
   }

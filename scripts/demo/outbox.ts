@@ -2,7 +2,9 @@
 // list at GET /api/v1/outbox for the console's Outbox view. The stand-ins keep append-only records; the outbox reads
 // what is new since its last look (SMTP and Slack keep no arrival time, so the time is when the outbox first saw it).
 import type { HttpRoute } from "../../src/http/server.js";
-import type { StandIns } from "./stand-ins.js";
+import type { SlackPostedMessage } from "../../test/support/fake-slack.js";
+import type { TwilioMessage } from "../../test/support/fake-twilio.js";
+import type { ReceivedMail } from "../../test/support/smtp.js";
 
 export type OutboxChannel = "slack" | "email" | "sms";
 
@@ -23,7 +25,12 @@ export interface OutboxEntry {
   body?: string;
 }
 
-type Sources = Pick<StandIns, "slack" | "twilio" | "smtp">;
+/** What the outbox reads of the stand-ins: their append-only records. */
+export interface OutboxSources {
+  slack: { messages(): SlackPostedMessage[]; threadReplies(ref: { channel: string; ts: string }): SlackPostedMessage[] };
+  smtp: { readonly mails: readonly ReceivedMail[] };
+  twilio: { readonly messages: readonly TwilioMessage[] };
+}
 
 export class Outbox {
   private readonly list: OutboxEntry[] = [];
@@ -34,7 +41,7 @@ export class Outbox {
   private readonly listeners: Array<(entry: OutboxEntry) => void> = [];
 
   constructor(
-    private readonly sources: Sources,
+    private readonly sources: OutboxSources,
     /** Address → person id (Slack user ids, e-mail addresses, phone numbers). */
     private readonly contacts: ReadonlyMap<string, string>,
     private readonly now: () => number = Date.now,

@@ -23,6 +23,8 @@ const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const OUTBOX_POLL_MS = 100;
 /** A graceful engine stop waits for NATS; after Ctrl-C the private server may already be gone. */
 const STOP_GRACE_MS = 5_000;
+/** The API token's actor: the console asks for the Outbox only when signed in as this (views/outbox.js says why). */
+const DEMO_ACTOR = "demo";
 
 export interface DemoOptions {
   /** Stop after the scripted story (tests); otherwise keep running until `stop()`. */
@@ -70,7 +72,7 @@ async function start(options: DemoOptions, cleanups: Array<() => Promise<unknown
   cleanups.push(() => rm(secrets, { recursive: true, force: true }));
   const token = randomBytes(24).toString("base64url");
   const tokensFile = join(secrets, "api-tokens");
-  await writeFile(tokensFile, `demo ${token}\n`, { mode: 0o600 });
+  await writeFile(tokensFile, `${DEMO_ACTOR} ${token}\n`, { mode: 0o600 });
   const standIns = await startStandIns(secrets, join(REPO, "templates"));
   cleanups.push(() => standIns.close());
   const outbox = new Outbox(standIns, rules.contacts);
@@ -81,8 +83,6 @@ async function start(options: DemoOptions, cleanups: Array<() => Promise<unknown
     tickIntervalMs: 250,
     logLevel: "error",
     watchRules: false,
-    // A fresh durable per run: against a shared KLAXON_NATS_URL, a run does not inherit the last one's position.
-    consumer: { durable: `demo-${startMs}` },
     http: { port: await portOrAnyFree(options.httpPort), tokensFile },
     notify: standIns.notifyConfig,
   });
@@ -106,7 +106,8 @@ async function start(options: DemoOptions, cleanups: Array<() => Promise<unknown
   print(`  Outbox     ${outboxUrl}   what the stand-ins received (API: GET ${base}/api/v1/outbox)`);
   print("");
 
-  const narrator = new Narrator(print, startMs);
+  // Times in the narration count from the first beat of the story.
+  const narrator = new Narrator(print, Date.now());
   cleanups.push(async () => narrator.close());
   const nc = await connect({ servers: nats.url, name: "klaxon-demo" });
   cleanups.push(() => nc.close());
@@ -139,7 +140,8 @@ async function start(options: DemoOptions, cleanups: Array<() => Promise<unknown
     print("The story is told; Klaxon keeps running and the orders incident keeps paging. Now:");
     print(`  - open ${outboxUrl} (sign in with the token above) to read what was sent, and`);
     print("    Alerts to see who was paged; Acknowledge the orders incident there to stop the paging;");
-    print(`  - or: KLAXON_NATS_URL=${nats.url} npx tsx src/cli/main.ts incidents   (and ack <id>).`);
+    print(`  - or from another terminal: npx tsx src/cli/main.ts incidents --nats ${nats.url}`);
+    print(`    then: npx tsx src/cli/main.ts ack <incident id> --nats ${nats.url}`);
     print("Ctrl-C stops everything.");
     void story.untilAcknowledged();
   });

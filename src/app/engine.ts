@@ -521,7 +521,11 @@ export class Engine {
   /** Every feature's HTTP routes, registered here in one list (console, webhooks, admin API). */
   private httpRoutes(): HttpRoute[] {
     return [
-      ...consoleRoutes({ groups: async () => (await this.alertState.loadAll()).groups, pages: () => this.escalationStore.listPages() }),
+      ...consoleRoutes({
+        groups: async () => (await this.alertState.loadAll()).groups,
+        pages: () => this.escalationStore.listPages(),
+        features: () => (this.extraRoutes.some((route) => route.pattern.test("/api/v1/outbox")) ? ["outbox"] : []),
+      }),
       ...oncallRoutes({ roster: () => this.roster, clock: this.clock }),
       ...auditRoutes({ queries: () => new AuditQueries(this.js, { stream: this.config.streams.audit, subjectPrefix: this.config.subjects.audit }), clock: this.clock }),
       ...adminRoutes(this.logs, this.instanceId),

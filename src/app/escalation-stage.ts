@@ -99,7 +99,7 @@ export class EscalationStage {
       }
     } else if (openId) {
       const outcome = await store.mutateIncident(openId, (incident) => {
-        const result = resolveIncident(incident, "alerts resolved", "system", now);
+        const result = resolveIncident(incident, "Klaxon (every alert of the group resolved)", "system", now);
         return result.changed ? { incident: result.incident, result } : undefined;
       });
       await store.clearOpen(notification.groupId);

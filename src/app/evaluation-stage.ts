@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
-import { DeliverPolicy } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import type { AlertTransition } from "../alerts/alert.js";
 import type { Config } from "../config/config.schema.js";
 import type { Clock } from "../core/clock.js";
@@ -43,7 +43,7 @@ export class EvaluationStage {
   private readonly loop: StageLoop;
   private readonly evaluator: Evaluator;
   private readonly outbox: AlertOutbox;
-  private readonly acks = new AckQueue<JsMsg>();
+  private acks = new AckQueue<JsMsg>();
   private applied = new AppliedSequences();
   private compiled: readonly CompiledRule[];
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -95,6 +95,7 @@ export class EvaluationStage {
 
   /** Stop without saving anything, as a crash would. */
   halt(): void {
+    this.acks.discard();
     clearInterval(this.snapshotTimer);
     this.loop.halt();
     this.outbox.stop();
@@ -155,6 +156,13 @@ export class EvaluationStage {
       }
     }
     const info = await jsm.consumers.info(config.streams.events, this.deps.partition.durable);
+    // Acks leave once per macrotask; with AckPolicy.All one ack settles the run (consumers created before that policy
+    // was the default stay explicit: JetStream cannot change it in place, and each message is then acked).
+    this.acks = new AckQueue<JsMsg>({
+      cumulative: info.config.ack_policy === AckPolicy.All,
+      schedule: (flush) => setImmediate(flush),
+      onAckError: (error) => logger.debug({ err: String(error) }, "ack not sent; JetStream will redeliver and the event is recognised as applied"),
+    });
     const ackFloor = info.ack_floor.stream_seq;
     let replayed = 0;
     if (ackFloor > this.applied.floor) {
@@ -194,7 +202,7 @@ export class EvaluationStage {
     if (deliveries > 1) this.deps.metrics.redeliveries.inc();
     if (this.applied.has(seq)) {
       // Already in the state: either still waiting for its turn to be acked, or its ack was lost.
-      if (!this.acks.refresh(m)) m.ack();
+      if (!this.acks.refresh(m)) this.acks.track(m)();
       return;
     }
     const settled = this.acks.track(m);

@@ -7,6 +7,7 @@ import { RateLimiter } from "../notify/rate-limiter.js";
 import { decideRetry, type RetrySettings } from "../notify/retry-policy.js";
 import type { Metrics } from "./metrics.js";
 import type { DeliveryKind, DeliveryRecord, NotifyStore } from "./notify-store.js";
+import { askProvider, type SentCheck } from "./notify-reconcile.js";
 import { Lane } from "./lane.js";
 import { retryUntilDone } from "./retry.js";
 
@@ -20,7 +21,19 @@ export interface DeliveryPlan {
   first: { channel: ChannelName; address: string };
   /** A person's next contact methods after `failed` (none for updates, group channels and webhooks). */
   fallbacks?: (failed: ChannelName, tried: readonly ChannelName[]) => Array<{ channel: ChannelName; address: string }>;
-  send(channel: ChannelName, address: string): Promise<Receipt>;
+  send(channel: ChannelName, address: string, notes: SendNotes): Promise<Receipt>;
+  /**
+   * How to ask `channel`'s provider whether this delivery went out, used only when it is taken over from a holder
+   * that died mid-send. Undefined where the receiver drops repeats itself (e-mail by Message-ID, webhooks by the
+   * Klaxon-Delivery header): those are sent again.
+   */
+  findSent?: (channel: ChannelName, address: string) => SentCheck | undefined;
+}
+
+/** What a send tells the runner on its way to the provider. */
+export interface SendNotes {
+  /** Record the contentDigest of exactly what is about to go out (SMS), before it goes: a takeover matches on it. */
+  content(digest: string): Promise<void>;
 }
 
 export type DeliveryOutcome =
@@ -54,9 +67,11 @@ class LeaseLost extends AppError {}
 /**
  * Delivers one plan exactly once across redeliveries, restarts and replicas, as far as a provider without
  * idempotency keys allows: `sending` is claimed before the provider is called, renewed while retries run, and
- * replaced by `sent` once it accepted. Retries back off with jitter (or wait for Retry-After); a permanent failure
- * or exhausted retries moves to the person's next contact method. Every attempt, retry, failure and fallback is
- * counted and audited; a delivery that fails everywhere is logged as an error and audited, never dropped silently.
+ * replaced by `sent` once it accepted. A holder that dies in between leaves `sending` behind; whoever takes it over
+ * first asks the provider whether the message went out (reconcile). Retries back off with jitter (or wait for
+ * Retry-After); a permanent failure or exhausted retries moves to the person's next contact method. Every attempt,
+ * retry, failure and fallback is counted and audited; a delivery that fails everywhere is logged as an error and
+ * audited, never dropped silently.
  */
 export class DeliveryRunner {
   private readonly limiters: Record<ChannelName, RateLimiter>;
@@ -97,12 +112,16 @@ export class DeliveryRunner {
   async run(plan: DeliveryPlan, keepAlive: () => void = () => undefined): Promise<DeliveryOutcome> {
     const claim = await this.claim(plan);
     if ("outcome" in claim) return claim;
-    const handle = claim;
+    const { handle, silentForMs } = claim;
     const timer = setInterval(() => {
       keepAlive();
       void handle.renew(this.deps.clock.now()).catch(() => undefined);
     }, this.deps.heartbeatMs);
     try {
+      if (silentForMs !== undefined) {
+        const settled = await this.reconcile(plan, handle, silentForMs);
+        if (settled) return settled;
+      }
       return await this.deliver(plan, handle);
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -115,8 +134,11 @@ export class DeliveryRunner {
     }
   }
 
-  /** Take the delivery: create its record, or take over one whose holder stopped renewing it. */
-  private async claim(plan: DeliveryPlan): Promise<RecordHandle | DeliveryOutcome> {
+  /**
+   * Take the delivery: create its record, or take over one whose holder stopped renewing it (`silentForMs`: how long
+   * it had been silent).
+   */
+  private async claim(plan: DeliveryPlan): Promise<{ handle: RecordHandle; silentForMs?: number } | DeliveryOutcome> {
     const { store, clock, leaseMs } = this.deps;
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = clock.now();
@@ -124,22 +146,49 @@ export class DeliveryRunner {
       if (!existing) {
         const record: DeliveryRecord = { ...this.base(plan, now), status: "sending" };
         const revision = await store.createDelivery(record);
-        if (revision !== undefined) return new RecordHandle(store, record, revision);
+        if (revision !== undefined) return { handle: new RecordHandle(store, record, revision) };
         continue;
       }
       const record = existing.value;
       if (record.status !== "sending") return { outcome: "already", record };
       const age = now - record.heartbeatAtMs;
       if (age < leaseMs) return { outcome: "busy", retryInMs: leaseMs - age };
-      // The holder died between claiming and settling: the provider may or may not have accepted. Send again.
+      // The holder died between claiming and settling: the provider may or may not have accepted (reconcile asks).
       const taken: DeliveryRecord = { ...record, heartbeatAtMs: now };
       const revision = await store.updateDelivery(taken, existing.revision);
       if (revision === undefined) continue;
-      this.deps.logger.warn({ delivery: plan.id, channel: record.channel, silentForMs: age }, "delivery interrupted by a crash; sending again");
-      await this.deps.audit("notify.resumed", { delivery: plan.id, channel: record.channel, silentForMs: age }, plan.incidentId ?? plan.groupId);
-      return new RecordHandle(store, taken, revision);
+      return { handle: new RecordHandle(store, taken, revision), silentForMs: age };
     }
     return { outcome: "busy", retryInMs: 1_000 };
+  }
+
+  /**
+   * A delivery taken over from a dead holder: ask the provider whether the message went out before sending it again.
+   * Found: recorded as sent, nothing is sent. Not found, or the provider cannot say (a possible duplicate beats a lost
+   * page): undefined, and the caller sends. Every answer is counted, logged and audited.
+   */
+  private async reconcile(plan: DeliveryPlan, handle: RecordHandle, silentForMs: number): Promise<DeliveryOutcome | undefined> {
+    const { metrics, audit, logger, clock } = this.deps;
+    const { channel, address } = handle.record;
+    const subject = plan.incidentId ?? plan.groupId;
+    const answer = await askProvider(plan.findSent?.(channel, address), handle.record);
+    if (answer.outcome !== "unchecked") metrics.notificationReconciles.inc({ channel, outcome: answer.outcome });
+    if (answer.outcome === "found") {
+      const now = clock.now();
+      await retryUntilDone(
+        () => handle.write((r) => ({ ...r, status: "sent", receipt: answer.receipt, finishedAtMs: now })),
+        () => metrics.publishRetries.inc({ what: "delivery_record" }),
+        () => this.halted,
+      );
+      metrics.notifications.inc({ channel, outcome: "sent" });
+      logger.warn({ delivery: plan.id, channel, silentForMs }, "delivery interrupted by a crash had gone out already; recorded as sent, not sent again");
+      await audit("notify.reconciled", { delivery: plan.id, kind: plan.kind, channel, user: plan.user ?? null, silentForMs, found: answer.receipt }, subject);
+      return { outcome: "sent", record: handle.record };
+    }
+    const lookup = answer.outcome === "failed" ? { lookup: "failed", lookupError: answer.error } : { lookup: answer.outcome };
+    logger.warn({ delivery: plan.id, channel, silentForMs, ...lookup }, "delivery interrupted by a crash; sending again");
+    await audit("notify.resumed", { delivery: plan.id, channel, silentForMs, ...lookup }, subject);
+    return undefined;
   }
 
   private async deliver(plan: DeliveryPlan, handle: RecordHandle): Promise<DeliveryOutcome> {
@@ -179,7 +228,7 @@ export class DeliveryRunner {
       metrics.notifications.inc({ channel, outcome: "fallback" });
       logger.warn({ delivery: plan.id, user: plan.user, from: channel, to: next.channel, error: result.error.message }, "notification falls back to the next contact method");
       await audit("notify.fallback", { delivery: plan.id, user: plan.user ?? null, from: channel, to: next.channel, error: result.error.message }, subject);
-      await handle.write((r) => ({ ...r, channel: next.channel, address: next.address, tried, heartbeatAtMs: clock.now() }));
+      await handle.write((r) => ({ ...withoutContent(r), channel: next.channel, address: next.address, tried, heartbeatAtMs: clock.now() }));
     }
   }
 
@@ -192,6 +241,9 @@ export class DeliveryRunner {
     const { metrics, audit, retry } = this.deps;
     const subject = plan.incidentId ?? plan.groupId;
     const limiter = this.limiters[channel];
+    const notes: SendNotes = {
+      content: (digest) => (handle.record.contentDigest === digest ? Promise.resolve() : handle.write((r) => ({ ...r, contentDigest: digest }))),
+    };
     for (let attempt = 1; ; attempt++) {
       await limiter.acquire(address);
       if (this.stopped) return { kind: "interrupted" };
@@ -200,7 +252,7 @@ export class DeliveryRunner {
       await audit("notify.attempt", { delivery: plan.id, channel, attempt, user: plan.user ?? null }, subject);
       let error: DeliveryError;
       try {
-        return { kind: "sent", receipt: await plan.send(channel, address), attempts: attempt };
+        return { kind: "sent", receipt: await plan.send(channel, address, notes), attempts: attempt };
       } catch (thrown) {
         error = thrown instanceof DeliveryError ? thrown : new DeliveryError(channel, `unexpected error: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { retryable: true });
       }
@@ -244,6 +296,13 @@ export class DeliveryRunner {
       this.wakers.add(wake);
     });
   }
+}
+
+/** The record for the next channel: what was handed to the previous one's provider says nothing about this one. */
+function withoutContent(record: DeliveryRecord): DeliveryRecord {
+  const next = { ...record };
+  delete next.contentDigest;
+  return next;
 }
 
 /** The record of a delivery in progress; every write is compare-and-set on the last revision, one at a time. */

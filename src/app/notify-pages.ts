@@ -3,14 +3,17 @@ import type { Clock } from "../core/clock.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
 import type { Incident } from "../escalate/incident.js";
 import type { Channels } from "../notify/channels/index.js";
+import { contentDigest } from "../notify/content-digest.js";
 import { buildContext } from "../notify/context.js";
 import { ChannelNotConfiguredError } from "../notify/errors.js";
 import { fallbackChain } from "../notify/fallback.js";
 import type { ChannelName, Purpose, Receipt, TemplateContext } from "../notify/model.js";
-import type { DeliveryOutcome, DeliveryPlan, DeliveryRunner } from "./notify-delivery.js";
+import type { DeliveryOutcome, DeliveryPlan, DeliveryRunner, SendNotes } from "./notify-delivery.js";
 import type { NotifyFacts } from "./notify-facts.js";
+import { personSentCheck, threadReplyCheck } from "./notify-lookups.js";
 import { incidentStateKey, type IncidentUpdate, type PageMessageIn } from "./notify-messages.js";
 import type { SafeRenderer } from "./notify-render.js";
+import type { SentCheck } from "./notify-reconcile.js";
 import type { DeliveryRecord, NotifyStore } from "./notify-store.js";
 
 export interface PageHandlerDeps {
@@ -46,10 +49,11 @@ export class PageHandler {
       user: page.user,
       first: { channel: page.channel, address: page.address },
       ...(person ? { fallbacks: (failed: ChannelName, tried: readonly ChannelName[]) => fallbackChain(person, failed, tried) } : {}),
-      send: async (channel, address) => {
+      send: async (channel, address, notes) => {
         context ??= this.context(purpose, incident as Incident, page.user, page.title);
-        return this.sendToPerson(page.id, channel, address, purpose, await context, page.groupId, false);
+        return this.sendToPerson(page.id, channel, address, purpose, await context, page.groupId, false, notes);
       },
+      findSent: (channel, address) => personSentCheck(this.deps.channels, page.id, channel, address),
     };
     if (!incident) return runner.skip(plan, "the incident no longer exists");
     if (incident.state !== "triggered") return runner.skip(plan, `the incident was ${incident.state} before the page went out`);
@@ -72,22 +76,26 @@ export class PageHandler {
       const id = `${incident.id}.u-${update.stateKey}.${suffix}`;
       const slackRef = page.receipt?.slack;
       if (page.channel === "slack" && slackRef) {
-        plans.push(this.updatePlan(id, incident, page, async () => this.deps.channels.slack.update(slackRef, this.deps.render.slack(purpose, await this.context(purpose, incident, page.user)))));
+        const send = async (): Promise<Receipt> => this.deps.channels.slack.update(slackRef, this.deps.render.slack(purpose, await this.context(purpose, incident, page.user)), id);
+        plans.push(this.updatePlan(id, incident, page, send, () => threadReplyCheck(this.deps.channels, slackRef, id)));
       } else if ((page.channel === "email" || page.channel === "sms") && purpose !== "escalated" && !reached.has(`${page.channel}:${page.address}`)) {
         // One e-mail or SMS per address: a person paged twice (two rounds) hears about the outcome once.
         reached.add(`${page.channel}:${page.address}`);
-        plans.push(this.updatePlan(id, incident, page, async () => this.sendToPerson(id, page.channel, page.address, purpose, await this.context(purpose, incident, page.user), incident.groupId, true)));
+        const send = async (notes: SendNotes): Promise<Receipt> => this.sendToPerson(id, page.channel, page.address, purpose, await this.context(purpose, incident, page.user), incident.groupId, true, notes);
+        plans.push(this.updatePlan(id, incident, page, send, () => personSentCheck(this.deps.channels, id, page.channel, page.address)));
       }
     }
     const groupRef = await store.slackGroupMessage(incident.groupId);
     if (groupRef) {
+      const id = `${incident.id}.u-${update.stateKey}.group-slack`;
       plans.push({
-        id: `${incident.id}.u-${update.stateKey}.group-slack`,
+        id,
         kind: "update",
         incidentId: incident.id,
         groupId: incident.groupId,
         first: { channel: "slack", address: groupRef.channel },
-        send: async () => this.deps.channels.slack.update(groupRef, this.deps.render.slack(purpose, await this.context(purpose, incident, undefined))),
+        send: async () => this.deps.channels.slack.update(groupRef, this.deps.render.slack(purpose, await this.context(purpose, incident, undefined)), id),
+        findSent: () => threadReplyCheck(this.deps.channels, groupRef, id),
       });
     }
     const outcomes = await Promise.all(plans.map((plan) => runner.run(plan, keepAlive)));
@@ -95,7 +103,8 @@ export class PageHandler {
     return outcomes;
   }
 
-  private updatePlan(id: string, incident: Incident, page: DeliveryRecord, send: () => Promise<Receipt>): DeliveryPlan {
+  /** An update goes where the page went, on that channel only (no fallbacks). */
+  private updatePlan(id: string, incident: Incident, page: DeliveryRecord, send: (notes: SendNotes) => Promise<Receipt>, findSent: () => SentCheck | undefined): DeliveryPlan {
     return {
       id,
       kind: "update",
@@ -103,19 +112,24 @@ export class PageHandler {
       groupId: incident.groupId,
       ...(page.user === undefined ? {} : { user: page.user }),
       first: { channel: page.channel, address: page.address },
-      send,
+      send: (_channel, _address, notes) => send(notes),
+      findSent,
     };
   }
 
-  private async sendToPerson(deliveryId: string, channel: ChannelName, address: string, purpose: Purpose, context: TemplateContext, groupId: string, followUp: boolean): Promise<Receipt> {
+  private async sendToPerson(deliveryId: string, channel: ChannelName, address: string, purpose: Purpose, context: TemplateContext, groupId: string, followUp: boolean, notes: SendNotes): Promise<Receipt> {
     const { channels, render } = this.deps;
     switch (channel) {
       case "slack":
-        return channels.slack.post(address, render.slack(purpose, context));
+        return channels.slack.post(address, render.slack(purpose, context), deliveryId);
       case "email":
         return channels.email.send({ to: [address], deliveryId, threadKey: groupId, followUp }, render.email(purpose, context));
-      case "sms":
-        return channels.sms.send(address, render.sms(purpose, context));
+      case "sms": {
+        // Twilio's log can only be searched by content: record what goes out, before it goes (see reconcile).
+        const body = render.sms(purpose, context);
+        await notes.content(contentDigest(body));
+        return channels.sms.send(address, body);
+      }
       case "webhook":
         throw new ChannelNotConfiguredError("webhook", "webhooks belong to receivers, not to people");
     }

@@ -8,6 +8,7 @@ import { webhookPayload } from "../notify/webhook-payload.js";
 import type { DeliveryOutcome, DeliveryPlan, DeliveryRunner } from "./notify-delivery.js";
 import type { NotifyFacts } from "./notify-facts.js";
 import type { GroupNotificationIn } from "./notify-messages.js";
+import type { SentCheck } from "./notify-reconcile.js";
 import type { SafeRenderer } from "./notify-render.js";
 import type { NotifyStore } from "./notify-store.js";
 
@@ -43,18 +44,20 @@ export class ReceiverHandler {
     const common = { kind: "group" as const, groupId: n.groupId, ...(incident ? { incidentId: incident.id } : {}) };
     const slack = receiver.slack;
     if (slack) {
+      const id = `${base}.slack`;
       plans.push({
         ...common,
-        id: `${base}.slack`,
+        id,
         first: { channel: "slack", address: slack.channel },
         send: async () => {
           const message = render.slack(purpose, context);
           const posted = await store.slackGroupMessage(n.groupId);
-          if (posted) return channels.slack.update(posted, message);
-          const receipt = await channels.slack.post(slack.channel, message);
+          if (posted) return channels.slack.update(posted, message, id);
+          const receipt = await channels.slack.post(slack.channel, message, id);
           await store.setSlackGroupMessage(n.groupId, receipt.slack);
           return receipt;
         },
+        findSent: () => this.groupMessageCheck(slack.channel, n.groupId, id),
       });
     }
     const email = receiver.email;
@@ -74,6 +77,23 @@ export class ReceiverHandler {
     }
     const stale = clock.now() - n.atMs > config.notify.maxAgeMs;
     return Promise.all(plans.map((plan) => (stale ? runner.skip(plan, `the notification is older than notify.maxAgeMs (${config.notify.maxAgeMs} ms)`) : runner.run(plan, keepAlive))));
+  }
+
+  /**
+   * Whether a group's Slack delivery went out: as a reply under the group's message, or as the group's message itself,
+   * which the dead holder may have posted without living to remember it (then it is remembered now, so the next
+   * notification updates it instead of posting another).
+   */
+  private groupMessageCheck(address: string, groupId: string, deliveryId: string): SentCheck {
+    const { channels, store } = this.deps;
+    return async ({ sinceMs }) => {
+      const posted = await store.slackGroupMessage(groupId);
+      if (posted && (await channels.slack.findReply(posted, deliveryId, sinceMs))) return { slack: posted };
+      const own = await channels.slack.findPosted(address, deliveryId, sinceMs);
+      if (!own) return undefined;
+      if (!posted) await store.setSlackGroupMessage(groupId, own);
+      return { slack: own };
+    };
   }
 
   /**

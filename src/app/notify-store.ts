@@ -15,7 +15,8 @@ export type DeliveryKind = "page" | "update" | "group";
 /**
  * One delivery's record, keyed by its deterministic id. `sending` is written (compare-and-set) before the provider is
  * called and renewed while the holder works on it; `sent` after the provider accepted. A record left `sending` and
- * not renewed for the lease was interrupted by a crash: whoever finds it takes it over and sends again.
+ * not renewed for the lease was interrupted by a crash: whoever finds it takes it over, asks the provider whether
+ * the message went out (DeliveryRunner), and sends again only if it did not.
  */
 export interface DeliveryRecord {
   id: string;
@@ -31,6 +32,11 @@ export interface DeliveryRecord {
   tried: ChannelName[];
   startedAtMs: number;
   heartbeatAtMs: number;
+  /**
+   * SHA-256 of the text handed to the provider on `channel`, written just before the provider is called, for
+   * channels whose log can only be searched by content (SMS). Absent: this channel's provider was never called.
+   */
+  contentDigest?: string;
   finishedAtMs?: number;
   receipt?: Receipt;
   reason?: string;

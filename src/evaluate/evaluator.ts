@@ -9,7 +9,7 @@ import { RuleIndex, candidateOrder } from "../rules/rule-index.js";
 import { compileAnnotations, type RenderFacts } from "./annotations.js";
 import { DeadlineQueue } from "../core/deadline-queue.js";
 import { alertLabels, identityOfEvent, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, stateSignature, type Series } from "./series.js";
-import { identityKey, seriesKeyer, type SeriesKeyer } from "./series-key.js";
+import { identityKey, KeyerCache, type SeriesKeyer } from "./series-key.js";
 import type { SlidingWindow } from "./sliding-window.js";
 import { deserializeSeries, serializeSeries, type EvaluatorSnapshot } from "./snapshot.js";
 
@@ -61,6 +61,7 @@ export class Evaluator {
   private runtimes = new Map<string, RuleRuntime>();
   private index = new RuleIndex<RuleRuntime>([], runtimeRule);
   private readonly queue = new DeadlineQueue<Due>();
+  private readonly keyers = new KeyerCache();
   private out: AlertTransition[] = [];
   // Scratch space of `apply`, reused so that an event allocates nothing on its way to its rules.
   private readonly buckets: Array<readonly RuleRuntime[]> = [];
@@ -104,6 +105,9 @@ export class Evaluator {
     }
     for (const [id, old] of previous) if (!next.has(id)) this.retire(old, nowMs);
     this.runtimes = next;
+    // Scratch of `apply`: let go of the old rules.
+    this.buckets.length = 0;
+    this.matched.length = 0;
     const runtimes = [...next.values()];
     runtimes.forEach((runtime, position) => (runtime.order = candidateOrder(runtime.compiled, position, runtimes.length)));
     this.index = new RuleIndex(runtimes, runtimeRule);
@@ -113,19 +117,19 @@ export class Evaluator {
 
   /** Feed one event. Returns the transitions it caused, oldest first. */
   apply(event: KlaxonEvent): AlertTransition[] {
+    // The scratch arrays are written by index and never emptied: `length = 0` would drop their storage.
     const { buckets, matched } = this;
-    buckets.length = 0;
-    matched.length = 0;
-    this.index.bucketsFor(event, buckets);
-    for (let b = 0; b < buckets.length; b++) {
+    const bucketCount = this.index.bucketsFor(event, buckets);
+    let matchedCount = 0;
+    for (let b = 0; b < bucketCount; b++) {
       const bucket = buckets[b] as readonly RuleRuntime[];
       for (let i = 0; i < bucket.length; i++) {
         const runtime = bucket[i] as RuleRuntime;
-        if (runtime.matches(event)) matched.push(runtime);
+        if (runtime.matches(event)) matched[matchedCount++] = runtime;
       }
     }
-    if (matched.length > 1) sortByOrder(matched);
-    for (let i = 0; i < matched.length; i++) this.applyToRule(matched[i] as RuleRuntime, event);
+    if (matchedCount > 1) sortByOrder(matched, matchedCount);
+    for (let i = 0; i < matchedCount; i++) this.applyToRule(matched[i] as RuleRuntime, event);
     return this.take();
   }
 
@@ -460,7 +464,7 @@ export class Evaluator {
       signature: stateSignature(rule, compiled.keyBy),
       series: new Map(),
       render: compileAnnotations(rule.annotations),
-      keyer: seriesKeyer(compiled.keyBy),
+      keyer: this.keyers.get(compiled.keyBy),
       when: compiled.when ?? NEVER,
       order: 0,
       whenReadsWindowOnly: rule.kind === "window" && [...factsUsed(rule.when)].every((fact) => WINDOW_FACTS.has(fact)),
@@ -479,6 +483,12 @@ export class Evaluator {
   private moveSeries(series: Series, runtime: RuleRuntime, nowMs: number): void {
     // A version that no longer watches for flapping would never end a storm in progress: end it now.
     if (series.flappingSinceMs !== undefined && runtime.compiled.rule.flapping === undefined) this.endFlapping(runtime, series, nowMs);
+    if (series.publishedFiringSinceMs === undefined && series.flappingSinceMs === undefined) {
+      // Nothing was announced under the old labels: nothing to resolve or repeat, the new rule's labels just apply.
+      series.labelFrom(runtime.compiled.rule);
+      runtime.series.set(series.key, series);
+      return;
+    }
     const labels = alertLabels(runtime.compiled.rule, series.identity);
     const newFingerprint = fingerprint(labels);
     if (newFingerprint !== series.fingerprint) {
@@ -542,9 +552,9 @@ function runtimeRule(runtime: RuleRuntime): CompiledRule {
   return runtime.compiled;
 }
 
-/** Insertion sort by candidate order: an event matches a handful of rules, usually already in order. */
-function sortByOrder(runtimes: RuleRuntime[]): void {
-  for (let i = 1; i < runtimes.length; i++) {
+/** Insertion sort of the first `count` runtimes by candidate order: a handful, usually already in order. */
+function sortByOrder(runtimes: RuleRuntime[], count: number): void {
+  for (let i = 1; i < count; i++) {
     const current = runtimes[i] as RuleRuntime;
     let j = i - 1;
     while (j >= 0 && (runtimes[j] as RuleRuntime).order > current.order) {

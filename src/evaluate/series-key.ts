@@ -66,7 +66,22 @@ function sortNames(names: string[]): void {
 export function seriesKeyer(keyBy: readonly string[]): SeriesKeyer {
   const field = keyBy.length === 1 ? (keyBy[0] as string) : undefined;
   const label = field === undefined ? undefined : KEY_FIELD_LABEL[field];
-  if (field === undefined || label === undefined) return { ofEvent: (event) => identityKey(identityOfEvent(keyBy, event)), ofIdentity: identityKey };
+  if (field === undefined || label === undefined) {
+    // Building a composite key is the dear case; rules sharing a keyBy share a keyer (see KeyerCache), and the
+    // rules one event matches are applied one after the other: remember the last event's key.
+    let lastEvent: KlaxonEvent | undefined;
+    let lastKey = "";
+    return {
+      ofEvent(event) {
+        if (event !== lastEvent) {
+          lastKey = identityKey(identityOfEvent(keyBy, event));
+          lastEvent = event;
+        }
+        return lastKey;
+      },
+      ofIdentity: identityKey,
+    };
+  }
   return {
     ofEvent(event) {
       const value = (event as unknown as Record<string, unknown>)[field];
@@ -82,3 +97,19 @@ export function seriesKeyer(keyBy: readonly string[]): SeriesKeyer {
   };
 }
 
+
+/** One keyer per distinct keyBy, so that rules keyed alike share the composite key of the event at hand. */
+export class KeyerCache {
+  private readonly keyers = new Map<string, SeriesKeyer>();
+
+  get(keyBy: readonly string[]): SeriesKeyer {
+    // Key fields are names or "labels.<name>": a newline cannot occur in them.
+    const signature = keyBy.join("\n");
+    let keyer = this.keyers.get(signature);
+    if (keyer === undefined) {
+      keyer = seriesKeyer(keyBy);
+      this.keyers.set(signature, keyer);
+    }
+    return keyer;
+  }
+}

@@ -46,7 +46,7 @@ export class Series {
     readonly key: string,
     /** Label values taken from the events (keyBy); alert labels add the rule's labels on top. */
     readonly identity: Readonly<Record<string, string>>,
-    private readonly rule: LabelSource | undefined,
+    private rule: LabelSource | undefined,
     labels: Readonly<Record<string, string>> | undefined,
     fingerprintOfLabels: string | undefined,
     public lastSeenMs: number,
@@ -64,6 +64,13 @@ export class Series {
   set lastValue(value: number | undefined) {
     this.hasValue = value !== undefined;
     if (value !== undefined) this.value = value;
+  }
+
+  /** From now on labels (and fingerprint) are this rule's, derived when first needed. */
+  labelFrom(rule: LabelSource): void {
+    this.rule = rule;
+    this.cachedLabels = undefined;
+    this.cachedFingerprint = undefined;
   }
 
   get labels(): Readonly<Record<string, string>> {

@@ -9,8 +9,10 @@ import { SlidingWindow } from "./sliding-window.js";
  */
 export const seriesSnapshotSchema = z.object({
   identity: z.record(z.string(), z.string()),
-  labels: z.record(z.string(), z.string()),
-  fingerprint: z.string(),
+  // What downstream was told, so a restore under a changed rule can tell it again: kept only for series announced
+  // (or flapping). Any other series takes its labels from its rule when it first needs them, as a new one does.
+  labels: z.record(z.string(), z.string()).optional(),
+  fingerprint: z.string().optional(),
   facts: z.record(z.string(), z.unknown()),
   lastValue: z.number().nullable(),
   lastCondition: z.boolean(),
@@ -43,11 +45,10 @@ const MAX_SNAPSHOT_TEXT = 1024;
 
 /** Series state as data; long texts (log messages) are cut, they only feed annotations. */
 export function serializeSeries(s: Series): SeriesSnapshot {
-  const facts: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s.facts)) facts[k] = typeof v === "string" && v.length > MAX_SNAPSHOT_TEXT ? v.slice(0, MAX_SNAPSHOT_TEXT) : v;
+  const announced = s.publishedFiringSinceMs !== undefined || s.flappingSinceMs !== undefined;
   return {
     identity: s.identity,
-    facts,
+    facts: hasLongText(s.facts) ? cutLongTexts(s.facts) : s.facts,
     lastValue: s.lastValue ?? null,
     lastCondition: s.lastCondition,
     conditionSinceMs: s.conditionSinceMs ?? null,
@@ -57,16 +58,31 @@ export function serializeSeries(s: Series): SeriesSnapshot {
     samples: s.window ? s.window.samples() : null,
     changes: s.changes,
     flappingSinceMs: s.flappingSinceMs ?? null,
-    labels: s.labels,
-    fingerprint: s.fingerprint,
+    ...(announced ? { labels: s.labels, fingerprint: s.fingerprint } : {}),
   };
+}
+
+// A snapshot copies the facts of every series: only those holding a long text (a log message) are copied anew.
+function hasLongText(facts: Readonly<Record<string, unknown>>): boolean {
+  for (const key in facts) {
+    const value = facts[key];
+    if (typeof value === "string" && value.length > MAX_SNAPSHOT_TEXT) return true;
+  }
+  return false;
+}
+
+function cutLongTexts(facts: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(facts)) out[k] = typeof v === "string" && v.length > MAX_SNAPSHOT_TEXT ? v.slice(0, MAX_SNAPSHOT_TEXT) : v;
+  return out;
 }
 
 /** Series state from data; `keyOf` is the key scheme of the rule that will hold it (see series-key.ts). */
 export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined, keyOf: (identity: Readonly<Record<string, string>>) => string): Series {
   const rule = compiled?.rule;
   const window = rule?.kind === "window" ? SlidingWindow.fromSamples(rule.window, saved.samples ?? []) : undefined;
-  const series = new Series(keyOf(saved.identity), saved.identity, undefined, saved.labels, saved.fingerprint, saved.lastSeenMs, window);
+  // Without saved labels (a series never announced), they come from the rule, as for a new series.
+  const series = new Series(keyOf(saved.identity), saved.identity, rule, saved.labels, saved.fingerprint, saved.lastSeenMs, window);
   series.facts = saved.facts;
   series.lastValue = saved.lastValue ?? undefined;
   series.lastCondition = saved.lastCondition;

@@ -8,6 +8,8 @@ export interface ConsoleData {
   /** Aggregation groups as last stored: which alerts were notified together, to whom, when. */
   groups(): Promise<GroupRecord[]>;
   pages(): Promise<StoredPage[]>;
+  /** Optional views this engine serves (the demo's "outbox"), so the console shows only what answers. */
+  features?(): string[];
 }
 
 /** A page as the console shows it: who, how, when, what became of it. The address (phone, e-mail) stays out. */
@@ -49,7 +51,7 @@ export function consoleRoutes(data: ConsoleData, options: { assetsDir?: string }
     { method: "GET", pattern: /^\/$/, auth: "public", handle: redirect },
     { method: "GET", pattern: /^\/console$/, auth: "public", handle: redirect },
     { method: "GET", pattern: /^\/console\/(.*)$/, auth: "public", handle: (context) => serveAsset(context, loadAssets) },
-    { method: "GET", pattern: /^\/api\/v1\/whoami$/, auth: "token", handle: async ({ actor }) => ({ status: 200, headers: NO_STORE, body: { actor } }) },
+    { method: "GET", pattern: /^\/api\/v1\/whoami$/, auth: "token", handle: async ({ actor }) => ({ status: 200, headers: NO_STORE, body: { actor, features: data.features?.() ?? [] } }) },
     { method: "GET", pattern: /^\/api\/v1\/groups$/, auth: "token", handle: async () => ({ status: 200, headers: NO_STORE, body: await data.groups() }) },
     {
       method: "GET",

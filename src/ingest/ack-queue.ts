@@ -9,15 +9,35 @@ interface Entry<M extends Ackable> {
   done: boolean;
 }
 
+export interface AckQueueOptions {
+  /**
+   * The consumer's ack policy is "all": acknowledging a message settles every message before it, so one ack per
+   * flush settles the whole run. With "explicit", each message is acked.
+   */
+  cumulative?: boolean;
+  /**
+   * When settled messages are acknowledged. By default at once; the evaluation stage passes `setImmediate`, so the
+   * acks of one macrotask leave together (one socket write, or one cumulative ack) instead of one per event.
+   */
+  schedule?: (flush: () => void) => void;
+  /** A failed ack (the connection closed under us) is not ours to crash on: JetStream redelivers, replay dedupes. */
+  onAckError?: (error: unknown) => void;
+}
+
 /**
  * Acknowledges messages in the order they were taken, each once its effects are stored. Acking in order keeps
  * every acknowledged message below every unacknowledged one, so after a crash the consumer's ack floor tells
- * exactly which events are settled (replay them) and which will be redelivered (leave them to the consumer).
+ * exactly which events are settled (replay them) and which will be redelivered (leave them to the consumer). An ack
+ * lost to a crash between settling and flushing only means a redelivery, which the applied-sequence set absorbs.
  */
 export class AckQueue<M extends Ackable> {
   private readonly entries: Array<Entry<M>> = [];
   private head = 0;
   private readonly bySeq = new Map<number, Entry<M>>();
+  private flushScheduled = false;
+  private discarded = false;
+
+  constructor(private readonly options: AckQueueOptions = {}) {}
 
   get size(): number {
     return this.bySeq.size;
@@ -30,7 +50,7 @@ export class AckQueue<M extends Ackable> {
     this.bySeq.set(message.seq, entry);
     return () => {
       entry.done = true;
-      this.flush();
+      this.requestFlush();
     };
   }
 
@@ -42,15 +62,43 @@ export class AckQueue<M extends Ackable> {
     return true;
   }
 
+  /** Forget everything unacknowledged, as a crash would: no ack leaves after this. */
+  discard(): void {
+    this.discarded = true;
+  }
+
+  private requestFlush(): void {
+    if (!this.options.schedule) return this.flush();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.options.schedule(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
   private flush(): void {
+    if (this.discarded) return;
+    let last: Entry<M> | undefined;
     while (this.head < this.entries.length && (this.entries[this.head] as Entry<M>).done) {
       const entry = this.entries[this.head++] as Entry<M>;
       this.bySeq.delete(entry.message.seq);
-      entry.message.ack();
+      // A redelivered message can arrive after later ones: the highest sequence settles the whole run.
+      if (this.options.cumulative) last = last && last.message.seq > entry.message.seq ? last : entry;
+      else this.ack(entry.message);
     }
+    if (last) this.ack(last.message);
     if (this.head > 1_024 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
       this.head = 0;
+    }
+  }
+
+  private ack(message: M): void {
+    try {
+      message.ack();
+    } catch (error) {
+      this.options.onAckError?.(error);
     }
   }
 }

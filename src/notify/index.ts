@@ -6,6 +6,7 @@ export * from "./templates.js";
 export * from "./templates-check.js";
 export * from "./sample.js";
 export * from "./sms-text.js";
+export * from "./content-digest.js";
 export * from "./sms-commands.js";
 export * from "./retry-policy.js";
 export * from "./rate-limiter.js";

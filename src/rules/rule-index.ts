@@ -55,25 +55,29 @@ export class RuleIndex<T = CompiledRule> {
   }
 
   /**
-   * Appends to `out` the buckets holding the event's candidate rules (each rule is in at most one of them); `match`
-   * must still be checked. Allocation-free, for the per-event path.
+   * Writes into `out`, from index 0, the buckets holding the event's candidate rules (each rule is in at most one of
+   * them) and returns how many; `match` must still be checked. `out` is the caller's scratch array, reused from
+   * event to event: it is written by index, never emptied (`length = 0` would drop its storage, and the next
+   * event would allocate it again).
    */
-  bucketsFor(event: KlaxonEvent, out: Array<readonly T[]>): void {
+  bucketsFor(event: KlaxonEvent, out: Array<readonly T[]>): number {
     const node = this.types.get(event.type);
-    if (node === undefined) return;
-    if (node.catchAll.length > 0) out.push(node.catchAll);
+    if (node === undefined) return 0;
+    let count = 0;
+    if (node.catchAll.length > 0) out[count++] = node.catchAll;
     const fields = event as unknown as IndexedFields;
     const [byName, byService, bySource, byLevel] = node.byFact as [Map<string, FactNode<T>>, Map<string, FactNode<T>>, Map<string, FactNode<T>>, Map<string, FactNode<T>>];
-    if (byName.size > 0) visitFact(byName, fields.name, fields, out);
-    if (byService.size > 0) visitFact(byService, fields.service, fields, out);
-    if (bySource.size > 0) visitFact(bySource, fields.source, fields, out);
-    if (byLevel.size > 0) visitFact(byLevel, fields.level, fields, out);
+    if (byName.size > 0) count = visitFact(byName, fields.name, fields, out, count);
+    if (byService.size > 0) count = visitFact(byService, fields.service, fields, out, count);
+    if (bySource.size > 0) count = visitFact(bySource, fields.source, fields, out, count);
+    if (byLevel.size > 0) count = visitFact(byLevel, fields.level, fields, out, count);
+    return count;
   }
 
   /** The event's candidate rules in candidate order (see `candidateOrder`); `match` must still be checked. */
   candidates(event: KlaxonEvent): T[] {
     const buckets: Array<readonly T[]> = [];
-    this.bucketsFor(event, buckets);
+    buckets.length = this.bucketsFor(event, buckets);
     const out = buckets.flat() as T[];
     return out.sort((a, b) => (this.order.get(a) as number) - (this.order.get(b) as number));
   }
@@ -125,15 +129,17 @@ export class RuleIndex<T = CompiledRule> {
   }
 }
 
-function visitFact<T>(byValue: Map<string, FactNode<T>>, value: unknown, fields: IndexedFields, out: Array<readonly T[]>): void {
-  if (typeof value !== "string") return;
+/** Writes the buckets of one fact's value into `out` from `count` on; returns the new count. */
+function visitFact<T>(byValue: Map<string, FactNode<T>>, value: unknown, fields: IndexedFields, out: Array<readonly T[]>, count: number): number {
+  if (typeof value !== "string") return count;
   const node = byValue.get(value);
-  if (node === undefined) return;
-  if (node.items.length > 0) out.push(node.items);
+  if (node === undefined) return count;
+  if (node.items.length > 0) out[count++] = node.items;
   for (const narrower of node.narrower) {
     const narrowValue = fields[narrower.fact];
     if (typeof narrowValue !== "string") continue;
     const bucket = narrower.byValue.get(narrowValue);
-    if (bucket !== undefined) out.push(bucket);
+    if (bucket !== undefined) out[count++] = bucket;
   }
+  return count;
 }

@@ -332,11 +332,11 @@ describe("parseRoutingFile: schema errors", () => {
 
   test("unknown keys are errors, at every level", () => {
     const issues = issuesOf(
-      file({ recevier: "x", routes: [{ matchers: ["a=1"], routes: [{ group_by: ["a"] }] }] }, { extra: true, receivers: [{ name: "ops", email: "x" }] }),
+      file({ recevier: "x", routes: [{ matchers: ["a=1"], routes: [{ group_by: ["a"] }] }] }, { extra: true, receivers: [{ name: "ops", emails: "x" }] }),
     );
     assert.deepEqual(issues.sort(), [
       ': Unrecognized key: "extra"',
-      'receivers[0]: Unrecognized key: "email"',
+      'receivers[0]: Unrecognized key: "emails"',
       'route.routes[0].routes[0]: Unrecognized key: "group_by"',
       'route: Unrecognized key: "recevier"',
     ]);

@@ -111,7 +111,7 @@ describe("console HTTP routes", () => {
     assert.equal(whoami.status, 200);
     assert.equal(whoami.headers.get("cache-control"), "no-store");
     const text = await whoami.text();
-    assert.deepEqual(JSON.parse(text), { actor: "bob" });
+    assert.deepEqual(JSON.parse(text), { actor: "bob", features: [] }, "no demo outbox on a real engine");
     assert.ok(!text.includes(TOKEN));
   });
 

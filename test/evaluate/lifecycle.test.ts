@@ -104,6 +104,23 @@ describe("snapshot and restore", () => {
     ]);
   });
 
+  test("a snapshot keeps labels only for what was announced, and restores the rest from the rules", () => {
+    const original = new Evaluator([compile(cpuHigh({ for: "1m" }))], T0);
+    run(original, [metric("cpu", 95, at(0), { source: "a" }), metric("cpu", 95, at(30), { source: "b" }), at(60)]); // a fires at 60, b pending
+    const saved = original.snapshot().rules[0]?.series ?? [];
+    assert.deepEqual(saved.map((s) => [s.identity.source, s.labels !== undefined, s.fingerprint !== undefined]), [["a", true, true], ["b", false, false]]);
+    // Snapshots written before that kept labels for every series: they restore the same way.
+    const legacy = original.snapshot();
+    for (const rule of legacy.rules) for (const series of rule.series) if (series.labels === undefined) Object.assign(series, { labels: { nope: "x" }, fingerprint: "0000000000000000" });
+    for (const snapshot of [original.snapshot(), legacy]) {
+      const fresh = new Evaluator([compile(cpuHigh({ for: "1m" }))], at(60));
+      assert.deepEqual(fresh.restore(evaluatorSnapshotSchema.parse(JSON.parse(JSON.stringify(snapshot))), at(60)), []);
+      const [fired] = fresh.tick(at(90));
+      assert.equal(fired?.labels.source, "b");
+      assert.equal(fired?.fingerprint, fingerprint({ source: "b", alertname: "cpu-high", severity: "warning" }));
+    }
+  });
+
   test("firing alerts survive with their start time and fingerprint", () => {
     const ruleSet = [compile(cpuHigh())];
     const original = new Evaluator(ruleSet, T0);
@@ -175,6 +192,16 @@ describe("setRules", () => {
     const [resolved] = ev.apply(metric("cpu", 10, at(110)));
     assert.equal(resolved?.fingerprint, fingerprint(newLabels));
     assert.deepEqual(timeline(resolved ? [resolved] : []), ["resolved cpu-high @100..110"]);
+  });
+
+  test("a pending alert whose labels change fires later under the new labels, and nothing is announced meanwhile", () => {
+    const ev = new Evaluator([compile(cpuHigh({ for: "1m", labels: { team: "infra" } }))], T0);
+    ev.apply(metric("cpu", 95, at(0)));
+    assert.deepEqual(ev.setRules([compile(cpuHigh({ version: 2, for: "1m", labels: { team: "platform" } }))], at(30)), []);
+    const [fired] = ev.tick(at(60));
+    const labels = { source: "host-1", team: "platform", alertname: "cpu-high", severity: "warning" };
+    assert.deepEqual(fired?.labels, labels);
+    assert.equal(fired?.fingerprint, fingerprint(labels));
   });
 
   test("a change that keeps labels (new severity is a label, a new description is not)", () => {

@@ -102,6 +102,17 @@ describe("window aggregates", () => {
   });
 });
 
+describe("window conditions on event facts", () => {
+  test("`when` may read the latest event's fields besides value and count", () => {
+    const rule = windowRule("count", { all: [{ fact: "count", operator: "greaterThanInclusive", value: 2 }, { fact: "service", operator: "equal", value: "api" }] }, { keyBy: ["service"] });
+    const ev = evaluator(rule);
+    const sample = (s: number, service: string): string[] => timeline(ev.apply(metric("latency_ms", 1, at(s), { service })));
+    assert.deepEqual([...sample(0, "db"), ...sample(1, "db"), ...sample(2, "db")], []);
+    assert.deepEqual(sample(3, "api"), []);
+    assert.deepEqual(sample(4, "api"), ["firing latency @4"]);
+  });
+});
+
 describe("window timing", () => {
   test("samples ageing out on tick resolve at the instant the window drops below, even on a late tick", () => {
     const ev = evaluator(windowRule("count", when("value", "greaterThanInclusive", 3)));
@@ -306,5 +317,20 @@ describe("SlidingWindow", () => {
     assert.equal(restored.aggregate("rate", "metric"), built.aggregate("rate", "metric"));
     assert.deepEqual(SlidingWindow.fromSamples(100, restored.samples()).samples(), restored.samples());
     assert.equal(SlidingWindow.fromSamples(100, []).count, 0);
+  });
+  test("expiresAtMs: when the oldest sample leaves, through in-order and late adds, evictions and emptying", () => {
+    const w = new SlidingWindow(10);
+    assert.equal(w.expiresAtMs, Number.POSITIVE_INFINITY);
+    w.add(5, 1);
+    assert.equal(w.expiresAtMs, 15);
+    w.add(8, 1);
+    assert.equal(w.expiresAtMs, 15);
+    w.add(3, 1); // late: now the oldest
+    assert.equal(w.expiresAtMs, 13);
+    w.evict(13);
+    assert.equal(w.expiresAtMs, 15);
+    w.evict(18);
+    assert.equal(w.expiresAtMs, Number.POSITIVE_INFINITY);
+    assert.equal(SlidingWindow.fromSamples(10, [[7, 1], [4, 2]]).expiresAtMs, 14);
   });
 });

@@ -56,3 +56,47 @@ describe("AppliedSequences", () => {
     assert.deepEqual(AppliedSequences.from(applied.toJSON()).toJSON(), applied.toJSON());
   });
 });
+
+describe("AckQueue, batched", () => {
+  test("with a schedule, the acks settled before the flush leave together, in order", () => {
+    const acked: string[] = [];
+    const flushes: Array<() => void> = [];
+    const queue = new AckQueue<ReturnType<typeof message>>({ schedule: (flush) => flushes.push(flush) });
+    const settles = [1, 2, 3].map((seq) => queue.track(message(seq, acked)));
+    for (const settle of settles) settle();
+    assert.deepEqual(acked, [], "nothing before the scheduled flush");
+    assert.equal(flushes.length, 1, "one flush scheduled for the three");
+    flushes[0]?.();
+    assert.deepEqual(acked, ["1", "2", "3"]);
+  });
+
+  test("cumulative: one ack of the last settled message of the run settles the run (AckPolicy.All)", () => {
+    const acked: string[] = [];
+    const queue = new AckQueue<ReturnType<typeof message>>({ cumulative: true });
+    const first = queue.track(message(1, acked));
+    const second = queue.track(message(2, acked));
+    const third = queue.track(message(3, acked));
+    second();
+    assert.deepEqual(acked, [], "1 unsettled: acking 2 would settle 1 too");
+    first();
+    assert.deepEqual(acked, ["2"], "one ack for 1 and 2");
+    third();
+    assert.deepEqual(acked, ["2", "3"]);
+    assert.equal(queue.size, 0);
+  });
+
+  test("after discard (a crash), nothing is acked; an ack that throws is reported, not raised", () => {
+    const acked: string[] = [];
+    const flushes: Array<() => void> = [];
+    const queue = new AckQueue<ReturnType<typeof message>>({ schedule: (flush) => flushes.push(flush) });
+    queue.track(message(1, acked))();
+    queue.discard();
+    flushes[0]?.();
+    assert.deepEqual(acked, []);
+
+    const errors: unknown[] = [];
+    const failing = new AckQueue<{ seq: number; ack(): void }>({ onAckError: (e) => errors.push(e) });
+    failing.track({ seq: 1, ack: () => { throw new Error("connection closed"); } })();
+    assert.equal(errors.length, 1);
+  });
+});

@@ -33,35 +33,35 @@ describe("Slack channel (the @slack/web-api client against a local Slack)", () =
 
   test("a direct message opens the DM channel and posts there with the bot token; update rewrites it and replies in its thread", async () => {
     const channel = new SlackChannel({ apiUrl: slack.apiUrl, token: "xoxb-test-token", timeoutMs: 2_000 });
-    const receipt = await channel.post("U0ALICE", message);
+    const receipt = await channel.post("U0ALICE", message, "inc-1.r0l0.alice.slack");
     assert.equal(receipt.slack.channel, "D0ALICE");
     assert.deepEqual(slack.calls().map((c) => [c.method, c.token]), [["conversations.open", "xoxb-test-token"], ["chat.postMessage", "xoxb-test-token"]]);
     assert.deepEqual(slack.messages()[0]?.blocks, message.blocks);
-    await channel.update(receipt.slack, { ...message, text: "Acknowledged" });
+    await channel.update(receipt.slack, { ...message, text: "Acknowledged" }, "inc-1.u-acknowledged.r0l0.alice.slack");
     assert.equal(slack.messages()[0]?.updates[0]?.text, "Acknowledged");
     assert.deepEqual(slack.threadReplies(receipt.slack).map((m) => m.text), ["Acknowledged by alice"]);
-    const toChannel = await channel.post("#ops", message);
+    const toChannel = await channel.post("#ops", message, "n.g1-1.slack");
     assert.equal(toChannel.slack.channel, "Cops");
   });
 
   test("429 is retryable with Retry-After, 5xx is retryable, a platform error such as channel_not_found is permanent", async () => {
     const channel = new SlackChannel({ apiUrl: slack.apiUrl, token: "xoxb-test-token", timeoutMs: 2_000 });
     slack.failNext(1, { status: 429, retryAfterSeconds: 7 });
-    const limited = await failure(channel.post("#ops", message));
+    const limited = await failure(channel.post("#ops", message, "inc-1.r0l0.alice.slack"));
     assert.deepEqual([limited.retryable, limited.retryAfterMs, limited.message], [true, 7_000, "Slack chat.postMessage: rate limited, retry after 7 s"]);
     slack.failNext(1, { status: 503 });
-    assert.deepEqual(await failure(channel.post("#ops", message)).then((e) => [e.retryable, e.message]), [true, "Slack chat.postMessage: HTTP 503"]);
-    const missing = await failure(channel.post("#nowhere", message));
+    assert.deepEqual(await failure(channel.post("#ops", message, "inc-1.r0l0.alice.slack")).then((e) => [e.retryable, e.message]), [true, "Slack chat.postMessage: HTTP 503"]);
+    const missing = await failure(channel.post("#nowhere", message, "inc-1.r0l0.alice.slack"));
     assert.deepEqual([missing.retryable, missing.message], [false, "Slack chat.postMessage: channel_not_found"]);
-    const badToken = await failure(new SlackChannel({ apiUrl: slack.apiUrl, token: "xoxb-wrong", timeoutMs: 2_000 }).post("#ops", message));
+    const badToken = await failure(new SlackChannel({ apiUrl: slack.apiUrl, token: "xoxb-wrong", timeoutMs: 2_000 }).post("#ops", message, "inc-1.r0l0.alice.slack"));
     assert.deepEqual([badToken.retryable, badToken.message], [false, "Slack chat.postMessage: invalid_auth"]);
-    const down = await failure(new SlackChannel({ apiUrl: "http://127.0.0.1:9/api/", token: "xoxb-test-token", timeoutMs: 2_000 }).post("#ops", message));
+    const down = await failure(new SlackChannel({ apiUrl: "http://127.0.0.1:9/api/", token: "xoxb-test-token", timeoutMs: 2_000 }).post("#ops", message, "inc-1.r0l0.alice.slack"));
     assert.equal(down.retryable, true);
     assert.doesNotMatch(down.message, /xoxb/, "the token never appears in an error");
   });
 
   test("without a bot token Slack is not configured: a permanent failure", async () => {
-    const error = await failure(new SlackChannel({ apiUrl: slack.apiUrl, token: undefined, timeoutMs: 2_000 }).post("#ops", message));
+    const error = await failure(new SlackChannel({ apiUrl: slack.apiUrl, token: undefined, timeoutMs: 2_000 }).post("#ops", message, "inc-1.r0l0.alice.slack"));
     assert.ok(error instanceof ChannelNotConfiguredError);
     assert.equal(error.retryable, false);
   });

@@ -71,10 +71,13 @@ export interface NotifyEnv {
  * Slack, e-mail and SMS at once; the receiver also has a Slack channel, an e-mail list and a webhook); team=mail to
  * "mail" (pages dave, whose only rule is e-mail; he also has a phone); team=chat to "chat" (pages carol on Slack).
  */
-export async function startNotifyEnv(natsUrl: string, overrides: ConfigInput = {}): Promise<NotifyEnv> {
+export async function startNotifyEnv(natsUrl: string, overrides: ConfigInput = {}, stand: { now?: () => number } = {}): Promise<NotifyEnv> {
+  // Slack and Twilio stamp messages with `stand.now` when given: the engine's fake clock, so that "sent after the
+  // delivery started" means the same thing to both when a takeover looks a message up.
+  const now = stand.now ? { now: stand.now } : {};
   const [slack, twilio, smtp, webhook] = await Promise.all([
-    FakeSlack.start({ token: SECRETS.slackToken }),
-    FakeTwilio.start({ accountSid: ACCOUNT_SID, authToken: SECRETS.twilioToken }),
+    FakeSlack.start({ token: SECRETS.slackToken, ...now }),
+    FakeTwilio.start({ accountSid: ACCOUNT_SID, authToken: SECRETS.twilioToken, ...now }),
     SmtpSink.start({ user: SECRETS.smtpUser, password: SECRETS.smtpPassword }),
     WebhookReceiver.start(),
   ]);

@@ -128,7 +128,12 @@ describe("notify stage on a real nats-server, with local Slack, Twilio, SMTP and
     assert.match(updated.text, /^Acknowledged by alice/);
     assert.doesNotMatch(JSON.stringify(updated.blocks), /klaxon_ack/, "no Acknowledge button any more");
     assert.match(JSON.stringify(updated.blocks), /klaxon_resolve/);
-    assert.deepEqual(env.slack.threadReplies(dm as { channel: string; ts: string }).map((m) => m.text.replace(/ at .*/, "")), [":eyes: Acknowledged by alice via slack"]);
+    // chat.update and the thread reply are two calls: the reply lands a moment after the rewrite.
+    const replies = await eventually("the thread reply under alice's DM", () => {
+      const texts = env.slack.threadReplies(dm as { channel: string; ts: string }).map((m) => m.text.replace(/ at .*/, ""));
+      return texts.length > 0 ? texts : undefined;
+    });
+    assert.deepEqual(replies, [":eyes: Acknowledged by alice via slack"]);
     const channelMessage = env.slack.messages().find((m) => m.channel === "Cops-alerts");
     await eventually("the #ops-alerts message rewritten too", () => (channelMessage?.updates.some((u) => u.text.startsWith("Acknowledged by alice")) ? true : undefined));
     const followUp = await eventually("alice's e-mail follow-up", () => env.smtp.mails.find((m) => m.to.includes("alice@example.com") && m.subject.startsWith("Re: ")));

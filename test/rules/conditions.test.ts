@@ -7,6 +7,7 @@ import {
   OPERATOR_NAMES,
   OPERATORS,
   compileConditions,
+  factsUsed,
   conditionsSchema,
   parseFactPath,
   registerKlaxonOperators,
@@ -287,6 +288,19 @@ describe("operator semantics (agreeing with json-rules-engine)", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // requiredValues
 
+describe("factsUsed", () => {
+  test("leaf facts and fact references, under all, any and not", () => {
+    const c = parse({
+      all: [
+        { fact: "value", operator: "greaterThan", value: 1 },
+        { any: [{ fact: "count", operator: "equal", value: { fact: "limit", path: "$.max" } }, { not: { fact: "labels", path: "$.env", operator: "equal", value: "dev" } }] },
+      ],
+    });
+    assert.deepEqual([...factsUsed(c)].sort(), ["count", "labels", "limit", "value"]);
+    assert.deepEqual([...factsUsed(parse({ any: [] }))], []);
+  });
+});
+
 describe("requiredValues", () => {
   const names = ["name", "source", "level", "v"];
   const rv = (raw: unknown, facts: readonly string[] = names) => Object.fromEntries(requiredValues(parse(raw), facts));
@@ -360,7 +374,8 @@ const PATHS = [
   "$.host", "$.env", "$.app-name", "$.items[0]", "$.items[1]", "$.nested.a", "$.nested.b", "$.length", "$[0]", "$[1]",
   "$.nested.a.length", "$.host[0]", "$.constructor", "$.items.length", "$.nested",
 ];
-const FACT_NAMES = ["value", "name", "source", "count", "tags", "labels", "meta", "missing", "constructor"];
+// Every fact compile.ts reads through a dedicated getter (value ... aggregate), and names it reads generically.
+const FACT_NAMES = ["value", "name", "source", "service", "type", "level", "message", "timeMs", "count", "aggregate", "tags", "labels", "meta", "missing", "constructor"];
 
 function makeGen(rand: () => number) {
   const int = (n: number) => Math.floor(rand() * n);

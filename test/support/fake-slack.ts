@@ -1,5 +1,7 @@
-// A local HTTP server that answers like Slack's Web API (conversations.open, chat.postMessage, chat.update) and
-// Slack's response_url, and records every request. Point @slack/web-api's `slackApiUrl` at `fake.apiUrl`.
+// A local HTTP server that answers like Slack's Web API (conversations.open, chat.postMessage, chat.update, and the
+// reads conversations.history, conversations.replies and conversations.list) and Slack's response_url, and records
+// every request. Point @slack/web-api's `slackApiUrl` at `fake.apiUrl`. Message timestamps are Slack's: seconds and
+// microseconds of the fake's clock (`now`, wall clock unless given), unique per message.
 //
 //   const slack = await FakeSlack.start({ token: "xoxb-test" });
 //   slack.failNext(1, { status: 429, retryAfterSeconds: 1 });   // then 200s again
@@ -28,6 +30,8 @@ export interface SlackPostedMessage {
   text: string;
   blocks: unknown[];
   threadTs?: string;
+  /** Slack message metadata posted with it (`metadata` of chat.postMessage), returned by reads that ask for it. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
   /** Every chat.update of this message, oldest first. */
   updates: Array<{ text: string; blocks: unknown[] }>;
 }
@@ -42,12 +46,16 @@ export class FakeSlack {
   private failures: Array<{ failure: SlackFailure; method: string | undefined }> = [];
   private delays: number[] = [];
   private sequence = 0;
+  /** Channels posted to by name (`#ops` becomes id `Cops`), for conversations.list. */
+  private readonly named = new Map<string, string>();
+  private lastTsMicros = 0;
 
   private readonly server: Server;
   private listeningPort = 0;
 
   private constructor(
     private readonly token: string | undefined,
+    private readonly now: () => number,
   ) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
@@ -56,8 +64,8 @@ export class FakeSlack {
     return this.listeningPort;
   }
 
-  static async start(options: { token?: string } = {}): Promise<FakeSlack> {
-    const fake = new FakeSlack(options.token);
+  static async start(options: { token?: string; now?: () => number } = {}): Promise<FakeSlack> {
+    const fake = new FakeSlack(options.token, options.now ?? Date.now);
     await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
     fake.listeningPort = (fake.server.address() as AddressInfo).port;
     return fake;
@@ -143,11 +151,31 @@ export class FakeSlack {
       case "chat.postMessage": {
         const channel = String(params.channel ?? "");
         if (channel === "" || channel === "#nowhere") return { ok: false, error: "channel_not_found" };
-        const ts = `${1_700_000_000 + ++this.sequence}.000100`;
+        const ts = this.nextTs();
         const message: SlackPostedMessage = { channel: channel.replace(/^#/, "C"), ts, text: String(params.text ?? ""), blocks: (params.blocks as unknown[]) ?? [], updates: [] };
+        if (channel.startsWith("#")) this.named.set(channel.slice(1), message.channel);
         if (params.thread_ts !== undefined) message.threadTs = String(params.thread_ts);
+        const metadata = params.metadata as SlackPostedMessage["metadata"] | undefined;
+        if (metadata?.event_type) message.metadata = { event_type: metadata.event_type, event_payload: metadata.event_payload ?? {} };
         this.posted.push(message);
         return { ok: true, channel: message.channel, ts, message: { text: message.text } };
+      }
+      case "conversations.history": {
+        // Top-level messages (and thread parents), newest first, as Slack returns them; ids only, never names.
+        const channel = String(params.channel ?? "");
+        if (!/^[CGD]/.test(channel)) return { ok: false, error: "channel_not_found" };
+        const messages = this.posted.filter((m) => m.channel === channel && m.threadTs === undefined).reverse();
+        return this.page(messages, params, "messages");
+      }
+      case "conversations.replies": {
+        // The parent first, then its replies oldest first.
+        const parent = this.posted.find((m) => m.channel === params.channel && m.ts === params.ts && m.threadTs === undefined);
+        if (!parent) return { ok: false, error: "thread_not_found" };
+        return this.page([parent, ...this.threadReplies(parent)], params, "messages");
+      }
+      case "conversations.list": {
+        const channels = [...this.named].map(([name, id]) => ({ id, name, is_channel: true, is_private: false, is_archived: false }));
+        return this.page(channels, params, "channels");
       }
       case "chat.update": {
         const message = this.posted.find((m) => m.channel === params.channel && m.ts === params.ts);
@@ -159,6 +187,54 @@ export class FakeSlack {
         return { ok: false, error: "unknown_method" };
     }
   }
+
+  /** A unique Slack timestamp from the fake's clock: `<seconds>.<microseconds>`, always increasing. */
+  private nextTs(): string {
+    this.lastTsMicros = Math.max(Math.floor(this.now()) * 1_000, this.lastTsMicros + 1);
+    return `${Math.floor(this.lastTsMicros / 1_000_000)}.${String(this.lastTsMicros % 1_000_000).padStart(6, "0")}`;
+  }
+
+  /**
+   * One page of a read: `oldest`/`latest` (exclusive unless `inclusive`), `limit` (default 100) and an opaque `cursor`,
+   * answered with `has_more` and `response_metadata.next_cursor`. Messages carry `metadata` only when the request
+   * says `include_all_metadata`.
+   */
+  private page(items: Array<SlackPostedMessage | Record<string, unknown>>, params: Record<string, unknown>, key: "messages" | "channels"): Record<string, unknown> {
+    const micros = (ts: unknown): number => {
+      const [seconds = "0", fraction = "0"] = String(ts).split(".");
+      return Number(seconds) * 1_000_000 + Number(fraction.padEnd(6, "0").slice(0, 6));
+    };
+    const inclusive = params.inclusive === true || params.inclusive === "true" || params.inclusive === "1";
+    const oldest = params.oldest === undefined ? undefined : micros(params.oldest);
+    const latest = params.latest === undefined ? undefined : micros(params.latest);
+    const inRange = items.filter((item) => {
+      if (key === "channels") return true;
+      const at = micros((item as SlackPostedMessage).ts);
+      return (oldest === undefined || at > oldest || (inclusive && at === oldest)) && (latest === undefined || at < latest || (inclusive && at === latest));
+    });
+    const start = typeof params.cursor === "string" && params.cursor !== "" ? Number(Buffer.from(params.cursor, "base64").toString("utf8").replace(/^next:/, "")) : 0;
+    const limit = Math.max(1, Math.min(Number(params.limit ?? 100) || 100, 999));
+    const slice = inRange.slice(start, start + limit);
+    const more = start + limit < inRange.length;
+    const withMetadata = params.include_all_metadata === true || params.include_all_metadata === "true";
+    const shown = key === "channels" ? slice : (slice as SlackPostedMessage[]).map((m) => messageJson(m, withMetadata));
+    return { ok: true, [key]: shown, has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`next:${start + limit}`).toString("base64") : "" } };
+  }
+}
+
+/** A message as conversations.history and conversations.replies show it. */
+function messageJson(m: SlackPostedMessage, withMetadata: boolean): Record<string, unknown> {
+  const latest = m.updates.at(-1);
+  return {
+    type: "message",
+    user: "U0KLAXONBOT",
+    bot_id: "B0KLAXON",
+    text: latest?.text ?? m.text,
+    blocks: latest?.blocks ?? m.blocks,
+    ts: m.ts,
+    ...(m.threadTs === undefined ? {} : { thread_ts: m.threadTs }),
+    ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+  };
 }
 
 /** Sign a request body as Slack does: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`. */

@@ -1,5 +1,6 @@
 import twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient.js";
+import { contentDigest } from "../content-digest.js";
 import { ChannelNotConfiguredError, DeliveryError } from "../errors.js";
 import type { Receipt } from "../model.js";
 import type { SmsSender } from "./types.js";
@@ -38,6 +39,16 @@ class BaseUrlRequestClient extends twilio.RequestClient {
 /** Twilio error codes that are worth retrying besides HTTP 429/5xx: "too many requests" and "queue overflow". */
 const RETRYABLE_TWILIO_CODES = new Set([20429, 30001]);
 
+const LOG_PAGE_SIZE = 100;
+/** How much of the message log a lookup reads before giving up (the caller then sends again rather than guess). */
+const LOG_MAX_PAGES = 20;
+
+/** What a lookup reads of the SDK's MessagePage (a queued message has no date sent yet, whatever its typings say). */
+interface MessageLogPage {
+  instances: Array<{ sid: string; body: string; dateSent: Date | null }>;
+  nextPage(): Promise<MessageLogPage> | undefined;
+}
+
 /** SMS through the twilio SDK's Messages API. */
 export class SmsChannel implements SmsSender {
   private readonly client: twilio.Twilio | undefined;
@@ -59,6 +70,31 @@ export class SmsChannel implements SmsSender {
       return { sms: { sid: message.sid } };
     } catch (error) {
       throw classifyTwilioError(error);
+    }
+  }
+
+  /**
+   * Read the account's message log to `to` from our number, newest first. Twilio filters `DateSent>` by day, so the
+   * log is read until a message sent before `sinceMs`; a message still queued (no date sent yet) is compared too.
+   */
+  async findSent(to: string, bodyDigest: string, sinceMs: number): Promise<{ sid: string } | undefined> {
+    if (!this.client) throw new ChannelNotConfiguredError("sms", "notify.sms.accountSid, authTokenFile and from are required");
+    const client = this.client;
+    try {
+      let page: MessageLogPage = await client.messages.page({ to, from: this.options.from as string, dateSentAfter: new Date(sinceMs), pageSize: LOG_PAGE_SIZE });
+      for (let pages = 1; ; pages++) {
+        for (const message of page.instances) {
+          // Newest first: past `sinceMs`, nothing further down can be ours.
+          if (message.dateSent instanceof Date && message.dateSent.getTime() < sinceMs) return undefined;
+          if (contentDigest(message.body) === bodyDigest) return { sid: message.sid };
+        }
+        const next = page.nextPage();
+        if (!next) return undefined;
+        if (pages >= LOG_MAX_PAGES) throw new DeliveryError("sms", `Twilio message log: more than ${LOG_MAX_PAGES * LOG_PAGE_SIZE} messages to search; cannot tell whether it went out`, { retryable: false });
+        page = await next;
+      }
+    } catch (error) {
+      throw error instanceof DeliveryError ? error : classifyTwilioError(error);
     }
   }
 }

@@ -1,10 +1,20 @@
 import type { EmailMessage, Receipt, SlackMessage } from "../model.js";
+import type { SlackRef } from "./slack-lookup.js";
 
-/** Posts and updates Slack messages. `address` is a member id (a direct message) or a channel id or name. */
+export type { SlackRef };
+
+/**
+ * Posts and updates Slack messages. `address` is a member id (a direct message) or a channel id or name. Every
+ * message carries `deliveryId` as Slack message metadata; the `find` methods look for it after a crash.
+ */
 export interface SlackSender {
-  post(address: string, message: SlackMessage): Promise<Receipt & { slack: { channel: string; ts: string } }>;
+  post(address: string, message: SlackMessage, deliveryId: string): Promise<Receipt & { slack: SlackRef }>;
   /** Rewrite a posted message (chat.update) and, when the message has one, reply in its thread. */
-  update(ref: { channel: string; ts: string }, message: SlackMessage): Promise<Receipt>;
+  update(ref: SlackRef, message: SlackMessage, deliveryId: string): Promise<Receipt>;
+  /** The message `deliveryId` posted at `address` after `sinceMs`, if any. Throws DeliveryError when Slack cannot say. */
+  findPosted(address: string, deliveryId: string, sinceMs: number): Promise<SlackRef | undefined>;
+  /** The reply `deliveryId` posted in the thread of `thread` after `sinceMs`, if any. */
+  findReply(thread: SlackRef, deliveryId: string, sinceMs: number): Promise<SlackRef | undefined>;
 }
 
 export interface EmailEnvelope {
@@ -23,6 +33,11 @@ export interface EmailSender {
 
 export interface SmsSender {
   send(to: string, body: string): Promise<Receipt & { sms: { sid: string } }>;
+  /**
+   * A message to `to` sent after `sinceMs` whose body has the SHA-256 `bodyDigest` (see contentDigest), from the
+   * provider's message log. Throws DeliveryError when the log cannot be read.
+   */
+  findSent(to: string, bodyDigest: string, sinceMs: number): Promise<{ sid: string } | undefined>;
 }
 
 export interface WebhookSender {

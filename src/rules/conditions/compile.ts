@@ -93,8 +93,27 @@ function compileAny(ps: Predicate[]): Predicate {
  */
 function factGetter(name: string): Getter {
   if (name in Object.prototype) return (f) => (Object.hasOwn(f, name) ? f[name] : undefined);
-  return (f) => f[name];
+  return NAMED_GETTERS.get(name) ?? ((f) => f[name]);
 }
+
+/**
+ * Getters of the facts events and windows carry, one function each. `(f) => f[name]` is one function for every name:
+ * its property lookup sees every name and every shape and goes megamorphic (a hash probe per read); `f.value`
+ * written out sees only the shapes of events, and reads like a field. None of these names is on Object.prototype.
+ */
+const NAMED_GETTERS: ReadonlyMap<string, Getter> = new Map<string, Getter>([
+  ["type", (f) => f.type],
+  ["source", (f) => f.source],
+  ["service", (f) => f.service],
+  ["name", (f) => f.name],
+  ["value", (f) => f.value],
+  ["level", (f) => f.level],
+  ["message", (f) => f.message],
+  ["labels", (f) => f.labels],
+  ["timeMs", (f) => f.timeMs],
+  ["count", (f) => f.count],
+  ["aggregate", (f) => f.aggregate],
+]);
 
 /**
  * A fact value with a `path`, as json-rules-engine's Almanac + jsonpath-plus (`wrap: false`) compute it:

@@ -73,10 +73,11 @@ export function streamConfigs(config: Config): Array<StreamSettings & { name: st
 }
 
 /** Every durable consumer: one line each. Add a stage's consumer (or a partition's) here and it is provisioned. */
-export function consumerDeclarations(config: Config): Array<{ stream: string; durable: string; filter: string }> {
+export function consumerDeclarations(config: Config): Array<{ stream: string; durable: string; filter: string; ackPolicy?: AckPolicy }> {
   const inventory = inventoryFilters(config.subjects.events, config.cluster.partitions);
   return [
-    ...evaluationPartitions(config).map((p) => ({ stream: config.streams.events, durable: p.durable, filter: `${p.subjectPrefix}.>` })),
+    // Evaluation acks in order, so one ack can settle a run of events (AckPolicy.All): a fraction of the acks.
+    ...evaluationPartitions(config).map((p) => ({ stream: config.streams.events, durable: p.durable, filter: `${p.subjectPrefix}.>`, ackPolicy: AckPolicy.All })),
     { stream: config.streams.alerts, durable: config.consumer.alertsDurable, filter: `${config.subjects.alerts}.>` },
     { stream: config.streams.notifications, durable: config.consumer.escalateDurable, filter: `${config.subjects.notifications}.>` },
     { stream: config.streams.pages, durable: config.consumer.notifyDurable, filter: `${config.subjects.pages}.>` },
@@ -92,13 +93,13 @@ export function declareResources(config: Config): Declaration[] {
   return [
     ...streamConfigs(config).map(({ name, ...settings }): Declaration => ({ kind: "stream", name, settings })),
     ...consumerDeclarations(config).map(
-      ({ stream, durable, filter }): Declaration => ({
+      ({ stream, durable, filter, ackPolicy }): Declaration => ({
         kind: "consumer",
         stream,
         name: durable,
         settings: {
           filter_subject: filter,
-          ack_policy: AckPolicy.Explicit,
+          ack_policy: ackPolicy ?? AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           ack_wait: config.consumer.ackWaitMs * MS_TO_NS,
           max_deliver: config.consumer.maxDeliver,

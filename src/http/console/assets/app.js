@@ -6,6 +6,7 @@ import { renderOnCall } from "./views/oncall.js";
 import { renderSilences } from "./views/silences.js";
 import { renderAudit, renderTimeline } from "./views/audit.js";
 import { renderCharts } from "./views/charts.js";
+import { outboxAvailable, renderOutbox } from "./views/outbox.js";
 
 const VIEWS = {
   alerts: renderAlerts,
@@ -14,6 +15,7 @@ const VIEWS = {
   audit: renderAudit,
   timeline: renderTimeline,
   charts: renderCharts,
+  outbox: renderOutbox,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -23,6 +25,7 @@ const elements = {
   loginError: $("login-error"),
   token: $("token"),
   nav: $("nav"),
+  navOutbox: $("nav-outbox"),
   who: $("who"),
   actor: $("actor"),
   signOut: $("sign-out"),
@@ -101,6 +104,8 @@ function showSignIn(message = "") {
   elements.view.replaceChildren();
   elements.view.hidden = true;
   elements.nav.hidden = true;
+  elements.navOutbox.hidden = true;
+  delete elements.nav.dataset.outbox;
   elements.who.hidden = true;
   elements.notice.hidden = true;
   elements.actor.textContent = "";
@@ -109,20 +114,28 @@ function showSignIn(message = "") {
   elements.token.focus();
 }
 
-function showConsole(actor) {
+function showConsole(actor, features) {
   elements.login.hidden = true;
   elements.actor.textContent = actor;
   elements.who.hidden = false;
   elements.nav.hidden = false;
   elements.view.hidden = false;
   void render();
+  revealOutbox(features);
+}
+
+/** The Outbox link only where the engine serves one (the demo, as whoami's features say); `data-outbox` says so. */
+function revealOutbox(features) {
+  const available = outboxAvailable(features);
+  elements.navOutbox.hidden = !available;
+  elements.nav.dataset.outbox = available ? "shown" : "hidden";
 }
 
 async function signIn(token) {
   session.remember(token);
   try {
     const me = await get("whoami");
-    showConsole(me.actor);
+    showConsole(me.actor, me.features ?? []);
   } catch (error) {
     session.forget();
     if (error?.status !== 401) showSignIn(`Cannot reach the engine: ${error.message}`);
