@@ -247,9 +247,11 @@ export class DeliveryRunner {
     for (let attempt = 1; ; attempt++) {
       await limiter.acquire(address);
       if (this.stopped) return { kind: "interrupted" };
-      await handle.renew(this.deps.clock.now());
       metrics.notifications.inc({ channel, outcome: "attempt" });
       await audit("notify.attempt", { delivery: plan.id, channel, attempt, user: plan.user ?? null }, subject);
+      // Renewed right before the provider is called, after anything that may wait (the audit append): a takeover
+      // then needs leaseMs of silence, longer than any request can still be in flight (leaseMs > requestTimeoutMs).
+      await handle.renew(this.deps.clock.now());
       let error: DeliveryError;
       try {
         return { kind: "sent", receipt: await plan.send(channel, address, notes), attempts: attempt };

@@ -77,6 +77,10 @@ export const notifyConfigSchema = z.strictObject({
   maxAgeMs: z.number().int().min(1_000).default(3_600_000),
   /** A delivery marked "sending" whose holder has not renewed it for this long was interrupted by a crash. */
   deliveryLeaseMs: z.number().int().min(1_000).default(60_000),
+}).refine((notify) => notify.deliveryLeaseMs > notify.requestTimeoutMs, {
+  // A request can still reach the provider until it times out: a takeover sooner could not see it and would send again.
+  message: "notify.deliveryLeaseMs must be longer than notify.requestTimeoutMs",
+  path: ["deliveryLeaseMs"],
 });
 
 export type NotifyConfig = z.output<typeof notifyConfigSchema>;
