@@ -47,6 +47,10 @@ export class EvaluationStage {
   private applied = new AppliedSequences();
   private compiled: readonly CompiledRule[];
   private snapshotTimer: NodeJS.Timeout | undefined;
+  /** Working through a backlog (after downtime, or a storm): time is the events' time, not the wall clock's. */
+  private behind = false;
+  private newestEventMs = 0;
+  private lastTickMs = 0;
   private snapshotSaving: Promise<void> | undefined;
 
   constructor(
@@ -179,6 +183,7 @@ export class EvaluationStage {
             const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, config.limits, now);
             if (decoded.ok) {
               void this.outbox.enqueue(this.evaluator.apply(decoded.event));
+              this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
               replayed++;
             }
           }
@@ -188,7 +193,8 @@ export class EvaluationStage {
       }
     }
     this.applied.raiseFloor(ackFloor);
-    void this.outbox.enqueue(this.evaluator.tick(now - config.lateEventToleranceMs));
+    this.behind = info.num_pending + info.num_ack_pending > 0;
+    void this.outbox.enqueue(this.evaluator.tick(this.timeHorizon(now)));
     metrics.replayedEvents.inc(replayed);
     logger.info({ fromSnapshot: stored?.applied.floor ?? null, replayed, upTo: ackFloor }, "evaluation state recovered");
     await this.deps.recordAudit("engine.recovered", { partition: this.deps.partition.role, snapshotFloor: stored?.applied.floor ?? null, replayed, upToSeq: ackFloor });
@@ -231,6 +237,8 @@ export class EvaluationStage {
       return;
     }
     this.deps.metrics.eventsIn.inc({ type: decoded.event.type });
+    this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
+    this.behind = m.info.pending > 0;
     if (transitions.length === 0) settled();
     else void this.outbox.enqueue(transitions).then(settled);
   }
@@ -246,9 +254,20 @@ export class EvaluationStage {
   }
 
   private tick(): void {
-    const transitions = this.evaluator.tick(this.deps.clock.now() - this.deps.config.lateEventToleranceMs);
+    const transitions = this.evaluator.tick(this.timeHorizon(this.deps.clock.now()));
     void this.outbox.enqueue(transitions);
     this.deps.metrics.activeSeries.set(this.evaluator.seriesCount());
+  }
+
+  /**
+   * How far timers may run. Live, the wall clock less the late-event tolerance. While a backlog drains, no further
+   * than the newest event applied: ticking at the wall clock would close windows and trip absence timers that
+   * events still queued would have kept open, and those events would then arrive "late" and be ignored.
+   */
+  private timeHorizon(nowMs: number): number {
+    const wall = nowMs - this.deps.config.lateEventToleranceMs;
+    this.lastTickMs = Math.max(this.lastTickMs, this.behind ? Math.min(wall, this.newestEventMs) : wall);
+    return this.lastTickMs;
   }
 
   /**
