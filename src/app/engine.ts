@@ -7,35 +7,30 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { ValidationError } from "../core/errors.js";
 import { createLogger, type Logger } from "../core/logger.js";
 import { compileRule, type CompiledRule } from "../rules/compiled-rule.js";
-import { loadRules, type RuleSet } from "../rules/loader.js";
+import type { RuleSet } from "../rules/loader.js";
 import { diffRuleSets } from "../rules/rule-changes.js";
 import { provision } from "../store/jetstream/provision.js";
 import { JetStreamAlertSink, JetStreamAuditSink, JetStreamDeadLetterSink, ObjectStoreSnapshotStore } from "../store/jetstream/sinks.js";
 import type { AlertSink, AuditSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { hostname } from "node:os";
-import { evaluationPartitions, partitioningIssues } from "../cluster/partition.js";
+import { evaluationPartitions } from "../cluster/partition.js";
 import { KvClusterStore } from "../store/jetstream/cluster-store.js";
 import { ClusterMembership } from "./cluster-membership.js";
 import { InventoryStage } from "./inventory-stage.js";
-import { loadInventory } from "../inventory/loader.js";
 import type { Inventory } from "../inventory/inventory.js";
 import { KvInventoryStore } from "../store/jetstream/inventory-store.js";
 
-/** The role that runs grouping, escalation and notification: one replica at a time. */
-const COORDINATOR_ROLE = "coordinator";
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { startHttpServer, type HttpRoute } from "../http/server.js";
 import { TokenAuth } from "../http/tokens.js";
 import { consoleRoutes } from "../http/console-routes.js";
 import { oncallRoutes } from "../http/oncall-routes.js";
 import type { Roster } from "../http/console/oncall-overview.js";
-import { loadRouting } from "../rules/routing-loader.js";
 import { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
 import { AlertStage } from "./alert-stage.js";
 import { SilenceService } from "./silence-service.js";
 import { EscalationService } from "./escalation-service.js";
 import { EscalationStage } from "./escalation-stage.js";
-import { loadDirectory } from "./directory-loader.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
 import { KvEscalationStore } from "../store/jetstream/escalation-store.js";
 import { Lane } from "./lane.js";
@@ -53,10 +48,14 @@ import { connectUntilStopped } from "./nats-connect.js";
 import { healthRoutes, startingGate } from "../http/health-routes.js";
 import { adminRoutes } from "../http/admin-routes.js";
 import { AuditedDeadLetterSink } from "./audited-dead-letter-sink.js";
+import { loadVersionedFiles, type VersionedFiles } from "./versioned-files.js";
 import { gitRevision } from "./git-revision.js";
 import { auditRoutes } from "../http/audit-routes.js";
 import { AuditQueries } from "../store/jetstream/audit-queries.js";
 import { canonicalJson, sha256Hex } from "../core/hash.js";
+
+/** The role that runs grouping, escalation and notification: one replica at a time. */
+const COORDINATOR_ROLE = "coordinator";
 
 export interface EngineOptions {
   config: Config;
@@ -152,19 +151,11 @@ export class Engine {
 
   private async startRunning(): Promise<void> {
     const { config } = this;
-    const loaded = await loadRules(config.rulesDir);
-    const routing = await loadRouting(config.rulesDir);
-    const directory = routing.loaded ? await loadDirectory(config.rulesDir, routing.loaded.routing) : { issues: [] };
-    const inventory = await loadInventory(config.rulesDir);
-    const issues = [...loaded.issues, ...partitioningIssues(loaded.ruleSet.rules, config.cluster.partitions), ...routing.issues, ...directory.issues, ...inventory.issues];
+    const loaded = await loadVersionedFiles(config.rulesDir, config.cluster.partitions);
+    const issues = loaded.ok ? [] : loaded.rejected.flatMap((group) => group.issues);
     issues.push(...(await TemplateSet.load(config.notify.templatesDir)).issues);
-    if (issues.length > 0) throw new ValidationError(issues);
-    this.inventory = inventory.inventory;
-    this.ruleSet = loaded.ruleSet;
-    this.routing = routing.loaded as LoadedRouting;
-    this.directory = (directory as { directory: OnCallDirectory }).directory;
-    this.directoryHash = (directory as { hash: string }).hash;
-    this.roster = (directory as { roster: Roster }).roster;
+    if (!loaded.ok || issues.length > 0) throw new ValidationError(issues);
+    this.adopt(loaded.files);
 
     this.nc = await connectUntilStopped(
       {
@@ -413,62 +404,35 @@ export class Engine {
   /** Re-read the rules directory. Invalid rules are refused as a whole and the running set stays. */
   reloadRules(trigger: string): Promise<{ ok: boolean; changes: number }> {
     return this.lane.run(async () => {
-      const loaded = await loadRules(this.config.rulesDir);
+      const loaded = await loadVersionedFiles(this.config.rulesDir, this.config.cluster.partitions);
       const git = (await gitRevision(this.config.rulesDir)) ?? null;
-      loaded.issues.push(...partitioningIssues(loaded.ruleSet.rules, this.config.cluster.partitions));
-      if (loaded.issues.length > 0) {
+      if (!loaded.ok) {
         this.metrics.ruleReloads.inc({ outcome: "rejected" });
-        this.logger.error({ issues: loaded.issues, trigger }, "rule reload rejected; the previous rules stay loaded");
-        await this.recordAudit("rules.reload_rejected", { trigger, git, issues: loaded.issues });
+        for (const { kind, issues } of loaded.rejected) {
+          this.logger.error({ issues, trigger }, `${kind} reload rejected; everything loaded before stays in use`);
+          await this.recordAudit(`${kind}.reload_rejected`, { trigger, git, issues });
+        }
         return { ok: false, changes: 0 };
       }
-      const routing = await loadRouting(this.config.rulesDir);
-      if (routing.issues.length > 0) {
-        this.metrics.ruleReloads.inc({ outcome: "rejected" });
-        this.logger.error({ issues: routing.issues, trigger }, "routing reload rejected; the previous routing stays loaded");
-        await this.recordAudit("routing.reload_rejected", { trigger, git, issues: routing.issues });
-        return { ok: false, changes: 0 };
+      const { files } = loaded;
+      let otherChanges = 0;
+      if (files.inventory.hash !== this.inventory.hash) {
+        await this.recordAudit("inventory.changed", { trigger, git, oldHash: this.inventory.hash, newHash: files.inventory.hash, version: files.inventory.version, files: files.inventory.files, members: files.inventory.members.length });
+        await this.inventoryStage?.setInventory(files.inventory);
+        otherChanges++;
       }
-      const newRouting = routing.loaded as LoadedRouting;
-      const directory = await loadDirectory(this.config.rulesDir, newRouting.routing);
-      if (directory.issues.length > 0) {
-        this.metrics.ruleReloads.inc({ outcome: "rejected" });
-        this.logger.error({ issues: directory.issues, trigger }, "schedule/policy reload rejected; the previous ones stay loaded");
-        await this.recordAudit("oncall.reload_rejected", { trigger, git, issues: directory.issues });
-        return { ok: false, changes: 0 };
+      if (files.directory.hash !== this.directoryHash) {
+        await this.recordAudit("oncall.changed", { trigger, git, oldHash: this.directoryHash, newHash: files.directory.hash, files: files.directory.files });
+        otherChanges++;
       }
-      const inventory = await loadInventory(this.config.rulesDir);
-      if (inventory.issues.length > 0) {
-        this.metrics.ruleReloads.inc({ outcome: "rejected" });
-        this.logger.error({ issues: inventory.issues, trigger }, "inventory reload rejected; the previous inventory stays loaded");
-        await this.recordAudit("inventory.reload_rejected", { trigger, git, issues: inventory.issues });
-        return { ok: false, changes: 0 };
+      if (files.routing.hash !== this.routing.hash) {
+        await this.recordAudit("routing.changed", { trigger, git, file: files.routing.file ?? null, oldVersion: this.routing.routing.version, newVersion: files.routing.routing.version, oldHash: this.routing.hash, newHash: files.routing.hash });
+        await this.coordinator?.alertStage.setRouting(files.routing);
+        otherChanges++;
       }
-      let inventoryChanged = 0;
-      if (inventory.inventory.hash !== this.inventory.hash) {
-        await this.recordAudit("inventory.changed", { trigger, git, oldHash: this.inventory.hash, newHash: inventory.inventory.hash, version: inventory.inventory.version, files: inventory.inventory.files, members: inventory.inventory.members.length });
-        this.inventory = inventory.inventory;
-        await this.inventoryStage?.setInventory(this.inventory);
-        inventoryChanged = 1;
-      }
-      let directoryChanged = 0;
-      if (directory.hash !== this.directoryHash) {
-        await this.recordAudit("oncall.changed", { trigger, git, oldHash: this.directoryHash, newHash: directory.hash, files: directory.files });
-        this.directory = directory.directory;
-        this.directoryHash = directory.hash;
-        this.roster = directory.roster;
-        directoryChanged = 1;
-      }
-      let routingChanged = 0;
-      if (newRouting.hash !== this.routing.hash) {
-        await this.recordAudit("routing.changed", { trigger, git, file: newRouting.file ?? null, oldVersion: this.routing.routing.version, newVersion: newRouting.routing.version, oldHash: this.routing.hash, newHash: newRouting.hash });
-        this.routing = newRouting;
-        await this.coordinator?.alertStage.setRouting(newRouting);
-        routingChanged = 1;
-      }
-      const changes = diffRuleSets(this.ruleSet, loaded.ruleSet);
-      if (changes.length === 0) return { ok: true, changes: routingChanged + directoryChanged + inventoryChanged };
-      this.ruleSet = loaded.ruleSet;
+      const changes = diffRuleSets(this.ruleSet, files.ruleSet);
+      this.adopt({ ...files, ruleSet: changes.length === 0 ? this.ruleSet : files.ruleSet });
+      if (changes.length === 0) return { ok: true, changes: otherChanges };
       for (const stage of this.evaluations.values()) await stage.setRules(this.compiled(), this.ruleSet.hash);
       this.metrics.ruleReloads.inc({ outcome: "applied" });
       for (const change of changes) {
@@ -476,7 +440,7 @@ export class Engine {
         await this.recordAudit(`rules.${change.change}`, { trigger, git, ...change }, change.ruleId);
       }
       this.logger.info({ trigger, changes: changes.length, rulesHash: this.ruleSet.hash }, "rules reloaded");
-      return { ok: true, changes: changes.length + routingChanged + directoryChanged + inventoryChanged };
+      return { ok: true, changes: changes.length + otherChanges };
     });
   }
 
@@ -583,6 +547,16 @@ export class Engine {
     clearTimeout(this.reloadDebounce);
     this.watcher?.close();
     process.off("SIGHUP", this.onSighup);
+  }
+
+  /** Make a loaded set of versioned files the one in use (at start, and after an accepted reload). */
+  private adopt(files: VersionedFiles): void {
+    this.ruleSet = files.ruleSet;
+    this.routing = files.routing;
+    this.directory = files.directory.directory;
+    this.directoryHash = files.directory.hash;
+    this.roster = files.directory.roster;
+    this.inventory = files.inventory;
   }
 
   private compiled(): CompiledRule[] {

@@ -154,6 +154,8 @@ export class EvaluationStage {
       if (parsed.success) {
         void this.outbox.enqueue(this.evaluator.restore(parsed.data, now));
         this.applied = AppliedSequences.from(stored.applied);
+        // The restored state was ticked up to about when it was saved: time never runs back before that.
+        this.lastTickMs = stored.savedAtMs - config.lateEventToleranceMs;
         restored = true;
       } else {
         logger.error({ issues: parsed.error.issues.slice(0, 3) }, "snapshot does not match the current format; rebuilding from the stream alone");
@@ -266,6 +268,7 @@ export class EvaluationStage {
    */
   private timeHorizon(nowMs: number): number {
     const wall = nowMs - this.deps.config.lateEventToleranceMs;
+    // Behind with nothing newer applied yet: stand still rather than guess.
     this.lastTickMs = Math.max(this.lastTickMs, this.behind ? Math.min(wall, this.newestEventMs) : wall);
     return this.lastTickMs;
   }
