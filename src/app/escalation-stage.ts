@@ -45,6 +45,8 @@ export interface PageMessage extends PageIntent {
 export class EscalationStage {
   private readonly due = new Map<string, number>();
   private readonly scheduled = new Map<string, PageIntent>();
+  /** Incidents with a decided level not yet planned into pages (a previous engine died in between). */
+  private readonly unplanned = new Set<string>();
   private readonly loop: StageLoop;
   private readonly auditWriter: AuditWriter;
 
@@ -59,7 +61,10 @@ export class EscalationStage {
 
   async start(): Promise<void> {
     const { store, config, js } = this.deps;
-    for (const incident of await store.listIncidents()) this.track(incident);
+    for (const incident of await store.listIncidents()) {
+      this.track(incident);
+      if (incident.pendingPages?.length) this.unplanned.add(incident.id);
+    }
     for (const page of await store.listPages()) if (page.status === "scheduled") this.scheduled.set(page.intent.id, page.intent);
     await this.loop.start(js, {
       stream: config.streams.notifications,
@@ -88,10 +93,12 @@ export class EscalationStage {
     const now = clock.now();
     if (notification.status === "firing") {
       if (openId) {
-        await store.mutateIncident(openId, (incident) => {
+        const outcome = await store.mutateIncident(openId, (incident) => {
           const fingerprints = [...new Set([...incident.alertFingerprints, ...notification.firing.map((a) => a.fingerprint)])];
           return fingerprints.length === incident.alertFingerprints.length ? undefined : { incident: { ...incident, alertFingerprints: fingerprints }, result: true };
         });
+        // Redelivered because paging failed half-way: finish what was decided.
+        if (outcome.incident.pendingPages?.length) await this.planPending(openId, outcome.incident);
       } else if (policyId) {
         await this.open(notification, policyId, now);
       } else {
@@ -120,12 +127,30 @@ export class EscalationStage {
     const title = `${first?.labels.alertname ?? "alert"}${notification.firing.length > 1 ? ` and ${notification.firing.length - 1} more` : ""}: ${first?.annotations.summary ?? Object.entries(notification.groupLabels).map(([k, v]) => `${k}=${v}`).join(", ")}`;
     const id = notification.id.replace(/:/g, "-");
     const opened = openIncident({ id, groupId: notification.groupId, receiver: notification.receiver, title, alertFingerprints: notification.firing.map((a) => a.fingerprint) }, policy, now);
-    // A redelivered notification finds its incident already there: it must not page a second time.
-    if (!(await this.deps.store.createIncident(opened.incident))) return;
+    const incident = { ...opened.incident, pendingPages: opened.pages };
+    // A redelivered notification finds its incident already there: it pages only what a dead engine left unplanned.
+    if (!(await this.deps.store.createIncident(incident))) {
+      await this.deps.store.setOpen(notification.groupId, id);
+      await this.planPending(id);
+      return;
+    }
     await this.deps.store.setOpen(notification.groupId, id);
-    this.track(opened.incident);
+    this.track(incident);
     await this.auditRecord("incident.opened", id, { policy: policyId, groupId: notification.groupId, title });
-    for (const page of opened.pages) await this.page(page, opened.incident);
+    await this.planPending(id, incident);
+  }
+
+  /** Plan the pages of every level an incident has decided and not yet planned, then mark them planned. */
+  private async planPending(id: string, known?: Incident): Promise<void> {
+    const incident = known ?? (await this.deps.store.getIncident(id))?.incident;
+    const pending = incident?.pendingPages ?? [];
+    if (!incident || pending.length === 0) {
+      this.unplanned.delete(id);
+      return;
+    }
+    if (incident.state === "triggered") for (const level of pending) await this.page(level, incident);
+    await this.deps.store.mutateIncident(id, (current) => (current.pendingPages?.length ? { incident: withPendingPages(current, []), result: true } : undefined));
+    this.unplanned.delete(id);
   }
 
   /** Run every incident step and every scheduled page that is due. */
@@ -135,13 +160,15 @@ export class EscalationStage {
       if (dueAt > now) continue;
       const outcome = await this.deps.store.mutateIncident(id, (incident) => {
         const step = advance(incident, this.deps.directory().policies.get(incident.policyId) ?? fallbackPolicy(incident), now);
-        return step.incident === incident ? undefined : { incident: step.incident, result: step };
+        if (step.incident === incident) return undefined;
+        return { incident: withPendingPages(step.incident, [...(incident.pendingPages ?? []), ...step.pages]), result: step };
       });
       this.track(outcome.incident);
       if (!outcome.result) continue;
       for (const event of outcome.result.events) await this.auditRecord(event.action, id, event.details);
-      for (const page of outcome.result.pages) await this.page(page, outcome.incident);
+      await this.planPending(id, outcome.incident);
     }
+    for (const id of [...this.unplanned]) await this.planPending(id);
     for (const intent of [...this.scheduled.values()]) if (intent.dueAtMs <= now) await this.sendIfStillNeeded(intent);
   }
 
@@ -191,6 +218,11 @@ export class EscalationStage {
     return this.auditWriter.record(action, details, subject);
   }
 
+}
+
+function withPendingPages(incident: Incident, pages: LevelPage[]): Incident {
+  const { pendingPages: _planned, ...rest } = incident;
+  return pages.length > 0 ? { ...rest, pendingPages: pages } : rest;
 }
 
 /** A policy removed while its incident was open: stop paging, keep the incident for a person to close. */

@@ -31,6 +31,12 @@ export interface Incident {
   resolvedAtMs?: number;
   /** Pages sent so far, for the audit trail and reports. */
   steps: number;
+  /**
+   * Levels decided but not yet planned into pages: written together with the step that decided them, cleared once
+   * every page of them is claimed. An engine that dies in between leaves them here, and the next one plans them
+   * (claims make the pages already planned a no-op): a step can never be lost between deciding and paging.
+   */
+  pendingPages?: LevelPage[];
 }
 
 /** Who a level pages, resolved at the moment it is paged (a schedule's on-call person changes over time). */
