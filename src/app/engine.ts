@@ -54,6 +54,12 @@ import { auditRoutes } from "../http/audit-routes.js";
 import { AuditQueries } from "../store/jetstream/audit-queries.js";
 import { canonicalJson, sha256Hex } from "../core/hash.js";
 
+/** A stage a role runs: stopped gracefully when the role is handed over, halted when it is lost. */
+interface RoleStage {
+  stop(): Promise<void>;
+  halt(): void;
+}
+
 /** The role that runs grouping, escalation and notification: one replica at a time. */
 const COORDINATOR_ROLE = "coordinator";
 
@@ -84,6 +90,8 @@ export class Engine {
   private jsm!: JetStreamManager;
   readonly instanceId: string;
   private readonly evaluations = new Map<string, EvaluationStage>();
+  /** What each held role runs, in pipeline order: how a role is stopped (handed over) or halted (lost, crash). */
+  private readonly roleStages = new Map<string, RoleStage[]>();
   private coordinator: { alertStage: AlertStage; escalationStage: EscalationStage; notifyStage: NotifyStage } | undefined;
   private inventoryStage: InventoryStage | undefined;
   private inventory!: Inventory;
@@ -256,11 +264,7 @@ export class Engine {
     void this.ops?.stop();
     this.opsAudit.close();
     this.membership?.halt();
-    for (const stage of this.evaluations.values()) stage.halt();
-    this.coordinator?.alertStage.halt();
-    this.coordinator?.escalationStage.halt();
-    this.coordinator?.notifyStage.halt();
-    this.inventoryStage?.halt();
+    for (const stages of this.roleStages.values()) for (const stage of stages) stage.halt();
     await this.http?.close();
     await this.nc?.close().catch(() => undefined);
   }
@@ -308,35 +312,22 @@ export class Engine {
       this.ruleSet.hash,
     );
     this.evaluations.set(role, stage);
+    this.roleStages.set(role, [stage]);
     await stage.start();
   }
 
+  /** Handed over: each stage of the role finishes what it holds, in pipeline order. Lost: all stop at once. */
   private async stopRole(role: string, graceful: boolean): Promise<void> {
+    const stages = this.roleStages.get(role) ?? [];
+    this.roleStages.delete(role);
     if (role === COORDINATOR_ROLE) {
-      const inventory = this.inventoryStage;
-      this.inventoryStage = undefined;
-      if (graceful) await inventory?.stop();
-      else inventory?.halt();
-    }
-    if (role === COORDINATOR_ROLE) {
-      const coordinator = this.coordinator;
       this.coordinator = undefined;
-      if (!coordinator) return;
-      if (graceful) {
-        await coordinator.alertStage.stop();
-        await coordinator.escalationStage.stop();
-        await coordinator.notifyStage.stop();
-      } else {
-        coordinator.alertStage.halt();
-        coordinator.escalationStage.halt();
-        coordinator.notifyStage.halt();
-      }
-      return;
+      this.inventoryStage = undefined;
+    } else this.evaluations.delete(role);
+    for (const stage of stages) {
+      if (graceful) await stage.stop();
+      else stage.halt();
     }
-    const stage = this.evaluations.get(role);
-    this.evaluations.delete(role);
-    if (graceful) await stage?.stop();
-    else stage?.halt();
   }
 
   /**
@@ -347,6 +338,7 @@ export class Engine {
     const store = await KvInventoryStore.open(this.nc, this.config.state.inventoryBucket);
     const deps = { config: this.config, js: this.js, jsm: this.jsm, store, alerts: this.alertSink, deadLetters: this.deadLetters, audit: this.audit, clock: this.clock, logger: this.logger, metrics: this.metrics, actor: this.actor };
     this.inventoryStage = new InventoryStage(deps, this.inventory);
+    this.roleStages.get(COORDINATOR_ROLE)?.push(this.inventoryStage);
     await this.inventoryStage.start();
   }
 
@@ -395,6 +387,7 @@ export class Engine {
       silences: this.silenceService,
     });
     this.coordinator = { alertStage, escalationStage, notifyStage };
+    this.roleStages.set(COORDINATOR_ROLE, [alertStage, escalationStage, notifyStage]);
     await alertStage.start(this.routing);
     await escalationStage.start();
     await notifyStage.start();

@@ -43,7 +43,16 @@ program
   .description("validate the rules directory: rules, routing, users, schedules, policies and rule test files")
   .argument("[dir]", "rules directory", "rules")
   .option("--templates <dir>", "notification templates to render against a sample alert", "templates")
-  .action((dir: string, options: { templates: string }) => exitWith(checkCommand(dir, consoleOutput, options.templates)));
+  .option("--partitions <n>", "check as replicas with this many evaluation partitions would load the rules (or KLAXON_PARTITIONS)", process.env.KLAXON_PARTITIONS ?? "1")
+  .action((dir: string, options: { templates: string; partitions: string }) => {
+    const partitions = Number(options.partitions);
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > 256) {
+      consoleOutput.err(`error: --partitions: expected a whole number from 1 to 256, got "${options.partitions}"`);
+      process.exitCode = 2;
+      return;
+    }
+    return exitWith(checkCommand(dir, consoleOutput, options.templates, partitions));
+  });
 
 program
   .command("test")

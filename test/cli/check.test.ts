@@ -33,6 +33,13 @@ describe("klaxon check", () => {
     assert.match(io.out.join("\n"), /ok: 6 rule\(s\) and 5 test file\(s\)/);
   });
 
+  test("--partitions: rules whose series span sources are refused, naming each file, as partitioned replicas would", async () => {
+    const io = capture();
+    assert.equal(await checkCommand("rules", io, "templates", 6), 1);
+    const errors = io.errors.filter((line) => line.includes("keyBy must include"));
+    assert.deepEqual(errors.map((line) => /rules\/alerts\/([\w-]+)\.json: keyBy/.exec(line)?.[1]).sort(), ["api-latency-high", "error-log-burst", "service-down"]);
+  });
+
   test("routing mistakes are errors with the file and JSON path: unknown receiver, unknown interval, shadowed route, stray file", async () => {
     const routes = {
       version: 1,

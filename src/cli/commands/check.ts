@@ -12,6 +12,7 @@ import { checkTemplates } from "../../notify/templates-check.js";
 import { loadDirectory } from "../../app/directory-loader.js";
 import { buildRouting } from "../../alerts/routing-set.js";
 import { DEFAULT_ROUTING } from "../../alerts/routing.js";
+import { partitioningIssues } from "../../cluster/partition.js";
 import type { Output } from "../output.js";
 
 export interface CheckReport {
@@ -24,8 +25,9 @@ export interface CheckReport {
 }
 
 /** Everything `klaxon check` validates, as data (the command formats it). */
-export async function checkRulesDir(dir: string): Promise<CheckReport> {
+export async function checkRulesDir(dir: string, partitions = 1): Promise<CheckReport> {
   const { ruleSet, issues } = await loadRules(dir);
+  issues.push(...partitioningIssues(ruleSet.rules, partitions));
   const warnings: ValidationIssue[] = [];
   for (const { rule, file } of ruleSet.rules) {
     for (const [name, template] of Object.entries(rule.annotations ?? {})) {
@@ -54,8 +56,9 @@ export async function checkRulesDir(dir: string): Promise<CheckReport> {
   return { issues, warnings, rules: ruleSet.rules.length, testFiles: testFiles.length, inventoryMembers: inventory.inventory.members.length };
 }
 
-export async function checkCommand(dir: string, out: Output, templatesDir = "templates"): Promise<number> {
-  const report = await checkRulesDir(dir);
+/** `partitions`: check the rules as replicas running with this many evaluation partitions would load them. */
+export async function checkCommand(dir: string, out: Output, templatesDir = "templates", partitions = 1): Promise<number> {
+  const report = await checkRulesDir(dir, partitions);
   const templates = await checkTemplates(templatesDir);
   report.issues.push(...templates.issues);
   report.warnings.push(...templates.warnings);
