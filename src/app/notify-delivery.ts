@@ -102,11 +102,38 @@ export class DeliveryRunner {
     const record: DeliveryRecord = { ...this.base(plan, now), status: "skipped", finishedAtMs: now, reason };
     if ((await this.deps.store.createDelivery(record)) === undefined) {
       const existing = await this.deps.store.getDelivery(plan.id);
-      return existing ? { outcome: "already", record: existing.value } : { outcome: "interrupted" };
+      if (!existing) return { outcome: "interrupted" };
+      if (existing.value.status !== "sending") return { outcome: "already", record: existing.value };
+      return this.settleAbandoned(plan, reason);
     }
     this.deps.metrics.notifications.inc({ channel: plan.first.channel, outcome: "skipped" });
     await this.deps.audit("notify.skipped", { delivery: plan.id, channel: plan.first.channel, user: plan.user ?? null, reason }, plan.incidentId ?? plan.groupId);
     return { outcome: "skipped", record };
+  }
+
+  /**
+   * A delivery a dead engine left `sending`, no longer wanted (its incident is over): settle it by what the provider
+   * says — `sent` if the message went out (later updates then edit it), `skipped` if it did not — instead of leaving
+   * it `sending` for ever. A live holder's delivery is left to it.
+   */
+  private async settleAbandoned(plan: DeliveryPlan, reason: string): Promise<DeliveryOutcome> {
+    const { metrics, audit, clock } = this.deps;
+    const claim = await this.claim(plan);
+    if ("outcome" in claim) return claim;
+    const { handle } = claim;
+    const subject = plan.incidentId ?? plan.groupId;
+    const answer = await askProvider(plan.findSent?.(handle.record.channel, handle.record.address), handle.record);
+    const now = clock.now();
+    if (answer.outcome === "found") {
+      await handle.write((r) => ({ ...r, status: "sent", receipt: answer.receipt, finishedAtMs: now }));
+      metrics.notificationReconciles.inc({ channel: handle.record.channel, outcome: "found" });
+      await audit("notify.reconciled", { delivery: plan.id, kind: plan.kind, channel: handle.record.channel, user: plan.user ?? null, found: answer.receipt }, subject);
+      return { outcome: "sent", record: handle.record };
+    }
+    await handle.write((r) => ({ ...r, status: "skipped", finishedAtMs: now, reason }));
+    metrics.notifications.inc({ channel: handle.record.channel, outcome: "skipped" });
+    await audit("notify.skipped", { delivery: plan.id, channel: handle.record.channel, user: plan.user ?? null, reason, lookup: answer.outcome }, subject);
+    return { outcome: "skipped", record: handle.record };
   }
 
   async run(plan: DeliveryPlan, keepAlive: () => void = () => undefined): Promise<DeliveryOutcome> {

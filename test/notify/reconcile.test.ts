@@ -184,6 +184,24 @@ describe("reconcile before re-send: a delivery taken over from a dead replica as
     assert.match(await metrics(), /klaxon_notification_reconcile_total\{channel="sms",outcome="failed"\} 1/);
   });
 
+  test("a delivery left half-done for an incident that is over by now is settled, not left sending: sent if it went out, skipped if not", async () => {
+    const { subject, page } = await pagedOn("db-24", "chat", "carol", "slack");
+    const wentOut = { ...page, id: `${page.id}-t5` };
+    const never = { ...page, id: `${page.id}-t6` };
+    const posted = await deadSlack.post("U0CAROL", { text: "CRITICAL db-down: db-24 is down", blocks: [], thread: null }, wentOut.id);
+    await leaveInterrupted(wentOut);
+    await leaveInterrupted(never);
+    await engine.incidents.resolve(page.incidentId, "tester", "cli");
+
+    await redeliverAfterLease("KLAXON_PAGES", subject, wentOut);
+    await redeliverAfterLease("KLAXON_PAGES", subject, never);
+    const settledOut = await record(wentOut.id);
+    assert.deepEqual([settledOut?.status, settledOut?.receipt?.slack], ["sent", posted.slack], "found at Slack: recorded sent, so later updates edit it");
+    assert.equal((await record(never.id))?.status, "skipped", "not at Slack: skipped, the incident being over");
+    assert.equal(slackMessagesOf(wentOut.id).length, 1, "nothing posted again");
+    assert.equal(slackMessagesOf(never.id).length, 0, "nothing posted for an incident that is over");
+  });
+
   test("a group's first message in a receiver channel named #ops-alerts is found too, and remembered so the next notification edits it", async () => {
     await pagedOn("db-27", "ops", "alice", "slack");
     const notifications = (await readStream(js, "KLAXON_NOTIFICATIONS")).map((m) => ({ subject: m.subject, n: m.json<{ id: string; groupId: string; firing: Array<{ labels: Record<string, string> }> }>() }));
