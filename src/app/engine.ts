@@ -16,9 +16,7 @@ import { hostname } from "node:os";
 import { evaluationPartitions } from "../cluster/partition.js";
 import { KvClusterStore } from "../store/jetstream/cluster-store.js";
 import { ClusterMembership } from "./cluster-membership.js";
-import { InventoryStage } from "./inventory-stage.js";
 import type { Inventory } from "../inventory/inventory.js";
-import { KvInventoryStore } from "../store/jetstream/inventory-store.js";
 
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { startHttpServer, type HttpRoute } from "../http/server.js";
@@ -27,17 +25,14 @@ import { consoleRoutes } from "../http/console-routes.js";
 import { oncallRoutes } from "../http/oncall-routes.js";
 import type { Roster } from "../http/console/oncall-overview.js";
 import { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
-import { AlertStage } from "./alert-stage.js";
 import { SilenceService } from "./silence-service.js";
 import { EscalationService } from "./escalation-service.js";
-import { EscalationStage } from "./escalation-stage.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
 import { KvEscalationStore } from "../store/jetstream/escalation-store.js";
 import { Lane } from "./lane.js";
-import { EvaluationStage } from "./evaluation-stage.js";
+import type { EvaluationStage } from "./evaluation-stage.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { AuditWriter } from "./audit-writer.js";
-import { NotifyStage } from "./notify-stage.js";
 import { notifyRoutes } from "./notify-routes.js";
 import { TemplateSet } from "../notify/templates.js";
 import { LogControl } from "./log-control.js";
@@ -49,19 +44,12 @@ import { healthRoutes, startingGate } from "../http/health-routes.js";
 import { adminRoutes } from "../http/admin-routes.js";
 import { AuditedDeadLetterSink } from "./audited-dead-letter-sink.js";
 import { loadVersionedFiles, type VersionedFiles } from "./versioned-files.js";
+import { COORDINATOR_ROLE, EngineRoles } from "./engine-roles.js";
 import { gitRevision } from "./git-revision.js";
 import { auditRoutes } from "../http/audit-routes.js";
 import { AuditQueries } from "../store/jetstream/audit-queries.js";
 import { canonicalJson, sha256Hex } from "../core/hash.js";
 
-/** A stage a role runs: stopped gracefully when the role is handed over, halted when it is lost. */
-interface RoleStage {
-  stop(): Promise<void>;
-  halt(): void;
-}
-
-/** The role that runs grouping, escalation and notification: one replica at a time. */
-const COORDINATOR_ROLE = "coordinator";
 
 export interface EngineOptions {
   config: Config;
@@ -89,11 +77,7 @@ export class Engine {
   private js!: JetStreamClient;
   private jsm!: JetStreamManager;
   readonly instanceId: string;
-  private readonly evaluations = new Map<string, EvaluationStage>();
-  /** What each held role runs, in pipeline order: how a role is stopped (handed over) or halted (lost, crash). */
-  private readonly roleStages = new Map<string, RoleStage[]>();
-  private coordinator: { alertStage: AlertStage; escalationStage: EscalationStage; notifyStage: NotifyStage } | undefined;
-  private inventoryStage: InventoryStage | undefined;
+  private roles: EngineRoles | undefined;
   private inventory!: Inventory;
   private membership: ClusterMembership | undefined;
   private alertSink!: AlertSink;
@@ -211,6 +195,27 @@ export class Engine {
     this.silenceService = new SilenceService(this.alertState, this.audit, this.clock);
     this.escalationStore = await KvEscalationStore.open(this.nc, config.state.escalationBucket);
     this.escalationService = new EscalationService(this.escalationStore, this.audit, this.clock, () => this.directory);
+    const roles = new EngineRoles({
+      config,
+      nc: this.nc,
+      js: this.js,
+      jsm: this.jsm,
+      clock: this.clock,
+      logs: this.logs,
+      metrics: this.metrics,
+      actor: this.actor,
+      audit: this.audit,
+      alertSink: this.alertSink,
+      deadLetters: this.deadLetters,
+      snapshots: this.snapshots,
+      alertState: this.alertState,
+      escalationStore: this.escalationStore,
+      escalation: this.escalationService,
+      silences: this.silenceService,
+      recordAudit: (action, details) => this.recordAudit(action, details),
+      current: () => ({ rules: this.compiled(), rulesHash: this.ruleSet.hash, routing: this.routing, directory: this.directory, inventory: this.inventory }),
+    });
+    this.roles = roles;
     // The coordinator first: downstream stages listen before the first alert is evaluated.
     this.membership = new ClusterMembership({
       store: await KvClusterStore.open(this.nc, config.cluster.bucket),
@@ -220,12 +225,12 @@ export class Engine {
       renewMs: config.cluster.renewMs,
       runner: {
         start: async (role) => {
-          await this.startRole(role);
+          await roles.start(role);
           this.readiness.roleStarted(role);
         },
         stop: (role, graceful) => {
           this.readiness.roleStopped(role);
-          return this.stopRole(role, graceful);
+          return roles.stop(role, graceful);
         },
       },
       logger: this.logs.logger("cluster"),
@@ -264,7 +269,7 @@ export class Engine {
     void this.ops?.stop();
     this.opsAudit.close();
     this.membership?.halt();
-    for (const stages of this.roleStages.values()) for (const stage of stages) stage.halt();
+    this.roles?.haltAll();
     await this.http?.close();
     await this.nc?.close().catch(() => undefined);
   }
@@ -274,7 +279,7 @@ export class Engine {
    * up to it is applied in every partition held here); counts are summed.
    */
   status(): ReturnType<EvaluationStage["status"]> & { rulesHash: string; instance: string; roles: string[] } {
-    const stages = [...this.evaluations.values()].map((stage) => stage.status());
+    const stages = this.roles?.evaluationStatuses() ?? [];
     const sum = (pick: (s: ReturnType<EvaluationStage["status"]>) => number): number => stages.reduce((total, s) => total + pick(s), 0);
     return {
       appliedSeq: stages.length === 0 ? 0 : Math.min(...stages.map((s) => s.appliedSeq)),
@@ -286,112 +291,6 @@ export class Engine {
       instance: this.instanceId,
       roles: this.membership?.roles() ?? [],
     };
-  }
-
-  // ---- roles: what this replica runs of the shared work --------------------------------------------------------
-
-  private async startRole(role: string): Promise<void> {
-    if (role === COORDINATOR_ROLE) return this.startCoordinator();
-    const partition = evaluationPartitions(this.config).find((p) => p.role === role);
-    if (!partition) throw new Error(`unknown role "${role}"`);
-    const stage = new EvaluationStage(
-      {
-        config: this.config,
-        js: this.js,
-        jsm: this.jsm,
-        clock: this.clock,
-        logger: this.logs.logger("evaluate"),
-        metrics: this.metrics,
-        alerts: this.alertSink,
-        deadLetters: this.deadLetters,
-        snapshots: this.snapshots,
-        recordAudit: (action, details) => this.recordAudit(action, details),
-        partition,
-      },
-      this.compiled(),
-      this.ruleSet.hash,
-    );
-    this.evaluations.set(role, stage);
-    this.roleStages.set(role, [stage]);
-    await stage.start();
-  }
-
-  /** Handed over: each stage of the role finishes what it holds, in pipeline order. Lost: all stop at once. */
-  private async stopRole(role: string, graceful: boolean): Promise<void> {
-    const stages = this.roleStages.get(role) ?? [];
-    this.roleStages.delete(role);
-    if (role === COORDINATOR_ROLE) {
-      this.coordinator = undefined;
-      this.inventoryStage = undefined;
-    } else this.evaluations.delete(role);
-    for (const stage of stages) {
-      if (graceful) await stage.stop();
-      else stage.halt();
-    }
-  }
-
-  /**
-   * Reports and change records of the whole fleet, judged against the inventory: like grouping it needs everything in
-   * one place, so it runs with the coordinator (its state is in KV: whoever takes the role over resumes).
-   */
-  private async startInventory(): Promise<void> {
-    const store = await KvInventoryStore.open(this.nc, this.config.state.inventoryBucket);
-    const deps = { config: this.config, js: this.js, jsm: this.jsm, store, alerts: this.alertSink, deadLetters: this.deadLetters, audit: this.audit, clock: this.clock, logger: this.logger, metrics: this.metrics, actor: this.actor };
-    this.inventoryStage = new InventoryStage(deps, this.inventory);
-    this.roleStages.get(COORDINATOR_ROLE)?.push(this.inventoryStage);
-    await this.inventoryStage.start();
-  }
-
-  /**
-   * Grouping needs every alert of a group in one place, so the alert stage runs on one replica at a time, with the
-   * escalation stage beside it; their state is in KV, so whoever takes the role over resumes where it stopped.
-   */
-  private async startCoordinator(): Promise<void> {
-    const { config } = this;
-    const alertStage = new AlertStage({
-      config,
-      js: this.js,
-      store: this.alertState,
-      audit: this.audit,
-      deadLetters: this.deadLetters,
-      clock: this.clock,
-      logger: this.logs.logger("alerts"),
-      metrics: this.metrics,
-      actor: this.actor,
-    });
-    const escalationStage = new EscalationStage({
-      config,
-      js: this.js,
-      store: this.escalationStore,
-      audit: this.audit,
-      clock: this.clock,
-      logger: this.logs.logger("escalate"),
-      metrics: this.metrics,
-      actor: this.actor,
-      directory: () => this.directory,
-    });
-    // Created first: if it cannot be (a template broke), no stage of the role has started.
-    const notifyStage = await NotifyStage.create({
-      config,
-      nc: this.nc,
-      js: this.js,
-      clock: this.clock,
-      logger: this.logs.logger("notify"),
-      metrics: this.metrics,
-      audit: this.audit,
-      actor: this.actor,
-      directory: () => this.directory,
-      receivers: () => this.routing.routing.receivers,
-      escalationStore: this.escalationStore,
-      escalation: this.escalationService,
-      silences: this.silenceService,
-    });
-    this.coordinator = { alertStage, escalationStage, notifyStage };
-    this.roleStages.set(COORDINATOR_ROLE, [alertStage, escalationStage, notifyStage]);
-    await alertStage.start(this.routing);
-    await escalationStage.start();
-    await notifyStage.start();
-    await this.startInventory();
   }
 
   /** Re-read the rules directory. Invalid rules are refused as a whole and the running set stays. */
@@ -411,7 +310,7 @@ export class Engine {
       let otherChanges = 0;
       if (files.inventory.hash !== this.inventory.hash) {
         await this.recordAudit("inventory.changed", { trigger, git, oldHash: this.inventory.hash, newHash: files.inventory.hash, version: files.inventory.version, files: files.inventory.files, members: files.inventory.members.length });
-        await this.inventoryStage?.setInventory(files.inventory);
+        await this.roles?.setInventory(files.inventory);
         otherChanges++;
       }
       if (files.directory.hash !== this.directoryHash) {
@@ -420,13 +319,13 @@ export class Engine {
       }
       if (files.routing.hash !== this.routing.hash) {
         await this.recordAudit("routing.changed", { trigger, git, file: files.routing.file ?? null, oldVersion: this.routing.routing.version, newVersion: files.routing.routing.version, oldHash: this.routing.hash, newHash: files.routing.hash });
-        await this.coordinator?.alertStage.setRouting(files.routing);
+        await this.roles?.setRouting(files.routing);
         otherChanges++;
       }
       const changes = diffRuleSets(this.ruleSet, files.ruleSet);
       this.adopt({ ...files, ruleSet: changes.length === 0 ? this.ruleSet : files.ruleSet });
       if (changes.length === 0) return { ok: true, changes: otherChanges };
-      for (const stage of this.evaluations.values()) await stage.setRules(this.compiled(), this.ruleSet.hash);
+      await this.roles?.setRules(this.compiled(), this.ruleSet.hash);
       this.metrics.ruleReloads.inc({ outcome: "applied" });
       for (const change of changes) {
         if (change.versionNotBumped) this.logger.warn({ rule: change.ruleId, file: change.file }, "rule content changed without a version bump");
@@ -456,7 +355,7 @@ export class Engine {
     this.http = await startHttpServer(
       {
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
-        listAlerts: async () => (this.coordinator ? this.coordinator.alertStage.alerts() : (await this.alertState.loadAll()).alerts),
+        listAlerts: async () => (await this.roles?.alerts()) ?? (await this.alertState.loadAll()).alerts,
         listSilences: () => this.silenceService.list(),
         createSilence: (body, actor) => this.silenceService.create(body, actor, "http"),
         expireSilence: (id, actor) => this.silenceService.expire(id, actor, "http"),
@@ -507,7 +406,7 @@ export class Engine {
       audit: (action, details) => this.recordAudit(action, details),
       loaded: () => ({ ruleSet: this.ruleSet, routing: { hash: this.routing.hash, version: this.routing.routing.version }, oncall: { hash: this.directoryHash } }),
       exclusive: (task) => this.lane.run(task),
-      alertStates: () => this.coordinator?.alertStage.alerts(),
+      alertStates: () => this.roles?.alerts(),
     });
   }
 
