@@ -1,9 +1,5 @@
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { evaluationPartitions } from "../cluster/partition.js";
-import type { Config } from "../config/config.schema.js";
-import type { Clock } from "../core/clock.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
 import type { Inventory } from "../inventory/inventory.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
@@ -13,12 +9,11 @@ import { KvInventoryStore } from "../store/jetstream/inventory-store.js";
 import type { AlertSink, AuditSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { AlertStage } from "./alert-stage.js";
 import type { RoleRunner } from "./cluster-membership.js";
+import type { EngineContext } from "./engine-context.js";
 import { EscalationStage } from "./escalation-stage.js";
 import type { EscalationService } from "./escalation-service.js";
 import { EvaluationStage } from "./evaluation-stage.js";
 import { InventoryStage } from "./inventory-stage.js";
-import type { LogControl } from "./log-control.js";
-import type { Metrics } from "./metrics.js";
 import { NotifyStage } from "./notify-stage.js";
 import type { SilenceService } from "./silence-service.js";
 
@@ -32,14 +27,7 @@ interface RoleStage {
 }
 
 /** What the roles' stages are built from; `current()` is what the engine has loaded now (reloads change it). */
-export interface EngineRolesDeps {
-  config: Config;
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  clock: Clock;
-  logs: LogControl;
-  metrics: Metrics;
+export interface EngineRolesDeps extends EngineContext {
   actor: string;
   audit: AuditSink;
   alertSink: AlertSink;

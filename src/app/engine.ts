@@ -45,6 +45,7 @@ import { adminRoutes } from "../http/admin-routes.js";
 import { AuditedDeadLetterSink } from "./audited-dead-letter-sink.js";
 import { loadVersionedFiles, type VersionedFiles } from "./versioned-files.js";
 import { COORDINATOR_ROLE, EngineRoles } from "./engine-roles.js";
+import type { EngineContext } from "./engine-context.js";
 import { gitRevision } from "./git-revision.js";
 import { auditRoutes } from "../http/audit-routes.js";
 import { AuditQueries } from "../store/jetstream/audit-queries.js";
@@ -196,13 +197,7 @@ export class Engine {
     this.escalationStore = await KvEscalationStore.open(this.nc, config.state.escalationBucket);
     this.escalationService = new EscalationService(this.escalationStore, this.audit, this.clock, () => this.directory);
     const roles = new EngineRoles({
-      config,
-      nc: this.nc,
-      js: this.js,
-      jsm: this.jsm,
-      clock: this.clock,
-      logs: this.logs,
-      metrics: this.metrics,
+      ...this.context(),
       actor: this.actor,
       audit: this.audit,
       alertSink: this.alertSink,
@@ -393,14 +388,8 @@ export class Engine {
   /** The engine watching itself: heartbeat, drift watch, consumer lag, the NATS control subject (see ops.ts). */
   private startOps(): Promise<OpsServices> {
     return OpsServices.start({
-      config: this.config,
+      ...this.context(),
       replica: this.instanceId,
-      nc: this.nc,
-      js: this.js,
-      jsm: this.jsm,
-      clock: this.clock,
-      logs: this.logs,
-      metrics: this.metrics,
       readiness: this.readiness,
       alerts: this.alertSink,
       audit: (action, details) => this.recordAudit(action, details),
@@ -439,6 +428,10 @@ export class Engine {
     clearTimeout(this.reloadDebounce);
     this.watcher?.close();
     process.off("SIGHUP", this.onSighup);
+  }
+
+  private context(): EngineContext {
+    return { config: this.config, nc: this.nc, js: this.js, jsm: this.jsm, clock: this.clock, logs: this.logs, metrics: this.metrics };
   }
 
   /** Make a loaded set of versioned files the one in use (at start, and after an accepted reload). */

@@ -1,7 +1,3 @@
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { Config } from "../config/config.schema.js";
-import type { Clock } from "../core/clock.js";
 import { TokenAuth } from "../http/tokens.js";
 import { KvReplicaStore } from "../store/jetstream/replica-store.js";
 import type { AlertSink } from "../store/ports.js";
@@ -10,20 +6,12 @@ import type { ConfigSnapshot } from "./drift-compare.js";
 import { summarize } from "./drift-compare.js";
 import { DriftWatch } from "./drift-watch.js";
 import { Heartbeat } from "./heartbeat.js";
-import type { LogControl } from "./log-control.js";
-import type { Metrics } from "./metrics.js";
 import { engineConsumers, OpsPoller, type OpsPollerDeps } from "./ops-poller.js";
 import type { Readiness } from "./readiness.js";
+import type { EngineContext } from "./engine-context.js";
 
-export interface OpsDeps {
-  config: Config;
+export interface OpsDeps extends EngineContext {
   replica: string;
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  clock: Clock;
-  logs: LogControl;
-  metrics: Metrics;
   readiness: Readiness;
   alerts: AlertSink;
   audit: (action: string, details: Record<string, unknown>) => Promise<void>;
