@@ -95,11 +95,9 @@ export class ClusterMembership {
     if (this.stopped) return;
     const { store, instanceId } = this.deps;
     const began = this.now;
-    await store.heartbeat({ id: instanceId, incarnation: this.incarnation, startedAtMs: this.startedAtMs, roles: this.roles() });
+    this.lastHeartbeatRevision = await store.heartbeat({ id: instanceId, incarnation: this.incarnation, startedAtMs: this.startedAtMs, roles: this.roles() });
     // A heartbeat that hung (a reconnect in progress) means we were as blind as the others were silent.
     if (this.now - began > this.deps.renewMs) this.lastHeartbeatFailureMs = this.now;
-    const mine = (await store.members()).get(instanceId);
-    if (mine) this.lastHeartbeatRevision = mine.revision;
   }
 
   private planOnce(): void {
@@ -147,9 +145,8 @@ export class ClusterMembership {
 
   private async acquire(role: string, current: { value: LeaseRecord; revision: number } | undefined, takeover: boolean): Promise<void> {
     const lease: LeaseRecord = { owner: this.deps.instanceId, incarnation: this.incarnation, acquiredAtMs: Date.now() };
-    const won = current ? await this.deps.store.takeOver(role, lease, current.revision) : await this.deps.store.acquire(role, lease);
-    if (!won) return; // another replica was faster; the next period sees who holds it
-    const revision = (await this.deps.store.leases()).get(role)?.revision ?? 0;
+    const revision = current ? await this.deps.store.takeOver(role, lease, current.revision) : await this.deps.store.acquire(role, lease);
+    if (revision === undefined) return; // another replica was faster; the next period sees who holds it
     this.held.set(role, revision);
     this.deps.metrics.roleChanges.inc({ change: takeover ? "takeover" : "acquired" });
     this.deps.logger.info({ role, from: current?.value.owner ?? null }, takeover ? "took over a role from a silent replica" : "acquired a role");

@@ -89,6 +89,8 @@ export class Engine {
   private audit!: AuditSink;
   private auditWriter!: AuditWriter;
   private ruleSet!: RuleSet;
+  /** The rule set compiled once when adopted, however many partitions start from it. */
+  private compiledRules: CompiledRule[] = [];
   private routing!: LoadedRouting;
   private silenceService!: SilenceService;
   private escalationService!: EscalationService;
@@ -436,6 +438,7 @@ export class Engine {
 
   /** Make a loaded set of versioned files the one in use (at start, and after an accepted reload). */
   private adopt(files: VersionedFiles): void {
+    if (files.ruleSet !== this.ruleSet) this.compiledRules = files.ruleSet.rules.map(compileRule);
     this.ruleSet = files.ruleSet;
     this.routing = files.routing;
     this.directory = files.directory.directory;
@@ -445,7 +448,7 @@ export class Engine {
   }
 
   private compiled(): CompiledRule[] {
-    return this.ruleSet.rules.map(compileRule);
+    return this.compiledRules;
   }
 
   private recordAudit(action: string, details: Record<string, unknown>, subject?: string): Promise<void> {

@@ -44,8 +44,9 @@ export class KvClusterStore {
     return new KvClusterStore(await new Kvm(nc).create(bucket, { history: 1 }), jetstream(nc), bucket);
   }
 
-  async heartbeat(member: MemberRecord): Promise<void> {
-    await this.kv.put(`member.${member.id}`, encoder.encode(JSON.stringify(member)));
+  /** Returns the revision written: the writer's own, to tell its heartbeats from another process's. */
+  heartbeat(member: MemberRecord): Promise<number> {
+    return this.kv.put(`member.${member.id}`, encoder.encode(JSON.stringify(member)));
   }
 
   async leave(id: string): Promise<void> {
@@ -60,19 +61,19 @@ export class KvClusterStore {
     return this.scan<LeaseRecord>("lease.");
   }
 
-  /** Take a free role; false when someone else took it first. */
-  async acquire(role: string, lease: LeaseRecord): Promise<boolean> {
-    return succeeds(() => this.kv.create(`lease.${role}`, encoder.encode(JSON.stringify(lease))));
+  /** Take a free role: the lease's revision, or undefined when someone else took it first. */
+  acquire(role: string, lease: LeaseRecord): Promise<number | undefined> {
+    return unlessLost(() => this.kv.create(`lease.${role}`, encoder.encode(JSON.stringify(lease))));
   }
 
   /** Take a role over from a holder that went silent, only if nobody changed the lease since it was read. */
-  async takeOver(role: string, lease: LeaseRecord, revision: number): Promise<boolean> {
-    return succeeds(() => this.kv.update(`lease.${role}`, encoder.encode(JSON.stringify(lease)), revision));
+  takeOver(role: string, lease: LeaseRecord, revision: number): Promise<number | undefined> {
+    return unlessLost(() => this.kv.update(`lease.${role}`, encoder.encode(JSON.stringify(lease)), revision));
   }
 
   /** Give a role up so its desired owner can take it; a no-op if it changed hands meanwhile. */
   async release(role: string, revision: number): Promise<boolean> {
-    return succeeds(() => this.kv.delete(`lease.${role}`, { previousSeq: revision }));
+    return (await unlessLost(async () => this.kv.delete(`lease.${role}`, { previousSeq: revision }))) !== undefined;
   }
 
   private async scan<T>(prefix: string): Promise<Map<string, Versioned<T>>> {
@@ -84,13 +85,12 @@ export class KvClusterStore {
   }
 }
 
-/** A compare-and-set that lost is an answer (false), not an error; anything else (no connection) still throws. */
-async function succeeds(write: () => Promise<unknown>): Promise<boolean> {
+/** A compare-and-set that lost is an answer (undefined), not an error; anything else (no connection) still throws. */
+async function unlessLost<T>(write: () => Promise<T>): Promise<T | undefined> {
   try {
-    await write();
-    return true;
+    return await write();
   } catch (error) {
-    if (/wrong last sequence|key exists|10071/i.test(String((error as Error)?.message ?? error))) return false;
+    if (/wrong last sequence|key exists|10071/i.test(String((error as Error)?.message ?? error))) return undefined;
     throw error;
   }
 }
