@@ -1,14 +1,12 @@
 // Row 4: latency at a steady publish rate. Background events at the given rate keep the engine busy while probe
 // events (20 a second, each firing a new alert) are timed from publish to their state change on klaxon.alerts.*,
 // and from that state change to the first webhook request of their group, beyond group_wait.
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { parseConfig } from "../../src/config/index.js";
-import { NatsServerProcess } from "../../test/support/nats-server.js";
-import { EngineProcess, writeRulesRepo } from "../engine-process.js";
 import { generateEvents, type RuleJson, type World } from "../generate.js";
 import { now, sleep, type RowResult } from "../measure.js";
-import { PROBE_RULE, PROBE_RULE_ID, ProbeWebhook, percentile, probeEvent, probeRouting } from "../probes.js";
+import { withProbeEngine } from "../probe-engine.js";
+import { PROBE_RULE_ID, percentile, probeEvent } from "../probes.js";
 
 const PROBES_PER_SECOND = 20;
 const GROUP_WAIT_MS = 1_000;
@@ -33,18 +31,8 @@ export async function latencyRows(options: {
   onProgress: (text: string) => void;
 }): Promise<RowResult[]> {
   const { ratePerSecond, durationSeconds } = options;
-  const server = await NatsServerProcess.start();
-  const webhook = await ProbeWebhook.start();
-  let nc: NatsConnection | undefined;
-  const engine = await EngineProcess.start({
-    nats: { servers: [server.url] },
-    rulesDir: await writeRulesRepo([...options.rules, PROBE_RULE], {
-      "routes/routes.json": probeRouting(webhook.url, { groupBy: ["alertname", "source"], groupWait: `${GROUP_WAIT_MS / 1_000}s`, groupInterval: "5m" }),
-    }),
-  });
-  try {
-    const startupSeconds = await engine.ready();
-    nc = await connect({ servers: server.url, name: "klaxon-bench-latency" });
+  const route = { groupBy: ["alertname", "source"], groupWait: `${GROUP_WAIT_MS / 1_000}s`, groupInterval: "5m" };
+  return withProbeEngine({ rules: options.rules, route, clientName: "klaxon-bench-latency" }, async ({ nc, webhook, engine, startupSeconds }) => {
     const stateAt = new Map<string, number>();
     nc.subscribe("klaxon.alerts.>", {
       callback: (_err, m) => {
@@ -128,10 +116,5 @@ export async function latencyRows(options: {
         note: `group_wait ${GROUP_WAIT_MS / 1_000} s subtracted; notify stage → webhook channel on this machine`,
       },
     ];
-  } finally {
-    await nc?.close().catch(() => undefined);
-    await engine.stop();
-    await webhook.close();
-    await server.stop();
-  }
+  });
 }

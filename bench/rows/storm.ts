@@ -1,12 +1,10 @@
 // Row 5: an alert storm. N distinct alerts fire within a minute (one probe event each, spread over 50 services);
 // the engine groups them by service. Measured: the engine process's peak RSS, how long until every alert's state
 // change was published, and how many group notifications went out for them.
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { NatsServerProcess } from "../../test/support/nats-server.js";
-import { EngineProcess, writeRulesRepo } from "../engine-process.js";
 import type { RuleJson, World } from "../generate.js";
 import { now, sleep, type RowResult } from "../measure.js";
-import { PROBE_RULE, PROBE_RULE_ID, ProbeWebhook, probeEvent, probeRouting } from "../probes.js";
+import { withProbeEngine } from "../probe-engine.js";
+import { PROBE_RULE_ID, probeEvent } from "../probes.js";
 
 export async function stormRow(options: {
   rules: readonly RuleJson[];
@@ -19,22 +17,8 @@ export async function stormRow(options: {
   onProgress: (text: string) => void;
 }): Promise<RowResult> {
   const { alerts, seconds } = options;
-  const server = await NatsServerProcess.start();
-  const webhook = await ProbeWebhook.start();
-  let nc: NatsConnection | undefined;
-  const engine = await EngineProcess.start({
-    nats: { servers: [server.url] },
-    rulesDir: await writeRulesRepo([...options.rules, PROBE_RULE], {
-      "routes/routes.json": probeRouting(webhook.url, {
-        groupBy: ["alertname", "service"],
-        groupWait: `${options.groupWaitSeconds}s`,
-        groupInterval: `${options.groupIntervalSeconds}s`,
-      }),
-    }),
-  });
-  try {
-    const startupSeconds = await engine.ready();
-    nc = await connect({ servers: server.url, name: "klaxon-bench-storm" });
+  const route = { groupBy: ["alertname", "service"], groupWait: `${options.groupWaitSeconds}s`, groupInterval: `${options.groupIntervalSeconds}s` };
+  return withProbeEngine({ rules: options.rules, route, clientName: "klaxon-bench-storm" }, async ({ nc, webhook, engine, startupSeconds }) => {
     // Distinct alerts: a transition published again (a retried publish) is seen again here, JetStream drops it.
     const firing = new Set<string>();
     let lastChangeAt = 0;
@@ -97,10 +81,5 @@ export async function stormRow(options: {
       },
       note: `engine process RSS; grouped by service (${services.length} services), group_wait ${options.groupWaitSeconds} s, group_interval ${options.groupIntervalSeconds} s`,
     };
-  } finally {
-    await nc?.close().catch(() => undefined);
-    await engine.stop();
-    await webhook.close();
-    await server.stop();
-  }
+  });
 }

@@ -1,29 +1,18 @@
-import type { Config } from "../config/config.schema.js";
-import type { Clock } from "../core/clock.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
 import type { Incident } from "../escalate/incident.js";
-import type { Channels } from "../notify/channels/index.js";
 import { contentDigest } from "../notify/content-digest.js";
 import { buildContext } from "../notify/context.js";
 import { ChannelNotConfiguredError } from "../notify/errors.js";
 import { fallbackChain } from "../notify/fallback.js";
 import type { ChannelName, Purpose, Receipt, TemplateContext } from "../notify/model.js";
-import type { DeliveryOutcome, DeliveryPlan, DeliveryRunner, SendNotes } from "./notify-delivery.js";
-import type { NotifyFacts } from "./notify-facts.js";
+import type { DeliveryOutcome, DeliveryPlan, SendNotes } from "./notify-delivery.js";
+import type { NotifyHandlerDeps } from "./notify-handler-deps.js";
 import { personSentCheck, threadReplyCheck } from "./notify-lookups.js";
 import { incidentStateKey, type IncidentUpdate, type PageMessageIn } from "./notify-messages.js";
-import type { SafeRenderer } from "./notify-render.js";
 import type { SentCheck } from "./notify-reconcile.js";
-import type { DeliveryRecord, NotifyStore } from "./notify-store.js";
+import type { DeliveryRecord } from "./notify-store.js";
 
-export interface PageHandlerDeps {
-  config: Config;
-  clock: Clock;
-  store: NotifyStore;
-  facts: NotifyFacts;
-  runner: DeliveryRunner;
-  channels: Channels;
-  render: SafeRenderer;
+export interface PageHandlerDeps extends NotifyHandlerDeps {
   directory: () => OnCallDirectory;
 }
 

@@ -1,25 +1,13 @@
 import type { Receiver } from "../alerts/routing.js";
-import type { Config } from "../config/config.schema.js";
-import type { Clock } from "../core/clock.js";
-import type { Channels } from "../notify/channels/index.js";
 import { buildContext, groupTitle, type IncidentInput } from "../notify/context.js";
 import type { Purpose } from "../notify/model.js";
 import { webhookPayload } from "../notify/webhook-payload.js";
-import type { DeliveryOutcome, DeliveryPlan, DeliveryRunner } from "./notify-delivery.js";
-import type { NotifyFacts } from "./notify-facts.js";
+import type { DeliveryOutcome, DeliveryPlan } from "./notify-delivery.js";
+import type { NotifyHandlerDeps } from "./notify-handler-deps.js";
 import type { GroupNotificationIn } from "./notify-messages.js";
 import type { SentCheck } from "./notify-reconcile.js";
-import type { SafeRenderer } from "./notify-render.js";
-import type { NotifyStore } from "./notify-store.js";
 
-export interface ReceiverHandlerDeps {
-  config: Config;
-  clock: Clock;
-  store: NotifyStore;
-  facts: NotifyFacts;
-  runner: DeliveryRunner;
-  channels: Channels;
-  render: SafeRenderer;
+export interface ReceiverHandlerDeps extends NotifyHandlerDeps {
   receivers: () => readonly Receiver[];
 }
 

@@ -22,19 +22,13 @@ const LEVELS: ReadonlySet<unknown> = new Set(LOG_LEVELS);
 
 function metricEvent(fields: Record<string, unknown>): KlaxonEvent | undefined {
   const { source, service, labels, time, name, value } = fields;
-  let known = 5; // type, source, time, name, value
   if (!isToken(source) || !isToken(name)) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
   const timeMs = timeOf(time);
   if (timeMs === undefined) return undefined;
-  if (service !== undefined) {
-    if (!isToken(service)) return undefined;
-    known++;
-  }
-  const eventLabels = labelsOf(labels);
+  if (service !== undefined && !isToken(service)) return undefined;
+  const eventLabels = labelsIfNoOtherKeys(fields, service, labels);
   if (eventLabels === undefined) return undefined;
-  if (labels !== undefined) known++;
-  if (!hasExactly(fields, known)) return undefined;
   // One literal per shape, in the key order normalizeEvent produces from zod's output.
   return service === undefined
     ? { type: "metric", source, name, value, labels: eventLabels, timeMs }
@@ -43,23 +37,29 @@ function metricEvent(fields: Record<string, unknown>): KlaxonEvent | undefined {
 
 function logEvent(fields: Record<string, unknown>): KlaxonEvent | undefined {
   const { source, service, labels, time, level, message } = fields;
-  let known = 5; // type, source, time, level, message
   if (!isToken(source) || !LEVELS.has(level)) return undefined;
   if (typeof message !== "string" || message.length > 32_768) return undefined;
   const timeMs = timeOf(time);
   if (timeMs === undefined) return undefined;
-  if (service !== undefined) {
-    if (!isToken(service)) return undefined;
-    known++;
-  }
-  const eventLabels = labelsOf(labels);
+  if (service !== undefined && !isToken(service)) return undefined;
+  const eventLabels = labelsIfNoOtherKeys(fields, service, labels);
   if (eventLabels === undefined) return undefined;
-  if (labels !== undefined) known++;
-  if (!hasExactly(fields, known)) return undefined;
   const logLevel = level as (typeof LOG_LEVELS)[number];
   return service === undefined
     ? { type: "log", source, level: logLevel, message, labels: eventLabels, timeMs }
     : { type: "log", source, service, level: logLevel, message, labels: eventLabels, timeMs };
+}
+
+/**
+ * The labels copy, when they are valid and the event has no key beyond the optional service and labels and its
+ * kind's five required ones (type, source, time and two of its own); else undefined, to decline. Small enough for
+ * V8 to inline, so the per-event path pays no extra call and allocates nothing more.
+ */
+function labelsIfNoOtherKeys(fields: Record<string, unknown>, service: string | undefined, labels: unknown): Record<string, string> | undefined {
+  const eventLabels = labelsOf(labels);
+  if (eventLabels === undefined) return undefined;
+  const known = 5 + (service === undefined ? 0 : 1) + (labels === undefined ? 0 : 1);
+  return hasExactly(fields, known) ? eventLabels : undefined;
 }
 
 function isToken(value: unknown): value is string {

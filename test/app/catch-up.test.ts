@@ -1,9 +1,7 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { provision } from "../../src/store/jetstream/provision.js";
-import { client, eventually, metricEvent, rulesDir, startEngine, streamJson, testConfig, useNatsServer } from "../support/engine.js";
+import { eventually, metricEvent, rulesDir, startEngine, streamJson, testConfig, useNatsWithClient } from "../support/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 
 // Five readings over 4 s make a burst: a 10 s window counting them.
@@ -21,15 +19,7 @@ const burst = {
 };
 
 describe("catching up on a backlog", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  before(async () => {
-    ({ nc, js } = await client(nats.current.url));
-  });
-  after(async () => {
-    await nc.close();
-  });
+  const nats = useNatsWithClient();
 
   test("events queued while no engine ran are judged by their own time, not by the wall clock of the drain", async () => {
     // Ten minutes ago, 100 hosts each sent 5 readings a second apart. The stream holds them round by round with a
@@ -37,25 +27,25 @@ describe("catching up on a backlog", () => {
     // would close each window before its next reading arrives, and no burst would ever count to 5.
     const dir = await rulesDir([burst]);
     const config = testConfig(nats.current.url, dir, { tickIntervalMs: 10, consumer: { batch: 100 } });
-    await provision(await jetstreamManager(nc), config);
+    await provision(nats.jsm, config);
     const sources = Array.from({ length: 100 }, (_, i) => `host-${i}`);
     const start = Date.now() - 10 * 60_000;
     const pending: Array<Promise<unknown>> = [];
     for (let round = 0; round < 5; round++) {
-      for (const source of sources) pending.push(js.publish(`events.metric.${source}`, JSON.stringify(metricEvent(source, "hits", 1, start + round * 1_000))));
-      for (let n = 0; n < 1_500; n++) pending.push(js.publish(`events.metric.crowd-${n % 50}`, JSON.stringify(metricEvent(`crowd-${n % 50}`, "noise", n, start + round * 1_000))));
+      for (const source of sources) pending.push(nats.js.publish(`events.metric.${source}`, JSON.stringify(metricEvent(source, "hits", 1, start + round * 1_000))));
+      for (let n = 0; n < 1_500; n++) pending.push(nats.js.publish(`events.metric.crowd-${n % 50}`, JSON.stringify(metricEvent(`crowd-${n % 50}`, "noise", n, start + round * 1_000))));
       await Promise.all(pending.splice(0));
     }
 
     const engine = await startEngine(config);
     await eventually("the backlog drained", async () => {
-      const info = await (await js.consumers.get("KLAXON_EVENTS", "klaxon-evaluate")).info();
+      const info = await (await nats.js.consumers.get("KLAXON_EVENTS", "klaxon-evaluate")).info();
       return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
     }, 60_000);
     const fired = await eventually("a burst alert for every host", async () => {
-      const alerts = (await streamJson<AlertMessage>(js, "KLAXON_ALERTS")).filter((a) => a.status === "firing" && a.labels.alertname === "burst");
+      const alerts = (await streamJson<AlertMessage>(nats.js, "KLAXON_ALERTS")).filter((a) => a.status === "firing" && a.labels.alertname === "burst");
       return alerts.length >= sources.length ? alerts : undefined;
-    }, 15_000).catch(async () => (await streamJson<AlertMessage>(js, "KLAXON_ALERTS")).filter((a) => a.status === "firing"));
+    }, 15_000).catch(async () => (await streamJson<AlertMessage>(nats.js, "KLAXON_ALERTS")).filter((a) => a.status === "firing"));
     assert.deepEqual(new Set(fired.map((a) => a.labels.source)), new Set(sources), `every host's burst fired (${fired.length} of ${sources.length})`);
     for (const alert of fired) assert.equal(alert.startsAt, new Date(start + 4_000).toISOString(), "at the fifth reading's own time");
     await engine.stop();

@@ -10,20 +10,10 @@ import { clusterMappingCommand, clusterStatusCommand } from "../../src/cli/comma
 import { capture } from "../support/output.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 import type { AuditEntry } from "../../src/store/ports.js";
+import { cpuHotRule } from "../support/rules.js";
 
 const PARTITIONS = 6;
 const ROLES = ["coordinator", ...Array.from({ length: PARTITIONS }, (_, i) => `evaluate-p${i}`)].sort();
-
-const cpuRule = {
-  id: "cpu-hot",
-  version: 1,
-  kind: "threshold",
-  event: "metric",
-  match: { all: [{ fact: "name", operator: "equal", value: "cpu" }] },
-  keyBy: ["source"],
-  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
-  severity: "critical",
-};
 
 /** Who holds what, as the replicas themselves report it. */
 function holdings(engines: ReadonlyMap<string, Engine>): Map<string, string[]> {
@@ -80,7 +70,7 @@ describe("replicas sharing the work", () => {
   });
 
   test("with partitions, a rule keyed without source is refused, naming its file", async () => {
-    const dir = await rulesDir([{ ...cpuRule, id: "by-service", keyBy: ["service"] }]);
+    const dir = await rulesDir([{ ...cpuHotRule, id: "by-service", keyBy: ["service"] }]);
     await assert.rejects(startEngine(testConfig(server.url, dir, { cluster: { instanceId: "refused", partitions: PARTITIONS } })), (error: Error) => {
       assert.match(error.message, /by-service\.json: keyBy: rule "by-service": with cluster.partitions = 6, keyBy must include "source"/);
       return true;
@@ -88,7 +78,7 @@ describe("replicas sharing the work", () => {
   });
 
   test("three replicas split the roles; a killed one's roles are taken over, and come back when it returns", async () => {
-    const dir = await rulesDir([cpuRule]);
+    const dir = await rulesDir([cpuHotRule]);
     const config = (id: string) => testConfig(server.url, dir, { cluster: { instanceId: id, partitions: PARTITIONS, leaseMs: 1_500, renewMs: 250 } });
     const engines = new Map<string, Engine>();
     for (const id of ["replica-a", "replica-b", "replica-c"]) engines.set(id, await startEngine(config(id)));

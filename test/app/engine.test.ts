@@ -1,59 +1,40 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { eventually, useNatsWithClient, streamJson, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { Engine } from "../../src/app/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
+import { cpuHotRule } from "../support/rules.js";
 
-const cpuRule = {
-  id: "cpu-hot",
-  version: 1,
-  kind: "threshold",
-  event: "metric",
-  match: { all: [{ fact: "name", operator: "equal", value: "cpu" }] },
-  keyBy: ["source"],
-  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
-  severity: "critical",
-  annotations: { summary: "{{ source }} cpu at {{ value }}%" },
-};
+const cpuRuleWithSummary = { ...cpuHotRule, annotations: { summary: "{{ source }} cpu at {{ value }}%" } };
 
 const alerts = (js: JetStreamClient): Promise<AlertMessage[]> => streamJson(js, "KLAXON_ALERTS");
 
 describe("engine on a real nats-server", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
+  const nats = useNatsWithClient();
   let engine: Engine | undefined;
 
-  before(async () => {
-    ({ nc, js } = await client(nats.current.url));
-  });
-  after(async () => {
-    await nc.close();
-  });
-
   test("an event over the threshold is published as a firing alert, and a normal one resolves it", async () => {
-    engine = await startEngine(testConfig(nats.current.url, await rulesDir([cpuRule])));
+    engine = await startEngine(testConfig(nats.current.url, await rulesDir([cpuRuleWithSummary])));
     const t0 = Date.now();
-    await publishEvent(js, metricEvent("web-1", "cpu", 97, t0));
-    await publishEvent(js, metricEvent("web-2", "cpu", 12, t0));
-    const firing = await eventually("a firing alert", async () => (await alerts(js)).find((a) => a.status === "firing"));
+    await publishEvent(nats.js, metricEvent("web-1", "cpu", 97, t0));
+    await publishEvent(nats.js, metricEvent("web-2", "cpu", 12, t0));
+    const firing = await eventually("a firing alert", async () => (await alerts(nats.js)).find((a) => a.status === "firing"));
     assert.equal(firing.labels.alertname, "cpu-hot");
     assert.equal(firing.labels.source, "web-1");
     assert.equal(firing.annotations.summary, "web-1 cpu at 97%");
     assert.equal(firing.startsAt, new Date(t0).toISOString());
     assert.deepEqual(firing.generator, { rule: "cpu-hot", version: 1 });
 
-    await publishEvent(js, metricEvent("web-1", "cpu", 40, t0 + 1_000));
-    const resolved = await eventually("a resolved alert", async () => (await alerts(js)).find((a) => a.status === "resolved"));
+    await publishEvent(nats.js, metricEvent("web-1", "cpu", 40, t0 + 1_000));
+    const resolved = await eventually("a resolved alert", async () => (await alerts(nats.js)).find((a) => a.status === "resolved"));
     assert.equal(resolved.fingerprint, firing.fingerprint);
     assert.equal(resolved.endsAt, new Date(t0 + 1_000).toISOString());
-    assert.equal((await alerts(js)).length, 2, "web-2 at 12% never fired");
+    assert.equal((await alerts(nats.js)).length, 2, "web-2 at 12% never fired");
     await eventually("every event acknowledged", async () => {
-      const info = await (await js.consumers.get("KLAXON_EVENTS", "klaxon-evaluate")).info();
+      const info = await (await nats.js.consumers.get("KLAXON_EVENTS", "klaxon-evaluate")).info();
       return info.num_ack_pending === 0 && info.num_pending === 0 ? true : undefined;
     });
   });
@@ -66,12 +47,12 @@ describe("engine on a real nats-server", () => {
       ["events.metric.web-1", JSON.stringify({ type: "metric", source: "web-1", name: "cpu", value: 1, time: Date.now(), labels: { pad: "x".repeat(70_000) } }), "oversized"],
       ["events.log.web-1", JSON.stringify(metricEvent("web-1", "cpu", 1, Date.now())), "subject_mismatch"],
     ];
-    for (const [subject, data] of bad) await js.publish(subject, data);
+    for (const [subject, data] of bad) await nats.js.publish(subject, data);
     const t = Date.now();
-    await publishEvent(js, metricEvent("db-9", "cpu", 99, t));
+    await publishEvent(nats.js, metricEvent("db-9", "cpu", 99, t));
 
     const letters = await eventually("five dead letters", async () => {
-      const all = await readStream(js, "KLAXON_DEADLETTER");
+      const all = await readStream(nats.js, "KLAXON_DEADLETTER");
       return all.length >= bad.length ? all : undefined;
     });
     assert.deepEqual(
@@ -86,7 +67,7 @@ describe("engine on a real nats-server", () => {
       assert.ok((letter.headers["Klaxon-Detail"] ?? "").length > 0);
     }
     assert.match(letters[1]?.headers["Klaxon-Detail"] ?? "", /value/);
-    await eventually("the valid event after them fired", async () => (await alerts(js)).find((a) => a.labels.source === "db-9"));
+    await eventually("the valid event after them fired", async () => (await alerts(nats.js)).find((a) => a.labels.source === "db-9"));
     const metrics = await engine?.metrics.registry.getSingleMetricAsString("klaxon_dead_letters_total");
     assert.match(metrics ?? "", /reason="invalid_json"} 1/);
     assert.match(metrics ?? "", /reason="oversized"} 1/);
@@ -95,20 +76,20 @@ describe("engine on a real nats-server", () => {
   test("rule reload applies a changed rule and audits old and new version", async () => {
     const running = engine as Engine;
     const dir = running.config.rulesDir;
-    await writeFile(join(dir, "alerts", "cpu-hot.json"), JSON.stringify({ ...cpuRule, version: 2, when: { all: [{ fact: "value", operator: "greaterThan", value: 50 }] } }));
+    await writeFile(join(dir, "alerts", "cpu-hot.json"), JSON.stringify({ ...cpuRuleWithSummary, version: 2, when: { all: [{ fact: "value", operator: "greaterThan", value: 50 }] } }));
     const result = await running.reloadRules("test");
     assert.deepEqual(result, { ok: true, changes: 1 });
-    await publishEvent(js, metricEvent("web-7", "cpu", 60, Date.now()));
-    const fired = await eventually("web-7 fires under version 2", async () => (await alerts(js)).find((a) => a.labels.source === "web-7"));
+    await publishEvent(nats.js, metricEvent("web-7", "cpu", 60, Date.now()));
+    const fired = await eventually("web-7 fires under version 2", async () => (await alerts(nats.js)).find((a) => a.labels.source === "web-7"));
     assert.deepEqual(fired.generator, { rule: "cpu-hot", version: 2 });
-    const audit = await eventually("audit record", async () => (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).find((r) => r.action === "rules.changed"));
+    const audit = await eventually("audit record", async () => (await readStream(nats.js, "KLAXON_AUDIT")).map((m) => m.json()).find((r) => r.action === "rules.changed"));
     assert.equal((audit.details as Record<string, unknown>).oldVersion, 1);
     assert.equal((audit.details as Record<string, unknown>).newVersion, 2);
 
-    await writeFile(join(dir, "alerts", "cpu-hot.json"), JSON.stringify({ ...cpuRule, version: 3, severity: "loud" }));
+    await writeFile(join(dir, "alerts", "cpu-hot.json"), JSON.stringify({ ...cpuRuleWithSummary, version: 3, severity: "loud" }));
     assert.deepEqual(await running.reloadRules("test"), { ok: false, changes: 0 });
     assert.equal(running.status().rulesHash.length, 64);
-    const rejected = await eventually("rejection audited", async () => (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).find((r) => r.action === "rules.reload_rejected"));
+    const rejected = await eventually("rejection audited", async () => (await readStream(nats.js, "KLAXON_AUDIT")).map((m) => m.json()).find((r) => r.action === "rules.reload_rejected"));
     assert.match(JSON.stringify(rejected.details), /severity/);
   });
 });

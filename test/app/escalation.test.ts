@@ -1,50 +1,23 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { capture } from "../support/output.js";
 import { incidentsCommand, resolveCommand } from "../../src/cli/commands/incidents.js";
 import { client, eventually, useNatsServer, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import { FakeClock } from "../../src/core/clock.js";
+import { alice, bob, dbDownRule, dbPolicy, writeJson } from "../support/oncall-fixtures.js";
 import type { PageMessage } from "../../src/app/escalation-stage.js";
 
 const MIN = 60_000;
 
 async function oncallRules(): Promise<string> {
-  const dir = await rulesDir([
-    {
-      id: "db-down",
-      version: 1,
-      kind: "threshold",
-      event: "metric",
-      match: { all: [{ fact: "name", operator: "equal", value: "db_up" }] },
-      keyBy: ["source"],
-      when: { all: [{ fact: "value", operator: "equal", value: 0 }] },
-      severity: "critical",
-      annotations: { summary: "{{ source }} is down" },
-    },
-  ]);
-  const write = async (path: string, value: unknown): Promise<void> => {
-    await mkdir(join(dir, path, ".."), { recursive: true });
-    await writeFile(join(dir, path), JSON.stringify(value));
-  };
+  const dir = await rulesDir([dbDownRule]);
+  const write = (path: string, value: unknown): Promise<void> => writeJson(dir, path, value);
   await write("routes/routes.json", { version: 1, route: { receiver: "db", groupWait: "0s", groupInterval: "1m" }, receivers: [{ name: "db", policy: "db-policy" }] });
-  await write("policies/db-policy.json", {
-    id: "db-policy",
-    version: 1,
-    levels: [
-      { targets: [{ schedule: "db-primary" }], delay: "5m" },
-      { targets: [{ user: "bob" }], delay: "5m" },
-    ],
-  });
-  await write("users/users.json", {
-    version: 1,
-    users: [
-      { id: "alice", name: "Alice", timeZone: "Europe/Berlin", contacts: { slack: "U0ALICE", phone: "+4915112345678" }, notificationRules: [{ channel: "slack", after: "0m" }, { channel: "sms", after: "2m" }] },
-      { id: "bob", name: "Bob", timeZone: "Europe/Berlin", contacts: { slack: "U0BOB" }, notificationRules: [{ channel: "slack", after: "0m" }] },
-    ],
-  });
+  await write("policies/db-policy.json", dbPolicy);
+  await write("users/users.json", { version: 1, users: [alice, bob] });
   await write("schedules/db-primary.json", { id: "db-primary", version: 1, name: "DB", timeZone: "UTC", layers: [{ name: "only", rotation: { participants: ["alice"], start: "2026-01-01T00:00:00", shift: "1w" } }] });
   return dir;
 }

@@ -10,7 +10,7 @@ import { auditVerifyCommand } from "../../src/cli/commands/audit.js";
 import { JetStreamAuditSink } from "../../src/store/jetstream/sinks.js";
 import type { ChainedRecord } from "../../src/audit/record.js";
 import type { VerifyReport } from "../../src/store/jetstream/audit-queries.js";
-import { dbDownRule } from "./support.js";
+import { dbDownRule } from "../support/oncall-fixtures.js";
 
 type Stored = ChainedRecord & { streamSeq: number };
 

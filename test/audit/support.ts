@@ -1,26 +1,8 @@
 // A rules directory with one rule, a route with an escalation policy and one on-call person: enough for an alert to
 // fire, open an incident and page. It is a git checkout, so the audit trail can name the commit.
 import { execFileSync } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { rulesDir } from "../support/engine.js";
-
-export const dbDownRule = {
-  id: "db-down",
-  version: 1,
-  kind: "threshold",
-  event: "metric",
-  match: { all: [{ fact: "name", operator: "equal", value: "db_up" }] },
-  keyBy: ["source"],
-  when: { all: [{ fact: "value", operator: "equal", value: 0 }] },
-  severity: "critical",
-  annotations: { summary: "{{ source }} is down" },
-};
-
-export async function writeJson(dir: string, path: string, value: unknown): Promise<void> {
-  await mkdir(join(dir, path, ".."), { recursive: true });
-  await writeFile(join(dir, path), JSON.stringify(value, null, 2));
-}
+import { dbDownRule, writeJson } from "../support/oncall-fixtures.js";
 
 export async function pagingRules(): Promise<string> {
   const dir = await rulesDir([dbDownRule]);

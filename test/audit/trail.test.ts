@@ -12,7 +12,8 @@ import { reportCommand } from "../../src/cli/commands/report.js";
 import type { PageMessage } from "../../src/app/escalation-stage.js";
 import type { ChainedRecord } from "../../src/audit/record.js";
 import type { AuditReport } from "../../src/audit/report.js";
-import { commitAll, dbDownRule, pagingRules, writeJson } from "./support.js";
+import { commitAll, pagingRules } from "./support.js";
+import { dbDownRule, writeJson } from "../support/oncall-fixtures.js";
 
 const TOKEN = "bobs-token-0123456789abcdef";
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig, useNatsServer } from "../support/engine.js";
 import { FakeClock } from "../../src/core/clock.js";
+import { alice, bob, dbDownRule, dbPolicy, writeJson } from "../support/oncall-fixtures.js";
 import type { Engine } from "../../src/app/engine.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
@@ -32,40 +33,11 @@ function chromiumOrSkipReason(): string | undefined {
 }
 
 async function consoleRules(nowMs: number): Promise<string> {
-  const dir = await rulesDir([
-    {
-      id: "db-down",
-      version: 1,
-      kind: "threshold",
-      event: "metric",
-      match: { all: [{ fact: "name", operator: "equal", value: "db_up" }] },
-      keyBy: ["source"],
-      when: { all: [{ fact: "value", operator: "equal", value: 0 }] },
-      severity: "critical",
-      labels: { team: "db" },
-      annotations: { summary: "{{ source }} is down" },
-    },
-  ]);
-  const write = async (path: string, value: unknown): Promise<void> => {
-    await mkdir(join(dir, path, ".."), { recursive: true });
-    await writeFile(join(dir, path), JSON.stringify(value));
-  };
+  const dir = await rulesDir([{ ...dbDownRule, labels: { team: "db" } }]);
+  const write = (path: string, value: unknown): Promise<void> => writeJson(dir, path, value);
   await write("routes/routes.json", { version: 1, route: { receiver: "db", groupBy: ["alertname"], groupWait: "0s", groupInterval: "1m" }, receivers: [{ name: "db", policy: "db-policy" }] });
-  await write("policies/db-policy.json", {
-    id: "db-policy",
-    version: 1,
-    levels: [
-      { targets: [{ schedule: "db-primary" }], delay: "5m" },
-      { targets: [{ user: "bob" }], delay: "5m" },
-    ],
-  });
-  await write("users/users.json", {
-    version: 1,
-    users: [
-      { id: "alice", name: "Alice Example", timeZone: "Europe/Berlin", contacts: { slack: "U0ALICE", phone: "+4915112345678" }, notificationRules: [{ channel: "slack", after: "0m" }, { channel: "sms", after: "2m" }] },
-      { id: "bob", name: "Bob Example", timeZone: "Europe/Berlin", contacts: { slack: "U0BOB" }, notificationRules: [{ channel: "slack", after: "0m" }] },
-    ],
-  });
+  await write("policies/db-policy.json", dbPolicy);
+  await write("users/users.json", { version: 1, users: [{ ...alice, name: "Alice Example" }, { ...bob, name: "Bob Example" }] });
   // Alice has the week; Bob takes over by override from two hours from now, so "next" is Bob.
   await write("schedules/db-primary.json", {
     id: "db-primary",

@@ -4,18 +4,7 @@ import { identityKey, identityOfEvent, seriesKeyer } from "../../src/evaluate/se
 import { identityOfExpectation } from "../../src/evaluate/series.js";
 import type { KlaxonEvent } from "../../src/ingest/event.schema.js";
 import { log, metric, T0 } from "../support/events.js";
-
-/** mulberry32: seeded, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { prng } from "../support/random.js";
 
 // "labels.__proto__" names no label: an identity object ignores it, and so must the key.
 const KEY_FIELDS = ["source", "service", "name", "level", "labels", "labels.region", "labels.source", "labels.metric", "labels.zone", "labels.__proto__"];

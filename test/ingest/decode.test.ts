@@ -5,6 +5,7 @@ import { EVENT_TYPES, eventSchema, normalizeEvent } from "../../src/ingest/event
 import { fastEvent } from "../../src/ingest/fast-event.js";
 import { jsonPath } from "../../src/core/errors.js";
 import { MINUTE, T0 } from "../support/events.js";
+import { prng } from "../support/random.js";
 
 const LIMITS: DecodeLimits = { maxEventBytes: 4096, maxFutureSkewMs: 5 * MINUTE };
 const encode = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value));
@@ -152,18 +153,6 @@ function decodeWithZodOnly(data: Uint8Array, subject: string, nowMs: number): De
     return { ok: false, reason: "time_out_of_range", detail: `time ${new Date(event.timeMs).toISOString()} is more than ${LIMITS.maxFutureSkewMs} ms in the future` };
   }
   return { ok: true, event };
-}
-
-/** mulberry32: seeded, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /**

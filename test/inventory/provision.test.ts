@@ -1,12 +1,11 @@
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { provisionCommand } from "../../src/cli/commands/provision.js";
 import { driftCommand } from "../../src/cli/commands/drift.js";
 import { parseConfig } from "../../src/config/index.js";
 import { declareResources } from "../../src/store/jetstream/provision.js";
-import { client, readStream, rulesDir, startEngine, testConfig, useNatsServer } from "../support/engine.js";
+import { readStream, rulesDir, startEngine, testConfig, useNatsWithClient } from "../support/engine.js";
 import { capture } from "../support/output.js";
 
 const NS = 1_000_000;
@@ -27,18 +26,8 @@ async function streamNames(jsm: JetStreamManager): Promise<string[]> {
 }
 
 describe("klaxon provision on an empty server", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
+  const nats = useNatsWithClient();
 
-  before(async () => {
-    ({ nc, js } = await client(nats.current.url));
-    jsm = await jetstreamManager(nc);
-  });
-  after(async () => {
-    await nc.close();
-  });
 
   test("klaxon drift before anything exists says why there is no table", async () => {
     await assert.rejects(driftCommand({ nats: nats.current.url }, capture()), /no inventory state yet \(KV bucket "klaxon-inventory" does not exist\): start the engine/);
@@ -54,20 +43,20 @@ describe("klaxon provision on an empty server", () => {
     assert.match(text, /^would create object store klaxon-state /m);
     const declared = declareResources(parseConfig({})).length;
     assert.match(text, new RegExp(`^dry run: nothing changed\\. 0 of ${declared} resource\\(s\\) as declared; ${declared} to create, 0 to update, 0 that JetStream cannot change$`, "m"));
-    assert.deepEqual(await streamNames(jsm), []);
+    assert.deepEqual(await streamNames(nats.jsm), []);
   });
 
   test("without --dry-run it creates them all and audits each with the operator as actor; a second run finds nothing to do", async () => {
     const io = capture();
     assert.equal(await provisionCommand({ nats: nats.current.url, author: "ops@bastion" }, io), 0, io.errors.join("\n"));
     assert.match(io.out.join("\n"), /^created stream KLAXON_AUDIT /m);
-    assert.deepEqual(await streamNames(jsm), [
+    assert.deepEqual(await streamNames(nats.jsm), [
       "KLAXON_ALERTS", "KLAXON_AUDIT", "KLAXON_DEADLETTER", "KLAXON_EVENTS", "KLAXON_NOTIFICATIONS", "KLAXON_PAGES",
       "KV_klaxon-alert-state", "KV_klaxon-cluster", "KV_klaxon-escalation", "KV_klaxon-inventory", "OBJ_klaxon-state",
     ]);
-    const consumer = await jsm.consumers.info("KLAXON_EVENTS", "klaxon-inventory-change");
+    const consumer = await nats.jsm.consumers.info("KLAXON_EVENTS", "klaxon-inventory-change");
     assert.equal(consumer.config.filter_subject, "events.change.>");
-    const created = (await auditRecords(js)).filter((r) => r.action === "provision.created");
+    const created = (await auditRecords(nats.js)).filter((r) => r.action === "provision.created");
     assert.equal(created.length, declareResources(parseConfig({})).length);
     assert.ok(created.every((r) => r.actor === "ops@bastion" && r.details?.via === "cli"));
     assert.ok(created.some((r) => r.subject === "stream KLAXON_EVENTS"));
@@ -79,27 +68,19 @@ describe("klaxon provision on an empty server", () => {
 });
 
 describe("reconciling settings changed by hand", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
+  const nats = useNatsWithClient();
 
   before(async () => {
-    ({ nc, js } = await client(nats.current.url));
-    jsm = await jetstreamManager(nc);
     assert.equal(await provisionCommand({ nats: nats.current.url }, capture()), 0);
     // An operator "tunes" things by hand.
-    const events = (await jsm.streams.info("KLAXON_EVENTS")).config;
-    await jsm.streams.update("KLAXON_EVENTS", { ...events, max_age: 3_600_000 * NS, duplicate_window: 10_000 * NS, subjects: ["events.>", "legacy.>"] });
-    await jsm.consumers.update("KLAXON_EVENTS", "klaxon-evaluate", { ack_wait: 60_000 * NS, max_deliver: 9 });
-    const kv = (await jsm.streams.info("KV_klaxon-inventory")).config;
-    await jsm.streams.update("KV_klaxon-inventory", { ...kv, max_msgs_per_subject: 5 });
+    const events = (await nats.jsm.streams.info("KLAXON_EVENTS")).config;
+    await nats.jsm.streams.update("KLAXON_EVENTS", { ...events, max_age: 3_600_000 * NS, duplicate_window: 10_000 * NS, subjects: ["events.>", "legacy.>"] });
+    await nats.jsm.consumers.update("KLAXON_EVENTS", "klaxon-evaluate", { ack_wait: 60_000 * NS, max_deliver: 9 });
+    const kv = (await nats.jsm.streams.info("KV_klaxon-inventory")).config;
+    await nats.jsm.streams.update("KV_klaxon-inventory", { ...kv, max_msgs_per_subject: 5 });
     // And recreates the dead-letter stream in memory, which JetStream cannot turn back into a file stream.
-    await jsm.streams.delete("KLAXON_DEADLETTER");
-    await jsm.streams.add({ name: "KLAXON_DEADLETTER", subjects: ["klaxon.deadletter.>"], storage: StorageType.Memory, duplicate_window: 120_000 * NS });
-  });
-  after(async () => {
-    await nc.close();
+    await nats.jsm.streams.delete("KLAXON_DEADLETTER");
+    await nats.jsm.streams.add({ name: "KLAXON_DEADLETTER", subjects: ["klaxon.deadletter.>"], storage: StorageType.Memory, duplicate_window: 120_000 * NS });
   });
 
   test("--dry-run shows old → new for every difference, names what JetStream cannot change, and changes nothing", async () => {
@@ -109,23 +90,23 @@ describe("reconciling settings changed by hand", () => {
     assert.ok(io.out.includes("would update consumer KLAXON_EVENTS/klaxon-evaluate: ack_wait 1m → 10s, max_deliver 9 → 5"), io.out.join("\n"));
     assert.ok(io.out.includes("would update kv klaxon-inventory: max_msgs_per_subject 5 → 1"), io.out.join("\n"));
     assert.match(io.errors.join("\n"), /^cannot change stream KLAXON_DEADLETTER: storage memory → file: JetStream cannot change the storage type of an existing stream: back it up/m);
-    assert.equal((await jsm.streams.info("KLAXON_EVENTS")).config.max_age, 3_600_000 * NS, "nothing changed");
-    assert.equal((await jsm.consumers.info("KLAXON_EVENTS", "klaxon-evaluate")).config.max_deliver, 9);
-    assert.equal((await auditRecords(js)).filter((r) => r.action === "provision.updated").length, 0);
+    assert.equal((await nats.jsm.streams.info("KLAXON_EVENTS")).config.max_age, 3_600_000 * NS, "nothing changed");
+    assert.equal((await nats.jsm.consumers.info("KLAXON_EVENTS", "klaxon-evaluate")).config.max_deliver, 9);
+    assert.equal((await auditRecords(nats.js)).filter((r) => r.action === "provision.updated").length, 0);
   });
 
   test("the engine reconciles them at start-up, audits old and new values, and reports (without failing) what it cannot change", async () => {
     await startEngine(testConfig(nats.current.url, await rulesDir([])));
-    const events = (await jsm.streams.info("KLAXON_EVENTS")).config;
+    const events = (await nats.jsm.streams.info("KLAXON_EVENTS")).config;
     assert.equal(events.max_age, 7 * 86_400_000 * NS);
     assert.equal(events.duplicate_window, 120_000 * NS);
     assert.deepEqual(events.subjects, ["events.>"]);
-    const consumer = (await jsm.consumers.info("KLAXON_EVENTS", "klaxon-evaluate")).config;
+    const consumer = (await nats.jsm.consumers.info("KLAXON_EVENTS", "klaxon-evaluate")).config;
     assert.deepEqual([consumer.ack_wait, consumer.max_deliver], [10_000 * NS, 5]);
-    assert.equal((await jsm.streams.info("KV_klaxon-inventory")).config.max_msgs_per_subject, 1);
-    assert.equal((await jsm.streams.info("KLAXON_DEADLETTER")).config.storage, StorageType.Memory, "left as it is");
+    assert.equal((await nats.jsm.streams.info("KV_klaxon-inventory")).config.max_msgs_per_subject, 1);
+    assert.equal((await nats.jsm.streams.info("KLAXON_DEADLETTER")).config.storage, StorageType.Memory, "left as it is");
 
-    const audit = await auditRecords(js);
+    const audit = await auditRecords(nats.js);
     const updated = audit.filter((r) => r.action === "provision.updated" && r.actor === "test");
     const of = (resource: string) => updated.find((r) => r.details?.resource === resource)?.details?.changes;
     assert.deepEqual(of("stream KLAXON_EVENTS"), [

@@ -7,22 +7,13 @@ import { SlackChannel } from "../../src/notify/channels/slack.js";
 import { EmailChannel } from "../../src/notify/channels/email.js";
 import { SmsChannel } from "../../src/notify/channels/sms.js";
 import { WebhookChannel } from "../../src/notify/channels/webhook.js";
-import { ChannelNotConfiguredError, DeliveryError } from "../../src/notify/errors.js";
+import { ChannelNotConfiguredError } from "../../src/notify/errors.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
+import { failure } from "./delivery-failure.js";
 import { SmtpSink } from "../support/smtp.js";
 
 const message = { text: "[CRITICAL] db-down", blocks: [{ type: "section", text: { type: "mrkdwn", text: "*db-down*" } }], thread: "Acknowledged by alice" };
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DeliveryError) return error;
-    throw error;
-  }
-  assert.fail("expected a DeliveryError");
-}
 
 describe("Slack channel (the @slack/web-api client against a local Slack)", () => {
   let slack: FakeSlack;

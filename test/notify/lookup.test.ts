@@ -3,22 +3,12 @@ import assert from "node:assert/strict";
 import { SlackChannel } from "../../src/notify/channels/slack.js";
 import { SmsChannel } from "../../src/notify/channels/sms.js";
 import { contentDigest } from "../../src/notify/content-digest.js";
-import { DeliveryError } from "../../src/notify/errors.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
+import { failure } from "./delivery-failure.js";
 
 const message = { text: "[CRITICAL] db-down", blocks: [], thread: "Acknowledged by alice" };
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DeliveryError) return error;
-    throw error;
-  }
-  assert.fail("expected a DeliveryError");
-}
 
 describe("Slack lookups: finding a delivery's message by its metadata (what a takeover asks)", () => {
   const clock = new FakeClock(Date.parse("2026-03-02T10:00:00Z"));

@@ -2,7 +2,7 @@
 // webhook receiver, plus a rules directory whose receivers page through them and a config pointing at all of it.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config, ConfigInput } from "../../src/config/index.js";
@@ -10,6 +10,7 @@ import { FakeSlack } from "../support/fake-slack.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { SmtpSink } from "../support/smtp.js";
 import { rulesDir, testConfig } from "../support/engine.js";
+import { dbDownRule, writeJson } from "../support/oncall-fixtures.js";
 
 export const SECRETS = {
   slackToken: "xoxb-klaxon-test-token",
@@ -81,23 +82,8 @@ export async function startNotifyEnv(natsUrl: string, overrides: ConfigInput = {
     SmtpSink.start({ user: SECRETS.smtpUser, password: SECRETS.smtpPassword }),
     WebhookReceiver.start(),
   ]);
-  const dir = await rulesDir([
-    {
-      id: "db-down",
-      version: 1,
-      kind: "threshold",
-      event: "metric",
-      match: { all: [{ fact: "name", operator: "equal", value: "db_up" }] },
-      keyBy: ["source", "labels.team"],
-      when: { all: [{ fact: "value", operator: "equal", value: 0 }] },
-      severity: "critical",
-      annotations: { summary: "{{ source }} is down" },
-    },
-  ]);
-  const write = async (path: string, value: unknown): Promise<void> => {
-    await mkdir(join(dir, path, ".."), { recursive: true });
-    await writeFile(join(dir, path), typeof value === "string" ? value : JSON.stringify(value));
-  };
+  const dir = await rulesDir([{ ...dbDownRule, keyBy: ["source", "labels.team"] }]);
+  const write = (path: string, value: unknown): Promise<void> => writeJson(dir, path, value);
   await write("routes/routes.json", {
     version: 1,
     route: {

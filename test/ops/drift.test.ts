@@ -1,53 +1,33 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { client, eventually, rulesDir, streamJson, testConfig, useNatsServer } from "../support/engine.js";
+import { eventually, rulesDir, streamJson, testConfig, useNatsWithClient } from "../support/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 import type { Config } from "../../src/config/index.js";
 import type { Engine } from "../../src/app/engine.js";
 import { auditRecords, newEngine, sample, startedEngine } from "./support.js";
+import { cpuHotRule } from "../support/rules.js";
 
-const cpuRule = {
-  id: "cpu-hot",
-  version: 1,
-  kind: "threshold",
-  event: "metric",
-  match: { all: [{ fact: "name", operator: "equal", value: "cpu" }] },
-  keyBy: ["source"],
-  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
-  severity: "critical",
-};
-const diskRule = { ...cpuRule, id: "disk-full", match: { all: [{ fact: "name", operator: "equal", value: "disk" }] } };
+const diskRule = { ...cpuHotRule, id: "disk-full", match: { all: [{ fact: "name", operator: "equal", value: "disk" }] } };
 
 /** Checks every 100 ms, no tolerance: a difference is drift at the next check. */
 const fastOps = { heartbeat: { intervalMs: 100 }, drift: { intervalMs: 100, toleranceMs: 0 } } as const;
 
 describe("configuration drift", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-
-  before(async () => {
-    ({ nc, js } = await client(nats.current.url));
-  });
-  after(async () => {
-    await nc.close();
-  });
+  const nats = useNatsWithClient();
 
   const driftAlerts = async (replica: string, against: string): Promise<AlertMessage[]> =>
-    (await streamJson<AlertMessage>(js, "KLAXON_ALERTS")).filter((a) => a.labels.alertname === "KlaxonConfigDrift" && a.labels.replica === replica && a.labels.against === against);
+    (await streamJson<AlertMessage>(nats.js, "KLAXON_ALERTS")).filter((a) => a.labels.alertname === "KlaxonConfigDrift" && a.labels.replica === replica && a.labels.against === against);
 
   const writeRule = (config: Config, rule: Record<string, unknown>): Promise<void> => writeFile(join(config.rulesDir, "alerts", `${String(rule.id)}.json`), JSON.stringify(rule, null, 2));
 
   test("a loaded rule file edited on disk without a reload is drift (alert + audit); restoring the file clears it", async () => {
-    const config = testConfig(nats.current.url, await rulesDir([cpuRule]), { cluster: { instanceId: "drift-a" }, ...fastOps });
+    const config = testConfig(nats.current.url, await rulesDir([cpuHotRule]), { cluster: { instanceId: "drift-a" }, ...fastOps });
     const engine = await startedEngine(config);
 
-    await writeRule(config, { ...cpuRule, version: 2, when: { all: [{ fact: "value", operator: "greaterThan", value: 50 }] } });
+    await writeRule(config, { ...cpuHotRule, version: 2, when: { all: [{ fact: "value", operator: "greaterThan", value: 50 }] } });
     const [firing] = await eventually("a drift alert", async () => {
       const alerts = await driftAlerts("drift-a", "disk");
       return alerts.length > 0 ? alerts : undefined;
@@ -58,49 +38,49 @@ describe("configuration drift", () => {
     assert.match(firing?.annotations.description ?? "", /cpu-hot \(loaded v1, on disk v2; .*cpu-hot\.json\)/);
     assert.equal(sample(await engine.metrics.registry.metrics(), 'klaxon_config_drift{against="disk"}'), 1);
 
-    const detected = await eventually("drift.detected audited", async () => (await auditRecords(js, "drift.detected")).at(0));
+    const detected = await eventually("drift.detected audited", async () => (await auditRecords(nats.js, "drift.detected")).at(0));
     assert.deepEqual(detected.details.labels, firing?.labels);
     assert.equal(detected.details.replica, "drift-a");
     // The alert went through the ordinary pipeline: the alert stage took it in like any other.
-    await eventually("the alert stage took the drift alert in", async () => (await auditRecords(js, "alert.fired")).find((r) => r.subject === firing?.fingerprint));
+    await eventually("the alert stage took the drift alert in", async () => (await auditRecords(nats.js, "alert.fired")).find((r) => r.subject === firing?.fingerprint));
 
-    await writeRule(config, cpuRule);
+    await writeRule(config, cpuHotRule);
     const resolved = await eventually("the drift alert resolved", async () => (await driftAlerts("drift-a", "disk")).find((a) => a.status === "resolved"));
     assert.equal(resolved.fingerprint, firing?.fingerprint);
     assert.equal(resolved.startsAt, firing?.startsAt);
-    const cleared = await eventually("drift.cleared audited", async () => (await auditRecords(js, "drift.cleared")).at(0));
+    const cleared = await eventually("drift.cleared audited", async () => (await auditRecords(nats.js, "drift.cleared")).at(0));
     assert.deepEqual(cleared.details.labels, firing?.labels);
     assert.equal((await driftAlerts("drift-a", "disk")).length, 2, "fired once, resolved once");
     await engine.crash();
   });
 
   test("a reload of the edited file ends the drift too; an invalid file on disk is drift until fixed", async () => {
-    const config = testConfig(nats.current.url, await rulesDir([cpuRule]), { cluster: { instanceId: "drift-b" }, ...fastOps });
+    const config = testConfig(nats.current.url, await rulesDir([cpuHotRule]), { cluster: { instanceId: "drift-b" }, ...fastOps });
     const engine = await startedEngine(config);
     await writeFile(join(config.rulesDir, "alerts", "cpu-hot.json"), "{ not json");
     const invalid = await eventually("drift for a file that does not load", async () => (await driftAlerts("drift-b", "disk")).at(0));
     assert.match(invalid.annotations.description ?? "", /the rule files on disk do not load: .*cpu-hot\.json.*invalid JSON/);
 
-    await writeRule(config, { ...cpuRule, version: 2 });
+    await writeRule(config, { ...cpuHotRule, version: 2 });
     assert.deepEqual(await engine.reloadRules("test"), { ok: true, changes: 1 });
     await eventually("resolved after the reload", async () => (await driftAlerts("drift-b", "disk")).find((a) => a.status === "resolved"));
     await engine.crash();
   });
 
   test("a replica restarted after its files were restored resolves the drift it had announced before", async () => {
-    const config = testConfig(nats.current.url, await rulesDir([cpuRule]), { cluster: { instanceId: "drift-c" }, ...fastOps });
+    const config = testConfig(nats.current.url, await rulesDir([cpuHotRule]), { cluster: { instanceId: "drift-c" }, ...fastOps });
     const first = await startedEngine(config);
-    await writeRule(config, { ...cpuRule, version: 2 });
+    await writeRule(config, { ...cpuHotRule, version: 2 });
     const firing = await eventually("drift announced", async () => (await driftAlerts("drift-c", "disk")).at(0));
     // The announced drift is in the replica record before the crash.
-    const records = await new Kvm(nc).open("klaxon-replicas");
+    const records = await new Kvm(nats.nc).open("klaxon-replicas");
     await eventually("the drift in the replica record", async () => {
       const entry = await records.get("replica.drift-c");
       return entry && entry.string().includes(firing.fingerprint) ? true : undefined;
     });
     await first.crash();
 
-    await writeRule(config, cpuRule);
+    await writeRule(config, cpuHotRule);
     const second = await startedEngine(config);
     const resolved = await eventually("resolved by the restarted replica", async () => (await driftAlerts("drift-c", "disk")).find((a) => a.status === "resolved"));
     assert.equal(resolved.fingerprint, firing.fingerprint);
@@ -109,8 +89,8 @@ describe("configuration drift", () => {
   });
 
   test("replicas that run different rules report each other; the difference ends when the odd one goes away", async () => {
-    const a = await startedEngine(testConfig(nats.current.url, await rulesDir([cpuRule]), { cluster: { instanceId: "same-rules" }, ...fastOps }));
-    const b: Engine = newEngine(testConfig(nats.current.url, await rulesDir([cpuRule, diskRule]), { cluster: { instanceId: "more-rules" }, ...fastOps }));
+    const a = await startedEngine(testConfig(nats.current.url, await rulesDir([cpuHotRule]), { cluster: { instanceId: "same-rules" }, ...fastOps }));
+    const b: Engine = newEngine(testConfig(nats.current.url, await rulesDir([cpuHotRule, diskRule]), { cluster: { instanceId: "more-rules" }, ...fastOps }));
     await b.start();
 
     const seenByA = await eventually("drift against replicas on same-rules", async () => (await driftAlerts("same-rules", "replicas")).at(0));

@@ -6,17 +6,7 @@ import { NatsServerProcess } from "../support/nats-server.js";
 import { eventually, rulesDir, testConfig } from "../support/engine.js";
 import type { Engine } from "../../src/app/engine.js";
 import { http, newEngine, sample, TOKEN, tokensFile } from "./support.js";
-
-const rule = {
-  id: "cpu-hot",
-  version: 1,
-  kind: "threshold",
-  event: "metric",
-  match: { all: [{ fact: "name", operator: "equal", value: "cpu" }] },
-  keyBy: ["source"],
-  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
-  severity: "critical",
-};
+import { cpuHotRule } from "../support/rules.js";
 
 describe("/healthz and /readyz tell the truth", () => {
   let server: NatsServerProcess;
@@ -36,7 +26,7 @@ describe("/healthz and /readyz tell the truth", () => {
   const port = (): number => engine.httpPort as number;
 
   test("while NATS cannot be reached at start: alive, not ready (NATS, rules not in use, consumers not bound), API 503", async () => {
-    engine = newEngine(testConfig(server.url, await rulesDir([rule]), { http: { port: 0, tokensFile: await tokensFile() }, cluster: { instanceId: "health-1" }, heartbeat: { enabled: false }, drift: { enabled: false } }));
+    engine = newEngine(testConfig(server.url, await rulesDir([cpuHotRule]), { http: { port: 0, tokensFile: await tokensFile() }, cluster: { instanceId: "health-1" }, heartbeat: { enabled: false }, drift: { enabled: false } }));
     starting = engine.start();
     await eventually("the HTTP server is up", () => engine.httpPort);
 

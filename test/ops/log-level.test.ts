@@ -1,39 +1,24 @@
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient } from "@nats-io/jetstream";
 import { FakeClock } from "../../src/core/clock.js";
 import type { Engine } from "../../src/app/engine.js";
-import { client, eventually, metricEvent, publishEvent, rulesDir, testConfig, useNatsServer } from "../support/engine.js";
+import { eventually, metricEvent, publishEvent, rulesDir, testConfig, useNatsWithClient } from "../support/engine.js";
 import { ACTOR, auditRecords, captureLog, DEBUG, http, startedEngine, TOKEN, tokensFile, type LogLine } from "./support.js";
-
-const cpuRule = {
-  id: "cpu-hot",
-  version: 1,
-  kind: "threshold",
-  event: "metric",
-  match: { all: [{ fact: "name", operator: "equal", value: "cpu" }] },
-  keyBy: ["source"],
-  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
-  severity: "critical",
-};
+import { cpuHotRule } from "../support/rules.js";
 
 const ADMIN = "/api/v1/admin/log-level";
 
 describe("runtime log levels over the HTTP admin API", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
+  const nats = useNatsWithClient();
   let engine: Engine;
   let port: number;
   let lines: LogLine[];
   const clock = new FakeClock(Date.now());
 
   before(async () => {
-    ({ nc, js } = await client(nats.current.url));
     const captured = captureLog("info");
     lines = captured.lines;
-    const config = testConfig(nats.current.url, await rulesDir([cpuRule]), {
+    const config = testConfig(nats.current.url, await rulesDir([cpuHotRule]), {
       http: { port: 0, tokensFile: await tokensFile() },
       cluster: { instanceId: "replica-1" },
       heartbeat: { enabled: false },
@@ -42,15 +27,12 @@ describe("runtime log levels over the HTTP admin API", () => {
     engine = await startedEngine(config, { clock, logger: captured.logger });
     port = engine.httpPort as number;
   });
-  after(async () => {
-    await nc.close();
-  });
 
   /** Fire an alert for `source` and wait until the alert stage has taken it in (it audits alert.fired). */
   async function alertReachesAlertStage(source: string): Promise<void> {
-    await publishEvent(js, metricEvent(source, "cpu", 99, clock.now()));
+    await publishEvent(nats.js, metricEvent(source, "cpu", 99, clock.now()));
     await eventually(`the alert stage took in ${source}'s alert`, async () =>
-      (await auditRecords(js, "alert.fired")).find((r) => (r.details.labels as Record<string, string>).source === source),
+      (await auditRecords(nats.js, "alert.fired")).find((r) => (r.details.labels as Record<string, string>).source === source),
     );
   }
 
@@ -95,7 +77,7 @@ describe("runtime log levels over the HTTP admin API", () => {
       "only the alerts module logs at debug",
     );
 
-    const [record] = await auditRecords(js, "log.level_changed");
+    const [record] = await auditRecords(nats.js, "log.level_changed");
     assert.equal(record?.actor, ACTOR);
     assert.equal(record?.details.via, "http");
     assert.equal(record?.details.replica, "replica-1");
@@ -103,7 +85,7 @@ describe("runtime log levels over the HTTP admin API", () => {
     assert.deepEqual(record?.details.changes, [{ module: "alerts", from: "info", to: "debug" }]);
 
     clock.advance(15 * 60_000);
-    const reverted = await eventually("the revert audited", async () => (await auditRecords(js, "log.level_reverted")).at(0));
+    const reverted = await eventually("the revert audited", async () => (await auditRecords(nats.js, "log.level_reverted")).at(0));
     assert.equal(reverted.actor, ACTOR);
     assert.equal(reverted.details.reason, "expired");
     assert.deepEqual(reverted.details.changes, [{ module: "alerts", from: "debug", to: "info" }]);

@@ -1,22 +1,11 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, testConfig, useNatsServer } from "../support/engine.js";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { eventually, metricEvent, publishEvent, readStream, rulesDir, testConfig, useNatsWithClient } from "../support/engine.js";
 import { provision, streamConfigs } from "../../src/store/jetstream/provision.js";
 import type { Engine } from "../../src/app/engine.js";
 import { http, sample, startedEngine } from "./support.js";
-
-const cpuRule = {
-  id: "cpu-hot",
-  version: 1,
-  kind: "threshold",
-  event: "metric",
-  match: { all: [{ fact: "name", operator: "equal", value: "cpu" }] },
-  keyBy: ["source"],
-  when: { all: [{ fact: "value", operator: "greaterThan", value: 90 }] },
-  severity: "critical",
-};
+import { cpuHotRule } from "../support/rules.js";
 
 const ops = { heartbeat: { enabled: false }, drift: { enabled: false } } as const;
 
@@ -35,54 +24,34 @@ async function metricAtLeast(engine: Engine, series: string, min: number, timeou
 }
 
 describe("/metrics counts a forced retry", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
-
-  before(async () => {
-    ({ nc, js } = await client(nats.current.url));
-    jsm = await jetstreamManager(nc);
-  });
-  after(async () => {
-    await nc.close();
-  });
+  const nats = useNatsWithClient();
 
   test("a dead letter that cannot be stored is retried, counted, and stored once JetStream takes it again", async () => {
-    const config = testConfig(nats.current.url, await rulesDir([cpuRule]), { http: { port: 0 }, ...ops });
+    const config = testConfig(nats.current.url, await rulesDir([cpuHotRule]), { http: { port: 0 }, ...ops });
     const engine = await startedEngine(config);
     assert.equal(sample(await scrape(engine), 'klaxon_publish_retries_total{what="dead_letter"}'), undefined, "no retry yet");
 
     // The dead-letter stream disappears: publishing a dead letter now fails until it is back.
-    await jsm.streams.delete("KLAXON_DEADLETTER");
-    await js.publish("events.metric.web-1", "{not json");
+    await nats.jsm.streams.delete("KLAXON_DEADLETTER");
+    await nats.js.publish("events.metric.web-1", "{not json");
     await metricAtLeast(engine, 'klaxon_publish_retries_total{what="dead_letter"}', 1);
 
-    await jsm.streams.add(streamConfigs(config).find((s) => s.name === "KLAXON_DEADLETTER") as Parameters<JetStreamManager["streams"]["add"]>[0]);
-    const letter = await eventually("the dead letter stored after the retries", async () => (await readStream(js, "KLAXON_DEADLETTER")).at(0));
+    await nats.jsm.streams.add(streamConfigs(config).find((s) => s.name === "KLAXON_DEADLETTER") as Parameters<JetStreamManager["streams"]["add"]>[0]);
+    const letter = await eventually("the dead letter stored after the retries", async () => (await readStream(nats.js, "KLAXON_DEADLETTER")).at(0));
     assert.equal(letter.headers["Klaxon-Reason"], "invalid_json");
     assert.equal(sample(await scrape(engine), 'klaxon_dead_letters_total{reason="invalid_json"}'), 1);
   });
 });
 
 describe("/metrics counts a redelivery, evaluations, alerts by state and consumer lag", () => {
-  const nats = useNatsServer();
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-
-  before(async () => {
-    ({ nc, js } = await client(nats.current.url));
-  });
-  after(async () => {
-    await nc.close();
-  });
+  const nats = useNatsWithClient();
 
   test("an event handed back unacknowledged is redelivered to the engine and counted", async () => {
-    const config = testConfig(nats.current.url, await rulesDir([cpuRule]), { http: { port: 0 }, cluster: { instanceId: "metrics-1" }, ...ops });
-    await provision(await jetstreamManager(nc), config);
-    const seq = await publishEvent(js, metricEvent("web-9", "cpu", 99, Date.now()));
+    const config = testConfig(nats.current.url, await rulesDir([cpuHotRule]), { http: { port: 0 }, cluster: { instanceId: "metrics-1" }, ...ops });
+    await provision(nats.jsm, config);
+    const seq = await publishEvent(nats.js, metricEvent("web-9", "cpu", 99, Date.now()));
     // A consumer that takes the event and gives it back, as a handler that fails would: JetStream delivers it again.
-    const taken = await (await js.consumers.get("KLAXON_EVENTS", config.consumer.durable)).next({ expires: 2_000 });
+    const taken = await (await nats.js.consumers.get("KLAXON_EVENTS", config.consumer.durable)).next({ expires: 2_000 });
     assert.equal(taken?.seq, seq);
     taken?.nak();
 

@@ -4,6 +4,7 @@ import type { KlaxonEvent } from "../../src/ingest/event.schema.js";
 import { RuleIndex } from "../../src/rules/rule-index.js";
 import { T0, log, metric } from "../support/events.js";
 import { compile, type RuleJson } from "../support/rules.js";
+import { prng } from "../support/random.js";
 
 const leaf = (fact: string, operator: string, value: unknown): RuleJson => ({ fact, operator, value });
 
@@ -16,18 +17,6 @@ function rule(id: string, event: "metric" | "log", match: RuleJson | undefined):
     severity: "info",
     ...(match ? { match } : {}),
     when: { all: [leaf(event === "metric" ? "value" : "level", "notEqual", null)] },
-  };
-}
-
-/** mulberry32: seeded, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { DeliverPolicy, jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { after, before } from "node:test";
 import { Engine } from "../../src/app/engine.js";
 import { NatsServerProcess } from "./nats-server.js";
@@ -117,6 +117,29 @@ export function useNatsServer(): { current: NatsServerProcess } {
   after(async () => {
     await stopAllEngines();
     await holder.current.stop();
+  });
+  return holder;
+}
+
+/** A private nats-server (as `useNatsServer`) plus one test client connected to it; read the fields inside tests. */
+export interface NatsWithClient {
+  current: NatsServerProcess;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/** `useNatsServer` and a client for the enclosing `describe`; the client is closed after its tests. */
+export function useNatsWithClient(): NatsWithClient {
+  const server = useNatsServer();
+  const holder = {} as NatsWithClient;
+  before(async () => {
+    holder.current = server.current;
+    ({ nc: holder.nc, js: holder.js } = await client(server.current.url));
+    holder.jsm = await jetstreamManager(holder.nc);
+  });
+  after(async () => {
+    await holder.nc.close();
   });
   return holder;
 }

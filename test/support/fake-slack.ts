@@ -10,7 +10,7 @@
 //   await slack.close();
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLocally, readBody } from "./local-http.js";
 
 export interface SlackCall {
   method: string;
@@ -66,8 +66,7 @@ export class FakeSlack {
 
   static async start(options: { token?: string; now?: () => number } = {}): Promise<FakeSlack> {
     const fake = new FakeSlack(options.token, options.now ?? Date.now);
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    fake.listeningPort = (fake.server.address() as AddressInfo).port;
+    fake.listeningPort = await listenLocally(fake.server);
     return fake;
   }
 
@@ -109,10 +108,7 @@ export class FakeSlack {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -271,15 +267,6 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = "application/json; charset=utf-8"): void {

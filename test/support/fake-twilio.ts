@@ -9,7 +9,7 @@
 //   signTwilioRequest(authToken, publicUrl, params) signs an inbound webhook exactly as Twilio does.
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLocally, readBody } from "./local-http.js";
 
 export interface TwilioMessage {
   sid: string;
@@ -42,8 +42,7 @@ export class FakeTwilio {
 
   static async start(options: { accountSid: string; authToken: string; now?: () => number }): Promise<FakeTwilio> {
     const fake = new FakeTwilio(options.accountSid, options.authToken, options.now ?? Date.now);
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    fake.listeningPort = (fake.server.address() as AddressInfo).port;
+    fake.listeningPort = await listenLocally(fake.server);
     return fake;
   }
 
@@ -57,10 +56,7 @@ export class FakeTwilio {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -165,13 +161,4 @@ export function signTwilioRequest(authToken: string, url: string, params: Record
 /** The parameters Twilio posts for an inbound SMS (the ones that matter, plus a few it always sends). */
 export function inboundSmsParams(from: string, to: string, body: string): Record<string, string> {
   return { AccountSid: "AC00000000000000000000000000000000", MessageSid: `SM${randomBytes(16).toString("hex")}`, From: from, To: to, Body: body, NumMedia: "0", NumSegments: "1", ApiVersion: "2010-04-01" };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }

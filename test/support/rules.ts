@@ -23,3 +23,15 @@ export function when(fact: string, operator: string, value: unknown): RuleJson {
 export function metricNamed(name: string): RuleJson {
   return when("name", "equal", name);
 }
+
+/** The rule most engine tests fire: a `cpu` metric over 90 from any source is critical, one alert per source. */
+export const cpuHotRule: RuleJson = {
+  id: "cpu-hot",
+  version: 1,
+  kind: "threshold",
+  event: "metric",
+  match: metricNamed("cpu"),
+  keyBy: ["source"],
+  when: when("value", "greaterThan", 90),
+  severity: "critical",
+};

@@ -39,48 +39,52 @@ function compileNode(c: Condition): Predicate {
 const TRUE: Predicate = () => true;
 
 function compileAll(ps: Predicate[]): Predicate {
-  const [a, b, c] = ps;
-  switch (ps.length) {
-    case 0:
-      return TRUE;
-    case 1:
-      return a as Predicate;
-    case 2: {
-      const p0 = a as Predicate, p1 = b as Predicate;
-      return (f) => p0(f) && p1(f);
-    }
-    case 3: {
-      const p0 = a as Predicate, p1 = b as Predicate, p2 = c as Predicate;
-      return (f) => p0(f) && p1(f) && p2(f);
-    }
-    default:
-      return (f) => {
-        for (let i = 0; i < ps.length; i++) if (!(ps[i] as Predicate)(f)) return false;
-        return true;
-      };
-  }
+  return byArity(
+    ps,
+    (p0, p1) => (f) => p0(f) && p1(f),
+    (p0, p1, p2) => (f) => p0(f) && p1(f) && p2(f),
+    (f) => {
+      for (let i = 0; i < ps.length; i++) if (!(ps[i] as Predicate)(f)) return false;
+      return true;
+    },
+  );
 }
 
 function compileAny(ps: Predicate[]): Predicate {
+  return byArity(
+    ps,
+    (p0, p1) => (f) => p0(f) || p1(f),
+    (p0, p1, p2) => (f) => p0(f) || p1(f) || p2(f),
+    (f) => {
+      for (let i = 0; i < ps.length; i++) if ((ps[i] as Predicate)(f)) return true;
+      return false;
+    },
+  );
+}
+
+/**
+ * The closure for `all`/`any` of `ps`, chosen at compile time: none is true, one is itself, two or three are joined
+ * without a loop (the common sizes), more take `many`. Only compiling goes through here; the predicate it returns
+ * calls its parts directly.
+ */
+function byArity(
+  ps: readonly Predicate[],
+  two: (p0: Predicate, p1: Predicate) => Predicate,
+  three: (p0: Predicate, p1: Predicate, p2: Predicate) => Predicate,
+  many: Predicate,
+): Predicate {
   const [a, b, c] = ps;
   switch (ps.length) {
     case 0:
       return TRUE;
     case 1:
       return a as Predicate;
-    case 2: {
-      const p0 = a as Predicate, p1 = b as Predicate;
-      return (f) => p0(f) || p1(f);
-    }
-    case 3: {
-      const p0 = a as Predicate, p1 = b as Predicate, p2 = c as Predicate;
-      return (f) => p0(f) || p1(f) || p2(f);
-    }
+    case 2:
+      return two(a as Predicate, b as Predicate);
+    case 3:
+      return three(a as Predicate, b as Predicate, c as Predicate);
     default:
-      return (f) => {
-        for (let i = 0; i < ps.length; i++) if ((ps[i] as Predicate)(f)) return true;
-        return false;
-      };
+      return many;
   }
 }
 

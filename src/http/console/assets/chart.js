@@ -118,17 +118,34 @@ function valueAxis(topValue, step, top, bottom, width, format) {
   return marks;
 }
 
-/** Bars per bucket ({ startMs, endMs, value, label }). */
-export function barChart({ buckets, width, height = 180, format = (v) => String(Math.round(v)), step = countStep, title }) {
+/**
+ * The frame bar and line charts share: time across the buckets, values up from zero to a whole number of `step`s
+ * above `largest`. Returns the scales and a function that wraps the chart's marks in the axes.
+ */
+function valueFrame({ buckets, width, height, format, step, title }, largest) {
   const top = 6;
   const bottom = height - AXIS_HEIGHT;
   const fromMs = buckets[0]?.startMs ?? 0;
   const toMs = buckets.at(-1)?.endMs ?? 1;
   const x = scale(fromMs, toMs, LEFT, width - LEFT - RIGHT);
-  const largest = Math.max(0, ...buckets.map((b) => b.value));
   const spacing = step(largest);
   const maximum = axisTop(largest, spacing);
   const y = (value) => bottom - (value / maximum) * (bottom - top);
+  const draw = (marks) =>
+    svg(
+      "svg",
+      { class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title },
+      valueAxis(maximum, spacing, top, bottom, width, format),
+      timeAxis(x, fromMs, toMs, bottom, bottom),
+      marks,
+    );
+  return { bottom, x, y, draw };
+}
+
+/** Bars per bucket ({ startMs, endMs, value, label }). */
+export function barChart({ buckets, width, height = 180, format = (v) => String(Math.round(v)), step = countStep, title }) {
+  const largest = Math.max(0, ...buckets.map((b) => b.value));
+  const { bottom, x, y, draw } = valueFrame({ buckets, width, height, format, step, title }, largest);
   const bars = buckets.map((bucket) => {
     const x1 = x(bucket.startMs) + 1;
     const w = Math.max(1, x(bucket.endMs) - x(bucket.startMs) - 2);
@@ -138,27 +155,13 @@ export function barChart({ buckets, width, height = 180, format = (v) => String(
       svg("title", {}, `${bucket.label}: ${format(bucket.value)}`),
     );
   });
-  return svg(
-    "svg",
-    { class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title },
-    valueAxis(maximum, spacing, top, bottom, width, format),
-    timeAxis(x, fromMs, toMs, bottom, bottom),
-    bars,
-  );
+  return draw(bars);
 }
 
 /** One line per series over the same buckets; a null value is a gap (no incident in that bucket). */
 export function lineChart({ buckets, series, width, height = 180, format, step = countStep, title }) {
-  const top = 6;
-  const bottom = height - AXIS_HEIGHT;
-  const fromMs = buckets[0]?.startMs ?? 0;
-  const toMs = buckets.at(-1)?.endMs ?? 1;
-  const x = scale(fromMs, toMs, LEFT, width - LEFT - RIGHT);
   const values = series.flatMap((s) => s.values.filter((v) => v !== null));
-  const largest = Math.max(0, ...values);
-  const spacing = step(largest);
-  const maximum = axisTop(largest, spacing);
-  const y = (value) => bottom - (value / maximum) * (bottom - top);
+  const { x, y, draw } = valueFrame({ buckets, width, height, format, step, title }, Math.max(0, ...values));
   const drawn = series.map((s) => {
     let path = "";
     let pen = "M";
@@ -176,11 +179,5 @@ export function lineChart({ buckets, series, width, height = 180, format, step =
     });
     return svg("g", { class: "series", "data-series": s.key }, svg("path", { class: `series-${s.key}`, d: path.trim() }), dots);
   });
-  return svg(
-    "svg",
-    { class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title },
-    valueAxis(maximum, spacing, top, bottom, width, format),
-    timeAxis(x, fromMs, toMs, bottom, bottom),
-    drawn,
-  );
+  return draw(drawn);
 }
