@@ -5,13 +5,13 @@ import type { Config } from "../config/config.schema.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { Evaluator } from "../evaluate/evaluator.js";
-import { evaluatorSnapshotSchema } from "../evaluate/snapshot.js";
 import { AckQueue } from "../ingest/ack-queue.js";
 import { AppliedSequences } from "../ingest/applied-sequences.js";
 import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import type { AlertSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { AlertOutbox } from "./alert-outbox.js";
+import { loadSnapshotParts, partName, PartCoverage } from "./snapshot-parts.js";
 import type { Lane } from "./lane.js";
 import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
@@ -52,6 +52,8 @@ export class EvaluationStage {
   private newestEventMs = 0;
   private lastTickMs = 0;
   private snapshotSaving: Promise<void> | undefined;
+  /** The part the next periodic save takes. */
+  private nextPart = 0;
 
   constructor(
     private readonly deps: EvaluationStageDeps,
@@ -85,7 +87,7 @@ export class EvaluationStage {
       tick: () => this.tick(),
       recordAudit: this.deps.recordAudit,
     });
-    this.snapshotTimer = setInterval(() => void this.saveSnapshot(), config.state.snapshotIntervalMs);
+    this.snapshotTimer = setInterval(() => void this.saveSnapshot(), Math.max(1, Math.floor(config.state.snapshotIntervalMs / config.state.snapshotParts)));
   }
 
   /** Finish what is in hand, save a snapshot. */
@@ -144,22 +146,14 @@ export class EvaluationStage {
   private async recover(): Promise<void> {
     const { config, jsm, js, logger, metrics } = this.deps;
     const now = this.deps.clock.now();
-    const stored = await this.deps.snapshots.load(this.snapshotName).catch((error: unknown) => {
-      logger.error({ err: String(error) }, "snapshot unreadable; rebuilding from the stream alone");
-      return undefined;
-    });
-    let restored = false;
-    if (stored) {
-      const parsed = evaluatorSnapshotSchema.safeParse(stored.state);
-      if (parsed.success) {
-        void this.outbox.enqueue(this.evaluator.restore(parsed.data, now));
-        this.applied = AppliedSequences.from(stored.applied);
-        // The restored state was ticked up to about when it was saved: time never runs back before that.
-        this.lastTickMs = stored.savedAtMs - config.lateEventToleranceMs;
-        restored = true;
-      } else {
-        logger.error({ issues: parsed.error.issues.slice(0, 3) }, "snapshot does not match the current format; rebuilding from the stream alone");
-      }
+    const parts = await loadSnapshotParts(this.deps.snapshots, this.snapshotName, config.state.snapshotParts, logger);
+    const coverage = parts ? new PartCoverage(parts) : undefined;
+    if (parts) {
+      for (const part of parts) void this.outbox.enqueue(this.evaluator.restore(part.state, now));
+      // The restored state was ticked up to about when it was saved: time never runs back before that.
+      this.lastTickMs = Math.min(...parts.map((p) => p.savedAtMs)) - config.lateEventToleranceMs;
+    } else {
+      logger.warn("no usable snapshot; rebuilding from the stream alone");
     }
     const info = await jsm.consumers.info(config.streams.events, this.deps.partition.durable);
     // Acks leave once per macrotask; with AckPolicy.All one ack settles the run (consumers created before that policy
@@ -170,36 +164,43 @@ export class EvaluationStage {
       onAckError: (error) => logger.debug({ err: String(error) }, "ack not sent; JetStream will redeliver and the event is recognised as applied"),
     });
     const ackFloor = info.ack_floor.stream_seq;
+    // Settled events (up to the ack floor) are replayed into every part that lacks them. Above it, only events some
+    // part already holds: they were applied once without harm; the rest come back through the consumer, with their
+    // delivery count, so a message that kills engines runs into the redelivery limit instead of looping.
+    const replayUpTo = Math.max(ackFloor, coverage?.top ?? 0);
     let replayed = 0;
-    if (ackFloor > this.applied.floor) {
+    if (replayUpTo > (coverage?.floor ?? 0)) {
       const horizon = Math.max(0, ...this.compiled.map((r) => r.horizonMs));
-      const position = restored
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied.floor + 1 }
+      const position = coverage
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: coverage.floor + 1 }
         : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() };
       const ordered = await js.consumers.get(config.streams.events, { filter_subjects: `${this.deps.partition.subjectPrefix}.>`, ...position });
       // Nothing to replay (a horizon of zero, or events aged out of the stream): do not wait for messages.
       if ((await ordered.info(true)).num_pending > 0) {
         const messages = await ordered.consume({ max_messages: 1_000, ...SCAN_PULL });
         for await (const m of messages) {
-          if (m.seq <= ackFloor && !this.applied.has(m.seq)) {
+          const holders = coverage?.holders(m.seq) ?? "none";
+          if (holders !== "all" && (m.seq <= ackFloor || holders !== "none")) {
             const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, config.limits, now);
             if (decoded.ok) {
-              void this.outbox.enqueue(this.evaluator.apply(decoded.event));
+              void this.outbox.enqueue(holders === "none" ? this.evaluator.apply(decoded.event) : this.evaluator.replay(decoded.event, holders));
               this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
               replayed++;
             }
           }
-          if (m.seq >= ackFloor || m.info.pending === 0) break;
+          if (m.seq >= replayUpTo || m.info.pending === 0) break;
         }
         await messages.close();
       }
     }
+    this.applied = coverage ? coverage.union() : new AppliedSequences();
     this.applied.raiseFloor(ackFloor);
     this.behind = info.num_pending + info.num_ack_pending > 0;
     void this.outbox.enqueue(this.evaluator.tick(this.timeHorizon(now)));
     metrics.replayedEvents.inc(replayed);
-    logger.info({ fromSnapshot: stored?.applied.floor ?? null, replayed, upTo: ackFloor }, "evaluation state recovered");
-    await this.deps.recordAudit("engine.recovered", { partition: this.deps.partition.role, snapshotFloor: stored?.applied.floor ?? null, replayed, upToSeq: ackFloor });
+    const snapshotFloor = coverage?.floor ?? null;
+    logger.info({ fromSnapshot: snapshotFloor, parts: parts?.length ?? 0, replayed, upTo: replayUpTo }, "evaluation state recovered");
+    await this.deps.recordAudit("engine.recovered", { partition: this.deps.partition.role, snapshotFloor, replayed, upToSeq: replayUpTo });
   }
 
   // ---- the event path ---------------------------------------------------------------------------------------
@@ -275,21 +276,21 @@ export class EvaluationStage {
 
   /**
    * A snapshot is only consistent when every transition of every applied event is stored: the lane waits for the
-   * outbox to drain, then copies the state; the upload runs outside the lane.
+   * outbox to drain, then copies the state; the upload runs outside the lane. Periodic saves take one part each, in
+   * turn; the final one (on stop) takes every part at the same point.
    */
   private saveSnapshot(final = false): Promise<void> {
     if (this.snapshotSaving && !final) return Promise.resolve();
     return this.lane.run(async () => {
       await this.snapshotSaving;
       await this.outbox.drained();
-      const snapshot = {
-        applied: this.applied.toJSON(),
-        savedAtMs: this.deps.clock.now(),
-        rulesHash: this.rulesHash,
-        state: this.evaluator.snapshot(),
-      };
-      const saving = this.deps.snapshots
-        .save(this.snapshotName, snapshot)
+      const of = this.deps.config.state.snapshotParts;
+      const indexes = final ? Array.from({ length: of }, (_, i) => i) : [this.nextPart++ % of];
+      const applied = this.applied.toJSON();
+      const savedAtMs = this.deps.clock.now();
+      const snapshots = indexes.map((index) => ({ applied, savedAtMs, rulesHash: this.rulesHash, part: { index, of }, state: this.evaluator.snapshot({ index, of }) }));
+      const saving = Promise.all(snapshots.map((snapshot) => this.deps.snapshots.save(partName(this.snapshotName, snapshot.part), snapshot)))
+        .then(() => undefined)
         .catch((error: unknown) => {
           this.deps.metrics.publishRetries.inc({ what: "snapshot" });
           this.deps.logger.warn({ err: String(error) }, "snapshot save failed; the next one will try again");

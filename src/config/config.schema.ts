@@ -75,7 +75,10 @@ export const configSchema = z.strictObject({
       escalationBucket: streamName.default("klaxon-escalation"),
       /** Fleet inventory state: one key per member, unknown reporter and source's recent change records. */
       inventoryBucket: streamName.default("klaxon-inventory"),
+      /** Every series is saved at least this often; parts are saved one at a time, evenly spread over it. */
       snapshotIntervalMs: z.number().int().min(100).default(10_000),
+      /** How many parts the evaluator's state is saved in: a save pauses evaluation for 1/parts of the whole. */
+      snapshotParts: z.number().int().min(1).max(256).default(16),
     })
     .prefault({}),
   http: z

@@ -13,3 +13,16 @@ export function canonicalJson(value: unknown): string {
     return v;
   });
 }
+
+/**
+ * FNV-1a over UTF-16 code units: a fast, stable 32-bit hash for spreading in-memory keys over buckets. Not the
+ * byte-wise FNV-1a that nats-server's subject mapping uses (see cluster/partition.ts): nothing outside compares it.
+ */
+export function stringHash32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}

@@ -11,7 +11,7 @@ import { DeadlineQueue } from "../core/deadline-queue.js";
 import { alertLabels, identityOfEvent, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, stateSignature, type Series } from "./series.js";
 import { identityKey, KeyerCache, type SeriesKeyer } from "./series-key.js";
 import type { SlidingWindow } from "./sliding-window.js";
-import { deserializeSeries, serializeSeries, type EvaluatorSnapshot } from "./snapshot.js";
+import { deserializeSeries, serializeSeries, seriesPartHash, type EvaluatorSnapshot, type SeriesSnapshot, type SnapshotPart } from "./snapshot.js";
 
 /**
  * A rule as the evaluator runs it. What the per-event path reads is copied here from the rule: rule objects come in
@@ -67,6 +67,8 @@ export class Evaluator {
   private readonly buckets: Array<readonly RuleRuntime[]> = [];
   private readonly matched: RuleRuntime[] = [];
   private readonly windowFacts: { value: number | undefined; count: number; aggregate: string } = { value: undefined, count: 0, aggregate: "" };
+  /** While replaying after a restore: series (by part hash) whose saved state already holds the event at hand. */
+  private skipSeries: ((partHash: number) => boolean) | undefined = undefined;
 
   constructor(rules: readonly CompiledRule[], nowMs: number) {
     this.setRules(rules, nowMs);
@@ -133,6 +135,19 @@ export class Evaluator {
     return this.take();
   }
 
+  /**
+   * Feed one event during recovery from a snapshot saved in parts: the parts were saved at different stream positions,
+   * so the event is applied only to series for which `alreadyApplied(partHash)` says their part does not hold it yet.
+   */
+  replay(event: KlaxonEvent, alreadyApplied: (partHash: number) => boolean): AlertTransition[] {
+    this.skipSeries = alreadyApplied;
+    try {
+      return this.apply(event);
+    } finally {
+      this.skipSeries = undefined;
+    }
+  }
+
   /** Run every timer due at or before `nowMs`. */
   tick(nowMs: number): AlertTransition[] {
     for (let entry = this.queue.popDue(nowMs); entry; entry = this.queue.popDue(nowMs)) {
@@ -147,16 +162,22 @@ export class Evaluator {
     return this.take();
   }
 
-  snapshot(): EvaluatorSnapshot {
+  /** The state as data: all of it, or one part (see SnapshotPart), which `restore` takes the same way. */
+  snapshot(part?: SnapshotPart): EvaluatorSnapshot {
     return {
       version: 1,
-      rules: [...this.runtimes.values()].map((runtime) => ({
-        id: runtime.compiled.rule.id,
-        version: runtime.compiled.rule.version,
-        contentHash: runtime.compiled.contentHash,
-        signature: runtime.signature,
-        series: [...runtime.series.values()].map(serializeSeries),
-      })),
+      rules: [...this.runtimes.values()].map((runtime) => {
+        const id = runtime.compiled.rule.id;
+        const series: SeriesSnapshot[] = [];
+        for (const s of runtime.series.values()) {
+          if (part !== undefined) {
+            if (s.partHash < 0) s.partHash = seriesPartHash(id, s.key);
+            if (s.partHash % part.of !== part.index) continue;
+          }
+          series.push(serializeSeries(s));
+        }
+        return { id, version: runtime.compiled.rule.version, contentHash: runtime.compiled.contentHash, signature: runtime.signature, series };
+      }),
     };
   }
 
@@ -206,6 +227,7 @@ export class Evaluator {
     const mayCreate = !isThreshold || holds || runtime.flapping !== undefined;
     if (!mayCreate && runtime.series.size === 0) return;
     const key = runtime.keyer.ofEvent(event);
+    if (this.skipSeries !== undefined && this.skipSeries(seriesPartHash(compiled.rule.id, key))) return;
     let series = runtime.series.get(key);
     if (!series) {
       if (!mayCreate) return;
@@ -227,6 +249,8 @@ export class Evaluator {
         break;
       case "window": {
         const window = series.window as SlidingWindow;
+        // Only annotations read it ("lastSeen"); kept current so a replayed series says what the live one said.
+        series.lastSeenMs = Math.max(series.lastSeenMs, t);
         window.add(t, event.type === "metric" ? event.value : 1);
         this.evaluateWindow(runtime, series, Math.max(t, window.newestTimeMs ?? t));
         break;

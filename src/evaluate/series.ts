@@ -32,6 +32,8 @@ export class Series {
    */
   dueMs = Number.POSITIVE_INFINITY;
   queuedDueMs = Number.POSITIVE_INFINITY;
+  /** Which snapshot part holds this series, as a hash of rule and key; -1 until a snapshot first asks. */
+  partHash = -1;
   // lastValue, as a number field and a flag for the same reason.
   private value = 0;
   private hasValue = false;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { stringHash32 } from "../core/hash.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import { Series } from "./series.js";
 import { SlidingWindow } from "./sliding-window.js";
@@ -42,6 +43,20 @@ export type SeriesSnapshot = z.infer<typeof seriesSnapshotSchema>;
 export type EvaluatorSnapshot = z.infer<typeof evaluatorSnapshotSchema>;
 
 const MAX_SNAPSHOT_TEXT = 1024;
+
+/**
+ * A snapshot can be taken in parts, one at a time, so that no single save pauses evaluation for long: part `index` of
+ * `of` holds the series whose `seriesPartHash` is `index` modulo `of`.
+ */
+export interface SnapshotPart {
+  index: number;
+  of: number;
+}
+
+/** Stable across restarts and rule versions: a series stays in its part as long as its rule id and key do. */
+export function seriesPartHash(ruleId: string, key: string): number {
+  return stringHash32(`${ruleId}\u0000${key}`);
+}
 
 /** Series state as data; long texts (log messages) are cut, they only feed annotations. */
 export function serializeSeries(s: Series): SeriesSnapshot {

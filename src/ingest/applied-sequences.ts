@@ -43,6 +43,18 @@ export class AppliedSequences {
     }
   }
 
+  /** The highest sequence applied (0: none). */
+  get highest(): number {
+    const last = this.ranges[this.ranges.length - 1];
+    return last === undefined ? this.floorSeq : last[1];
+  }
+
+  /** Add every sequence `other` holds (its ranges are short: the gaps redeliveries leave). */
+  addAll(other: AppliedSequences): void {
+    this.raiseFloor(other.floorSeq);
+    for (const [start, end] of other.ranges) for (let seq = start; seq <= end; seq++) this.add(seq);
+  }
+
   /** Everything up to `seq` is applied (e.g. the consumer's ack floor after replay). */
   raiseFloor(seq: number): void {
     if (seq <= this.floorSeq) return;

@@ -25,6 +25,8 @@ export interface StoredSnapshot {
   applied: { floor: number; ranges: Array<[number, number]> };
   savedAtMs: number;
   rulesHash: string;
+  /** Which part of the state this is, when saved in parts; absent: the whole state. */
+  part?: { index: number; of: number };
   state: unknown;
 }
 
