@@ -502,3 +502,21 @@ export function generateRules(world: World, count: number, seed: number): RuleJs
   }
   return rules;
 }
+
+/**
+ * Rules written for the rest of a larger organisation: the same kinds and metrics as `generateRules`, but every rule is
+ * pinned to a service of another estate (`<service>@estate-<k>`, k = 1 for the first 1,000, and so on), whose events
+ * are not in this stream. Held beside the estate's own rules they show what merely holding rules costs: a rule index
+ * should route no event to them. Rule `i` here is rule `from + i` of `generateRules` moved elsewhere.
+ */
+export function rulesElsewhere(world: World, count: number, seed: number, from: number): RuleJson[] {
+  return generateRules(world, from + count, seed)
+    .slice(from)
+    .map((rule, i) => {
+      const estate = `estate-${1 + Math.floor(i / 1_000)}`;
+      const match = rule.match as { all: RuleJson[] };
+      const leaves = match.all.map((l) => (l.fact === "service" ? { ...l, value: `${String(l.value)}@${estate}` } : l));
+      if (!leaves.some((l) => l.fact === "service")) leaves.unshift(leaf("service", "equal", `${world.services[i % world.services.length] as string}@${estate}`));
+      return { ...rule, id: `${estate}-${String(rule.id)}`, match: { all: leaves } };
+    });
+}

@@ -1,4 +1,4 @@
-// `npm run bench [-- --rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000] [--json] [--quick] [--seed S]`
+// `npm run bench [-- --rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000,1000+9000] [--json] [--quick] [--seed S]`
 //
 // A benchmark, not a test: it prints figures and asserts nothing. Rows 1-3 run on the same generated events:
 // (1) the raw JetStream drain limit, (2) Klaxon's engine draining the same stream with several rule counts, (3)
@@ -10,7 +10,8 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { parseConfig } from "../src/config/index.js";
 import { NatsServerProcess } from "../test/support/nats-server.js";
-import { SOURCE_COUNT, buildWorld, generateEvents, generateRules, type EventSet } from "./generate.js";
+import { SOURCE_COUNT, buildWorld, generateEvents, generateRules, rulesElsewhere, type EventSet } from "./generate.js";
+import { matchesPerEvent } from "./matches.js";
 import { collectGarbage, machine, type RowResult } from "./measure.js";
 import { catchUpRow } from "./rows/catch-up.js";
 import { engineDrain } from "./rows/drain.js";
@@ -22,10 +23,30 @@ import { createEventsStream, prefill } from "./stream.js";
 
 const ALL_ROWS = [1, 2, 3, 4, 5, 6] as const;
 
+interface RuleSetSpec {
+  estate: number;
+  elsewhere: number;
+}
+
+const ruleSetLabel = (set: RuleSetSpec): string => (set.elsewhere > 0 ? `${set.estate}+${set.elsewhere}` : String(set.estate));
+
+function positiveInt(text: string, what: string): number {
+  const n = Number(text.replaceAll("_", ""));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+/** `1000` or `1000+9000` (1,000 rules for this estate and 9,000 for services that send nothing here). */
+function parseRuleSet(text: string): RuleSetSpec {
+  const [estate, elsewhere] = text.split("+");
+  return { estate: positiveInt((estate ?? "").trim(), "--rules"), elsewhere: elsewhere === undefined ? 0 : positiveInt(elsewhere.trim(), "--rules") };
+}
+
 interface Options {
   rows: ReadonlySet<number>;
   events: number;
-  rules: number[];
+  /** Row 2's rule sets: `estate` rules for this stream's estate, plus `elsewhere` rules for services not in it. */
+  rules: RuleSetSpec[];
   evalRules: number;
   passes: number;
   json: boolean;
@@ -41,10 +62,11 @@ interface Options {
   backlog: number;
 }
 
-const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000] [--json] [--quick] [--seed S]
+const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000,1000+9000] [--json] [--quick] [--seed S]
   --rows LIST    rows to run (default all): 1 raw drain, 2 engine drain, 3 evaluation alone, 4 latency, 5 storm, 6 catch-up
   --events N     events in the stream of rows 1-3 (default 100000, about 1-2 minutes on 2 cores; --quick: 5000)
-  --rules LIST   rule counts for the engine drain rows (default 10,1000,10000; --quick: 10,1000)
+  --rules LIST   rule sets for the engine drain rows (default 10,1000,10000,1000+9000; --quick: 10,1000,1000+9000);
+                 A+B = A rules for this stream's estate plus B rules pinned to services that send nothing here
   --passes N     row 3: evaluation passes, the median is reported (default 1; use 3 to compare runs)
   --rate N       row 4: publish rate, events/s (default: half of row 2 with 1,000 rules; without row 2: 5000)
   --seconds N    row 4: measured seconds at that rate (default 30; --quick: 5)
@@ -81,11 +103,6 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const quick = values.quick;
-  const positiveInt = (text: string, what: string): number => {
-    const n = Number(text.replaceAll("_", ""));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${text}"`);
-    return n;
-  };
   const rows = values.rows ? values.rows.split(",").map((r) => positiveInt(r.trim(), "--rows")) : [...ALL_ROWS];
   for (const row of rows) if (!(ALL_ROWS as readonly number[]).includes(row)) throw new Error(`--rows: there is no row ${row} (rows are ${ALL_ROWS.join(", ")})`);
   return {
@@ -97,7 +114,7 @@ function parseOptions(argv: string[]): Options {
     stormSeconds: values["storm-seconds"] ? positiveInt(values["storm-seconds"], "--storm-seconds") : quick ? 5 : 60,
     backlog: values.backlog ? positiveInt(values.backlog, "--backlog") : quick ? 10_000 : 500_000,
     events: values.events ? positiveInt(values.events, "--events") : quick ? 5_000 : 100_000,
-    rules: values.rules ? values.rules.split(",").map((r) => positiveInt(r.trim(), "--rules")) : quick ? [10, 1_000] : [10, 1_000, 10_000],
+    rules: (values.rules ? values.rules.split(",") : quick ? ["10", "1000", "1000+9000"] : ["10", "1000", "10000", "1000+9000"]).map(parseRuleSet),
     evalRules: 1_000,
     json: values.json,
     quick,
@@ -132,6 +149,7 @@ function notesText(row: RowResult): string {
   if (d.stopSeconds !== undefined) notes.push(`stop ${fixed(Number(d.stopSeconds))} s`);
   if (d.alertTransitions !== undefined) notes.push(`${int(Number(d.alertTransitions))} alert transitions`);
   if (d.seriesAtEnd !== undefined) notes.push(`${int(Number(d.seriesAtEnd))} series`);
+  if (d.matchesPerEvent !== undefined) notes.push(`${fixed(Number(d.matchesPerEvent))} rules matched per event`);
   if (d.deadLetters) notes.push(`${int(Number(d.deadLetters))} dead letters!`);
   if (d.engines !== undefined) notes.push(`${int(Number(d.engines))} engines`);
   if (d.ruleHits !== undefined) notes.push(`${int(Number(d.ruleHits))} rule hits`);
@@ -158,7 +176,7 @@ function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<nu
 
 interface Report {
   machine: ReturnType<typeof machine> & { natsServer: string };
-  params: { events: number; rules: number[]; evalRules: number; seed: number; quick: boolean; rows: number[] };
+  params: { events: number; rules: string[]; evalRules: number; seed: number; quick: boolean; rows: number[] };
   workload: Record<string, number | string>;
   setup: { prefillSeconds: number; prefillEventsPerSecond: number; lastSeq: number } | undefined;
   rows: RowResult[];
@@ -240,7 +258,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const want = (row: number): boolean => options.rows.has(row);
   const world = buildWorld(options.seed);
-  const allRules = generateRules(world, Math.max(options.evalRules, ...options.rules), options.seed);
+  const allRules = generateRules(world, Math.max(options.evalRules, ...options.rules.map((r) => r.estate)), options.seed);
   const evalRules = allRules.slice(0, options.evalRules);
   const needsEvents = want(1) || want(2) || want(3);
   if (needsEvents) progress(`generating ${int(options.events)} events and ${int(allRules.length)} rules (seed ${options.seed})`);
@@ -278,10 +296,13 @@ async function main(): Promise<void> {
         rows.push(coalesced);
       }
       if (want(2)) {
-        for (const count of options.rules) {
-          progress(`row 2: Klaxon drain, ${int(count)} rules`);
+        for (const ruleSet of options.rules) {
+          const rules = [...allRules.slice(0, ruleSet.estate), ...rulesElsewhere(world, ruleSet.elsewhere, options.seed, ruleSet.estate)];
+          progress(`row 2: Klaxon drain, ${ruleSetLabel(ruleSet)} rules`);
           collectGarbage();
-          const row = await engineDrain({ url: server.url, rules: allRules.slice(0, count), lastSeq: prefilled.lastSeq, serverPid: server.pid, profileDir: options.profileDir, onProgress: progress });
+          const row = await engineDrain({ url: server.url, rules, lastSeq: prefilled.lastSeq, serverPid: server.pid, profileDir: options.profileDir, onProgress: progress });
+          if (ruleSet.elsewhere > 0) row.label = `Klaxon engine drain (${int(ruleSet.elsewhere)} of the rules for services not in the stream)`;
+          row.details = { ...row.details, ...(ruleSet.elsewhere > 0 ? { rulesElsewhere: ruleSet.elsewhere } : {}), matchesPerEvent: round2(matchesPerEvent(rules, set.events)) };
           if (raw) row.ratios = { vsRaw: row.eventsPerSecond / raw.eventsPerSecond };
           rows.push(row);
         }
@@ -315,7 +336,7 @@ async function main(): Promise<void> {
   if (natsServer === "unknown") natsServer = await withServer(serverVersion);
   const report: Report = {
     machine: { ...machine(), natsServer },
-    params: { events: options.events, rules: options.rules, evalRules: options.evalRules, seed: options.seed, quick: options.quick, rows: [...options.rows] },
+    params: { events: options.events, rules: options.rules.map(ruleSetLabel), evalRules: options.evalRules, seed: options.seed, quick: options.quick, rows: [...options.rows] },
     workload: set
       ? {
           metricEvents: set.metricCount,
@@ -343,3 +364,7 @@ main().then(
     process.exit(1);
   },
 );
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
