@@ -26,6 +26,11 @@ export const configSchema = z.strictObject({
       eventsMaxAgeMs: z.number().int().positive().default(7 * 86_400_000),
       /** Re-announcements within this window are dropped by JetStream itself. */
       alertsDuplicateWindowMs: z.number().int().positive().default(10 * 60_000),
+      /**
+       * Copies JetStream keeps of every stream, KV bucket and object store (3 on a three-server NATS cluster). Unset:
+       * Klaxon creates them with the server's default (one) and leaves the replica count to the operator.
+       */
+      replicas: z.number().int().min(1).max(5).optional(),
     })
     .prefault({}),
   subjects: z

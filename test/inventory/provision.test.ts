@@ -4,7 +4,7 @@ import { StorageType, type JetStreamClient, type JetStreamManager } from "@nats-
 import { provisionCommand } from "../../src/cli/commands/provision.js";
 import { driftCommand } from "../../src/cli/commands/drift.js";
 import { parseConfig } from "../../src/config/index.js";
-import { declareResources } from "../../src/store/jetstream/provision.js";
+import { declareResources, provision, ProvisionError } from "../../src/store/jetstream/provision.js";
 import { readStream, rulesDir, startEngine, testConfig, useNatsWithClient } from "../support/engine.js";
 import { capture } from "../support/output.js";
 
@@ -122,5 +122,27 @@ describe("reconciling settings changed by hand", () => {
     assert.equal(blocked?.details?.resource, "stream KLAXON_DEADLETTER");
     assert.deepEqual(blocked?.details?.changes, [{ field: "storage", old: "memory", new: "file" }]);
     assert.match(blocked?.details?.reason ?? "", /cannot change the storage type/);
+  });
+});
+
+describe("stream replicas", () => {
+  const nats = useNatsWithClient();
+  const backed = (config: ReturnType<typeof parseConfig>) => declareResources(config).filter((d) => d.kind !== "consumer");
+
+  test("pinned on every stream, KV bucket and object store only when `streams.replicas` is set", () => {
+    assert.ok(backed(parseConfig({})).every((d) => !("num_replicas" in d.settings)), "unset: an operator's own replica count stands");
+    const three = backed(parseConfig({ streams: { replicas: 3 } }));
+    assert.equal(three.length, 11);
+    assert.ok(three.every((d) => (d.settings as { num_replicas?: number }).num_replicas === 3));
+  });
+
+  test("set to 3 on a single server, the error names the stream and the server's reason; set to 1, streams made without it match", async () => {
+    await assert.rejects(provision(nats.jsm, parseConfig({ streams: { replicas: 3 } })), (error: Error) => {
+      assert.ok(error instanceof ProvisionError);
+      assert.match(error.message, /^cannot create stream KLAXON_EVENTS: replicas > 1 not supported in non-clustered mode/);
+      return true;
+    });
+    assert.equal(await provisionCommand({ nats: nats.current.url }, capture()), 0);
+    assert.deepEqual((await provision(nats.jsm, parseConfig({ streams: { replicas: 1 } }))).changes, [], "one replica is what the server made");
   });
 });

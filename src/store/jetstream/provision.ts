@@ -22,6 +22,8 @@ export interface StreamSettings {
   /** Append-only (the audit stream): JetStream refuses message deletes and purges, and never lets this be undone. */
   deny_delete?: boolean;
   deny_purge?: boolean;
+  /** Pinned only when `streams.replicas` is configured: otherwise an operator's own choice stands. */
+  num_replicas?: number;
 }
 
 export interface ConsumerSettings {
@@ -38,13 +40,19 @@ export interface KvSettings {
   max_msgs_per_subject: number;
   storage: StorageType;
   max_age: number;
+  num_replicas?: number;
 }
 
 export type Declaration =
   | { kind: "stream"; name: string; settings: StreamSettings }
   | { kind: "consumer"; stream: string; name: string; settings: ConsumerSettings }
   | { kind: "kv"; bucket: string; settings: KvSettings }
-  | { kind: "objectstore"; bucket: string; settings: { storage: StorageType } };
+  | { kind: "objectstore"; bucket: string; settings: { storage: StorageType; num_replicas?: number } };
+
+/** `num_replicas` when the configuration sets it; nothing (the server's default, or what an operator chose) when not. */
+function replicasOf(config: Config): { num_replicas?: number } {
+  return config.streams.replicas === undefined ? {} : { num_replicas: config.streams.replicas };
+}
 
 /** The streams Klaxon needs, derived from config (the benchmarks create the events stream from this too). */
 export function streamConfigs(config: Config): Array<StreamSettings & { name: string }> {
@@ -56,6 +64,7 @@ export function streamConfigs(config: Config): Array<StreamSettings & { name: st
     retention: RetentionPolicy.Limits,
     max_age: 0,
     duplicate_window: 2 * MINUTE_NS,
+    ...replicasOf(config),
     ...extra,
   });
   const hour = 60 * MINUTE_NS;
@@ -89,7 +98,7 @@ export function consumerDeclarations(config: Config): Array<{ stream: string; du
 
 /** Everything Klaxon needs in JetStream, in the order it must be created (a consumer after its stream). */
 export function declareResources(config: Config): Declaration[] {
-  const kv = (bucket: string): Declaration => ({ kind: "kv", bucket, settings: { max_msgs_per_subject: 1, storage: StorageType.File, max_age: 0 } });
+  const kv = (bucket: string): Declaration => ({ kind: "kv", bucket, settings: { max_msgs_per_subject: 1, storage: StorageType.File, max_age: 0, ...replicasOf(config) } });
   return [
     ...streamConfigs(config).map(({ name, ...settings }): Declaration => ({ kind: "stream", name, settings })),
     ...consumerDeclarations(config).map(
@@ -111,7 +120,7 @@ export function declareResources(config: Config): Declaration[] {
     kv(config.state.escalationBucket),
     kv(config.state.inventoryBucket),
     kv(config.cluster.bucket),
-    { kind: "objectstore", bucket: config.state.bucket, settings: { storage: StorageType.File } },
+    { kind: "objectstore", bucket: config.state.bucket, settings: { storage: StorageType.File, ...replicasOf(config) } },
   ];
 }
 
@@ -215,10 +224,15 @@ async function create(jsm: JetStreamManager, d: Declaration): Promise<void> {
       await jsm.consumers.add(d.stream, { durable_name: d.name, ...d.settings });
       return;
     case "kv":
-      await new Kvm(jsm.jetstream()).create(d.bucket, { history: d.settings.max_msgs_per_subject, storage: d.settings.storage, ...(d.settings.max_age > 0 ? { ttl: d.settings.max_age / MS_TO_NS } : {}) });
+      await new Kvm(jsm.jetstream()).create(d.bucket, {
+        history: d.settings.max_msgs_per_subject,
+        storage: d.settings.storage,
+        ...(d.settings.max_age > 0 ? { ttl: d.settings.max_age / MS_TO_NS } : {}),
+        ...(d.settings.num_replicas === undefined ? {} : { replicas: d.settings.num_replicas }),
+      });
       return;
     case "objectstore":
-      await new Objm(jsm.jetstream()).create(d.bucket, { storage: d.settings.storage });
+      await new Objm(jsm.jetstream()).create(d.bucket, { storage: d.settings.storage, ...(d.settings.num_replicas === undefined ? {} : { replicas: d.settings.num_replicas }) });
       return;
   }
 }
