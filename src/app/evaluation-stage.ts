@@ -183,7 +183,12 @@ export class EvaluationStage {
           if (holders !== "all" && (m.seq <= ackFloor || holders !== "none")) {
             const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, config.limits, now);
             if (decoded.ok) {
-              void this.outbox.enqueue(holders === "none" ? this.evaluator.apply(decoded.event) : this.evaluator.replay(decoded.event, holders));
+              try {
+                void this.outbox.enqueue(holders === "none" ? this.evaluator.apply(decoded.event) : this.evaluator.replay(decoded.event, holders));
+              } catch (error) {
+                // Settled already: it broke the evaluator when it first came, and went to dead letter then.
+                logger.warn({ err: String(error), seq: m.seq }, "replayed event fails evaluation again; skipped");
+              }
               this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
               replayed++;
             }
