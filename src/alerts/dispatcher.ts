@@ -122,8 +122,23 @@ export class Dispatcher {
 
   /** Why a firing alert would not be notified now: active silence ids and/or "inhibited". */
   mutedBy(alert: AlertRecord, nowMs: number): string[] {
+    return this.muteReasons(alert, nowMs, this.firingAlerts());
+  }
+
+  /**
+   * Every alert with what mutes it now (nothing for resolved ones). The firing list the inhibitor compares against is
+   * built once for the whole listing: built per alert, a listing of 100,000 alerts took minutes.
+   */
+  alertsWithMutes(nowMs: number): Array<{ alert: AlertRecord; mutedBy: string[] }> {
+    const firing = this.firingAlerts();
+    const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];
+    for (const alert of this.alerts.values()) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, firing) : [] });
+    return out;
+  }
+
+  private muteReasons(alert: AlertRecord, nowMs: number, firing: readonly AlertRecord[]): string[] {
     const by = this.silencer.mutedBy(alert.labels, nowMs);
-    if (this.inhibitor.inhibits(alert, this.firingAlerts())) by.push("inhibited");
+    if (this.inhibitor.inhibits(alert, firing)) by.push("inhibited");
     return by;
   }
 
@@ -150,8 +165,11 @@ export class Dispatcher {
       this.groups.set(id, group);
       this.queue.push(group.nextFlushAtMs, id);
     }
-    if (!group.fingerprints.includes(alert.fingerprint)) group.fingerprints.push(alert.fingerprint);
-    this.linkAlert(alert.fingerprint, id);
+    // groupsOfAlert mirrors group membership: asking it is O(1) where scanning a group of thousands is not.
+    if (!this.groupsOfAlert.get(alert.fingerprint)?.has(id)) {
+      group.fingerprints.push(alert.fingerprint);
+      this.linkAlert(alert.fingerprint, id);
+    }
     // An alert that has been firing longer than group_wait (e.g. found after a restart) need not wait again.
     if (!group.hasFlushed) {
       const due = Math.max(nowMs, Math.min(group.nextFlushAtMs, alert.startsAtMs + route.groupWaitMs));
@@ -186,8 +204,7 @@ export class Dispatcher {
         resolved.push(alert);
         continue;
       }
-      const by = this.silencer.mutedBy(alert.labels, nowMs);
-      if (this.inhibitor.inhibits(alert, allFiring)) by.push("inhibited");
+      const by = this.muteReasons(alert, nowMs, allFiring);
       if (by.length > 0) muted.push({ fingerprint: fp, by });
       else firing.push(alert);
     }

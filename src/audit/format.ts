@@ -1,6 +1,7 @@
 import { formatMatcher } from "../alerts/matchers.js";
 import type { Matcher } from "../alerts/model.js";
 import { formatDuration } from "../core/duration.js";
+import { describePlace } from "./block.js";
 import type { AuditReport } from "./report.js";
 import type { StoredRecord } from "./record.js";
 import type { Timeline } from "./timeline.js";
@@ -145,5 +146,5 @@ export function formatVerify(result: VerifyResult): string[] {
 export function describeProblem(problem: VerifyResult["problems"][number]): string {
   const chain = problem.chain === undefined ? "" : `, chain ${problem.chain}`;
   const seq = problem.seq === undefined ? "" : `, seq ${problem.seq}`;
-  return `stream sequence ${problem.streamSeq}${chain}${seq}: ${problem.kind.replace(/_/g, " ")}: ${problem.detail}`;
+  return `${describePlace(problem.streamSeq, problem.index)}${chain}${seq}: ${problem.kind.replace(/_/g, " ")}: ${problem.detail}`;
 }

@@ -1,3 +1,4 @@
+export * from "./block.js";
 export * from "./record.js";
 export * from "./verify.js";
 export * from "./filter.js";

@@ -47,6 +47,8 @@ const entryViewSchema = z.looseObject({
 /** An audit record as read back from the stream, for queries: where it is stored and what it says. */
 export interface StoredRecord {
   streamSeq: number;
+  /** The record's place in its block (0 = first); absent when the message is a single record. */
+  index?: number;
   action: string;
   actor: string;
   timeMs: number;
@@ -56,13 +58,14 @@ export interface StoredRecord {
   seq?: number;
 }
 
-/** The query view of a stored message, or undefined when it is not an audit record at all (verify reports those). */
-export function toStoredRecord(streamSeq: number, json: unknown): StoredRecord | undefined {
+/** The query view of a stored record, or undefined when it is not an audit record at all (verify reports those). */
+export function toStoredRecord(streamSeq: number, json: unknown, index?: number): StoredRecord | undefined {
   const parsed = entryViewSchema.safeParse(json);
   if (!parsed.success) return undefined;
   const r = parsed.data;
   return {
     streamSeq,
+    ...(index === undefined ? {} : { index }),
     action: r.action,
     actor: r.actor,
     timeMs: r.timeMs,
@@ -111,4 +114,9 @@ export function chainRecord(chain: string, tail: ChainTail | undefined, entry: A
 export function toChainId(name: string): string {
   const cleaned = name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
   return cleaned === "" ? "unnamed" : cleaned;
+}
+
+/** Stream order: by stream sequence, then by place in the block. */
+export function compareStreamOrder(a: Pick<StoredRecord, "streamSeq" | "index">, b: Pick<StoredRecord, "streamSeq" | "index">): number {
+  return a.streamSeq - b.streamSeq || (a.index ?? -1) - (b.index ?? -1);
 }

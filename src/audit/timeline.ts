@@ -1,4 +1,4 @@
-import type { StoredRecord } from "./record.js";
+import { compareStreamOrder, type StoredRecord } from "./record.js";
 
 /** One alert's or one incident's life, in time order. */
 export interface Timeline {
@@ -24,7 +24,7 @@ export function buildTimeline(records: readonly StoredRecord[], id: string): Tim
     kind: graph.isIncident(id) ? "incident" : "alert",
     fingerprints: [...picked.fingerprints].sort(),
     incidents: [...picked.incidents].sort(),
-    records: [...picked.records].sort((a, b) => a.timeMs - b.timeMs || a.streamSeq - b.streamSeq),
+    records: [...picked.records].sort((a, b) => a.timeMs - b.timeMs || compareStreamOrder(a, b)),
   };
 }
 
@@ -104,12 +104,12 @@ class AuditGraph {
     // Each alert's episode: the firing that was on when the incident opened (or the first one after, for an alert
     // that joined), and the resolve that ended it.
     for (const fp of picked.fingerprints) {
-      const alertRecords = (this.bySubject.get(fp) ?? []).filter((r) => r.action.startsWith("alert.")).sort((a, b) => a.timeMs - b.timeMs || a.streamSeq - b.streamSeq);
+      const alertRecords = (this.bySubject.get(fp) ?? []).filter((r) => r.action.startsWith("alert.")).sort((a, b) => a.timeMs - b.timeMs || compareStreamOrder(a, b));
       const fired = alertRecords.filter((r) => r.action === "alert.fired");
       const episode = fired.filter((r) => r.timeMs <= startMs).at(-1) ?? fired.find((r) => r.timeMs < stopMs);
       if (!episode) continue;
       picked.records.add(episode);
-      const resolved = alertRecords.find((r) => r.action === "alert.resolved" && r.timeMs >= episode.timeMs && r.streamSeq > episode.streamSeq);
+      const resolved = alertRecords.find((r) => r.action === "alert.resolved" && r.timeMs >= episode.timeMs && compareStreamOrder(r, episode) > 0);
       if (resolved) picked.records.add(resolved);
     }
     return picked;

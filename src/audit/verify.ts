@@ -1,3 +1,4 @@
+import { describePlace, isBlock, recordsOfMessage } from "./block.js";
 import { chainedRecordSchema, GENESIS_HASH, recordHash, toStoredRecord } from "./record.js";
 
 export type ProblemKind =
@@ -14,6 +15,8 @@ export type ProblemKind =
 export interface VerifyProblem {
   kind: ProblemKind;
   streamSeq: number;
+  /** The record's place in its block (0 = first); absent when the message is a single record. */
+  index?: number;
   chain?: string;
   seq?: number;
   detail: string;
@@ -26,12 +29,14 @@ export interface ChainSummary {
   lastSeq: number;
   lastHash: string;
   lastStreamSeq: number;
+  /** The last record's place in its block, when it is in one. */
+  lastIndex?: number;
   problems: number;
 }
 
 export interface VerifyResult {
   ok: boolean;
-  /** Messages examined. */
+  /** Records examined: a single-record message counts one, a block each of its records. */
   records: number;
   /** Records written before the hash chain existed: accepted only while they precede every chained record. */
   legacy: number;
@@ -99,7 +104,6 @@ export class ChainVerifier {
     if (message.streamSeq > this.bounds.lastSeq) return;
     if (message.streamSeq > this.nextStreamSeq) this.missing.push({ from: this.nextStreamSeq, to: message.streamSeq - 1, explained: false });
     this.nextStreamSeq = message.streamSeq + 1;
-    this.records++;
     this.check(message);
   }
 
@@ -118,7 +122,7 @@ export class ChainVerifier {
       if (this.bounds.limited) this.notes.push(`${text} (removed by the stream's age, count or size limits)`);
       else this.report({ kind: "purged", streamSeq: this.bounds.firstSeq, detail: `${text} (purged)` });
     }
-    const problems = [...this.problems].sort((a, b) => a.streamSeq - b.streamSeq);
+    const problems = [...this.problems].sort((a, b) => a.streamSeq - b.streamSeq || (a.index ?? -1) - (b.index ?? -1));
     return {
       ok: problems.length === 0,
       records: this.records,
@@ -136,31 +140,46 @@ export class ChainVerifier {
     try {
       raw = JSON.parse(decoder.decode(message.data));
     } catch {
+      this.records++;
       this.report({ kind: "invalid_record", streamSeq, detail: "not JSON" });
       return;
     }
+    if (isBlock(raw) && raw.block.length === 0) {
+      this.records++;
+      this.report({ kind: "invalid_record", streamSeq, detail: "an empty block" });
+      return;
+    }
+    // A block's records are checked one by one, in order, exactly as if each were a message of its own.
+    for (const { index, raw: record } of recordsOfMessage(raw)) {
+      this.records++;
+      this.checkRecord(streamSeq, index, message.subject, record);
+    }
+  }
+
+  private checkRecord(streamSeq: number, index: number | undefined, subject: string, raw: unknown): void {
+    const at = index === undefined ? { streamSeq } : { streamSeq, index };
     if (!isObject(raw) || !("hash" in raw || "seq" in raw || "prevHash" in raw || "v" in raw)) {
-      this.checkUnchained(streamSeq, raw);
+      this.checkUnchained(at, raw);
       return;
     }
     const parsed = chainedRecordSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      this.report({ kind: "invalid_record", streamSeq, detail: `not a valid chained record: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"}` });
+      this.report({ kind: "invalid_record", ...at, detail: `not a valid chained record: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"}` });
       return;
     }
     const record = parsed.data;
-    const where = { streamSeq, chain: record.chain, seq: record.seq };
+    const where = { ...at, chain: record.chain, seq: record.seq };
     this.chainBegan = true;
-    if (message.subject !== `${this.subjectPrefix}.${record.chain}`) {
-      this.report({ kind: "chain_mismatch", ...where, detail: `stored on ${message.subject} but says it belongs to chain ${record.chain}: moved or forged` });
+    if (subject !== `${this.subjectPrefix}.${record.chain}`) {
+      this.report({ kind: "chain_mismatch", ...where, detail: `stored on ${subject} but says it belongs to chain ${record.chain}: moved or forged` });
       return;
     }
     const hashOk = recordHash(raw) === record.hash;
     const state = this.chains.get(record.chain);
     if (!state) {
       this.chains.set(record.chain, {
-        summary: { chain: record.chain, records: 1, firstSeq: record.seq, lastSeq: record.seq, lastHash: record.hash, lastStreamSeq: streamSeq, problems: 0 },
+        summary: { chain: record.chain, records: 1, firstSeq: record.seq, lastSeq: record.seq, lastHash: record.hash, lastStreamSeq: streamSeq, ...(index === undefined ? {} : { lastIndex: index }), problems: 0 },
       });
       if (!hashOk) this.report({ kind: "hash_mismatch", ...where, detail: HASH_MISMATCH });
       else if (record.seq === 1 && record.prevHash !== GENESIS_HASH) this.report({ kind: "prev_hash_mismatch", ...where, detail: "the chain's first record must have the genesis prevHash (all zeros): records before it were replaced" });
@@ -171,17 +190,18 @@ export class ChainVerifier {
       return;
     }
     const chain = state.summary;
+    const previous = describePlace(chain.lastStreamSeq, chain.lastIndex);
     chain.records++;
     if (!hashOk) {
       this.report({ kind: "hash_mismatch", ...where, detail: HASH_MISMATCH });
     } else if (record.seq <= chain.lastSeq) {
-      this.report({ kind: "seq_gap", ...where, detail: `seq ${record.seq} comes after seq ${chain.lastSeq} (stream sequence ${chain.lastStreamSeq}): a copy of an earlier record, or one inserted` });
+      this.report({ kind: "seq_gap", ...where, detail: `seq ${record.seq} comes after seq ${chain.lastSeq} (${previous}): a copy of an earlier record, or one inserted` });
     } else if (record.seq > chain.lastSeq + 1) {
       const count = record.seq - chain.lastSeq - 1;
       const deleted = this.explainMissing(chain.lastStreamSeq, streamSeq);
-      this.report({ kind: "seq_gap", ...where, detail: `expected seq ${chain.lastSeq + 1}, found ${record.seq}: ${count} record${count === 1 ? "" : "s"} missing after stream sequence ${chain.lastStreamSeq}${deleted}` });
+      this.report({ kind: "seq_gap", ...where, detail: `expected seq ${chain.lastSeq + 1}, found ${record.seq}: ${count} record${count === 1 ? "" : "s"} missing after ${previous}${deleted}` });
     } else if (record.prevHash !== chain.lastHash) {
-      this.report({ kind: "prev_hash_mismatch", ...where, detail: `prevHash is not the hash of seq ${chain.lastSeq} (stream sequence ${chain.lastStreamSeq}): the record before it was replaced` });
+      this.report({ kind: "prev_hash_mismatch", ...where, detail: `prevHash is not the hash of seq ${chain.lastSeq} (${previous}): the record before it was replaced` });
     }
     // A record out of position (a copy, an insertion) does not move the chain: the records after it are still
     // checked against the last record in position.
@@ -189,14 +209,17 @@ export class ChainVerifier {
       chain.lastSeq = record.seq;
       chain.lastHash = record.hash;
       chain.lastStreamSeq = streamSeq;
+      if (index === undefined) delete chain.lastIndex;
+      else chain.lastIndex = index;
     }
   }
 
-  private checkUnchained(streamSeq: number, raw: unknown): void {
-    if (!toStoredRecord(streamSeq, raw)) {
-      this.report({ kind: "invalid_record", streamSeq, detail: "not an audit record (action, actor and timeMs are required)" });
-    } else if (this.chainBegan) {
-      this.report({ kind: "unchained_record", streamSeq, detail: "a record without hash or seq after the chain began: inserted, or written by a Klaxon without the hash chain" });
+  private checkUnchained(at: { streamSeq: number; index?: number }, raw: unknown): void {
+    if (!toStoredRecord(at.streamSeq, raw)) {
+      this.report({ kind: "invalid_record", ...at, detail: "not an audit record (action, actor and timeMs are required)" });
+    } else if (this.chainBegan || at.index !== undefined) {
+      // Blocks came after the hash chain: an unchained record in one was never written by Klaxon.
+      this.report({ kind: "unchained_record", ...at, detail: "a record without hash or seq after the chain began: inserted, or written by a Klaxon without the hash chain" });
     } else {
       this.legacy++;
     }

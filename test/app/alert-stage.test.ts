@@ -4,9 +4,10 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scanKv } from "../../src/store/jetstream/kv-scan.js";
-import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
+import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
+import { auditRecords } from "../support/audit-records.js";
 
 const diskRule = {
   id: "disk-full",
@@ -29,7 +30,7 @@ async function withRoutes(groupWait: string): Promise<string> {
   return dir;
 }
 
-const notifications = (js: Parameters<typeof readStream>[0]): Promise<GroupNotification[]> => streamJson(js, "KLAXON_NOTIFICATIONS");
+const notifications = (js: Parameters<typeof streamJson>[0]): Promise<GroupNotification[]> => streamJson(js, "KLAXON_NOTIFICATIONS");
 
 describe("alert stage on a real nats-server", () => {
   const nats = useNatsServer();
@@ -69,7 +70,7 @@ describe("alert stage on a real nats-server", () => {
     await new Promise((r) => setTimeout(r, 500));
     await third.stop();
     assert.equal((await notifications(js)).length, 1, "neither re-sent after the flush nor by a later restart");
-    const audit = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json());
+    const audit = await auditRecords(js);
     assert.equal(audit.filter((r) => r.action === "group.notified").length, 1);
     assert.equal(audit.filter((r) => r.action === "alert.fired").length, 2);
     await nc.close();
@@ -108,7 +109,7 @@ describe("alert stage on a real nats-server", () => {
     const expired = await fetch(`${base}/api/v1/silences/${silence.id}`, { method: "DELETE", headers: auth });
     assert.equal(expired.status, 200);
     assert.equal((await fetch(`${base}/api/v1/silences/${silence.id}`, { method: "DELETE" })).status, 401);
-    const records = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => String(r.action).startsWith("silence."));
+    const records = (await auditRecords(js)).filter((r) => String(r.action).startsWith("silence."));
     assert.deepEqual(records.map((r) => [r.action, r.actor, (r.details as { channel: string }).channel]), [["silence.created", "alice", "http"], ["silence.expired", "alice", "http"]]);
     assert.ok(!JSON.stringify(records).includes("s3cret"), "no token in the audit trail");
     const health = await fetch(`${base}/healthz`);
@@ -129,7 +130,7 @@ describe("alert stage on a real nats-server", () => {
     assert.equal(await silenceExpireCommand(id, { nats: nats.current.url, author: "carol" }, io), 0);
     assert.match(out.at(-1) ?? "", /had already expired/);
     const { nc, js } = await client(nats.current.url);
-    const records = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.subject === id);
+    const records = (await auditRecords(js)).filter((r) => r.subject === id);
     assert.deepEqual(records.map((r) => [r.action, r.actor]), [["silence.created", "bob"], ["silence.expired", "carol"]]);
     await nc.close();
   });

@@ -11,6 +11,7 @@ import { capture } from "../support/output.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 import type { AuditEntry } from "../../src/store/ports.js";
 import { cpuHotRule } from "../support/rules.js";
+import { auditRecords } from "../support/audit-records.js";
 
 const PARTITIONS = 6;
 const ROLES = ["coordinator", ...Array.from({ length: PARTITIONS }, (_, i) => `evaluate-p${i}`)].sort();
@@ -117,7 +118,7 @@ describe("replicas sharing the work", () => {
       const firing = new Set((await streamJson<AlertMessage>(js, "KLAXON_ALERTS")).filter((a) => a.status === "firing").map((a) => a.labels.source));
       return hot.every((s) => firing.has(s)) ? true : undefined;
     }).catch(async (error: unknown) => {
-      const trail = (await streamJson<AuditEntry>(js, "KLAXON_AUDIT")).filter((r) => r.action.startsWith("cluster.") || r.action === "engine.recovered");
+      const trail = (await auditRecords<AuditEntry>(js)).filter((r) => r.action.startsWith("cluster.") || r.action === "engine.recovered");
       const firing = new Set((await streamJson<AlertMessage>(js, "KLAXON_ALERTS")).filter((a) => a.status === "firing").map((a) => a.labels.source));
       const jsm = await js.jetstreamManager();
       const consumers = await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => {
@@ -131,7 +132,7 @@ describe("replicas sharing the work", () => {
       throw new Error(`${all.join(";")}\n${statuses.join("\n")}\nalerts ${alertCount} dead ${dead.join("; ")}\nmissing ${hot.filter((h) => !firing.has(h)).join(",")}\n${consumers.join("\n")}\n${String(error)}\n${trail.map((r) => `${r.timeMs - killedAtWall} ${r.action} ${JSON.stringify(r.details)}`).join("\n")}\nhot: ${hot.join(", ")}`);
     });
 
-    const audit = await streamJson<AuditEntry>(js, "KLAXON_AUDIT");
+    const audit = await auditRecords<AuditEntry>(js);
     const takeovers = audit.filter((r) => r.action === "cluster.takeover" && r.timeMs >= killedAtWall);
     assert.deepEqual(takeovers.map((r) => r.details?.role).sort(), [...victimRoles].sort());
     for (const record of takeovers) assert.equal(record.details?.from, victim);
@@ -146,7 +147,7 @@ describe("replicas sharing the work", () => {
       return owners && [...before].every(([role, owner]) => owners.get(role) === owner) ? owners : undefined;
     }, 10_000);
     assert.equal(rebalanced.size, ROLES.length);
-    const released = (await streamJson<AuditEntry>(js, "KLAXON_AUDIT")).filter((r) => r.action === "cluster.released" && r.details?.reason === "rebalance" && r.timeMs >= restartedAt);
+    const released = (await auditRecords<AuditEntry>(js)).filter((r) => r.action === "cluster.released" && r.details?.reason === "rebalance" && r.timeMs >= restartedAt);
     assert.deepEqual(released.map((r) => r.details?.role).sort(), [...victimRoles].sort());
   });
 });

@@ -7,6 +7,7 @@ import { eventually, useNatsWithClient, streamJson, metricEvent, publishEvent, r
 import type { Engine } from "../../src/app/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 import { cpuHotRule } from "../support/rules.js";
+import { auditRecords } from "../support/audit-records.js";
 
 const cpuRuleWithSummary = { ...cpuHotRule, annotations: { summary: "{{ source }} cpu at {{ value }}%" } };
 
@@ -82,14 +83,14 @@ describe("engine on a real nats-server", () => {
     await publishEvent(nats.js, metricEvent("web-7", "cpu", 60, Date.now()));
     const fired = await eventually("web-7 fires under version 2", async () => (await alerts(nats.js)).find((a) => a.labels.source === "web-7"));
     assert.deepEqual(fired.generator, { rule: "cpu-hot", version: 2 });
-    const audit = await eventually("audit record", async () => (await readStream(nats.js, "KLAXON_AUDIT")).map((m) => m.json()).find((r) => r.action === "rules.changed"));
+    const audit = await eventually("audit record", async () => (await auditRecords(nats.js)).find((r) => r.action === "rules.changed"));
     assert.equal((audit.details as Record<string, unknown>).oldVersion, 1);
     assert.equal((audit.details as Record<string, unknown>).newVersion, 2);
 
     await writeFile(join(dir, "alerts", "cpu-hot.json"), JSON.stringify({ ...cpuRuleWithSummary, version: 3, severity: "loud" }));
     assert.deepEqual(await running.reloadRules("test"), { ok: false, changes: 0 });
     assert.equal(running.status().rulesHash.length, 64);
-    const rejected = await eventually("rejection audited", async () => (await readStream(nats.js, "KLAXON_AUDIT")).map((m) => m.json()).find((r) => r.action === "rules.reload_rejected"));
+    const rejected = await eventually("rejection audited", async () => (await auditRecords(nats.js)).find((r) => r.action === "rules.reload_rejected"));
     assert.match(JSON.stringify(rejected.details), /severity/);
   });
 });

@@ -9,6 +9,7 @@ import { client, eventually, useNatsServer, metricEvent, publishEvent, readStrea
 import { FakeClock } from "../../src/core/clock.js";
 import { alice, bob, dbDownRule, dbPolicy, writeJson } from "../support/oncall-fixtures.js";
 import type { PageMessage } from "../../src/app/escalation-stage.js";
+import { auditRecords } from "../support/audit-records.js";
 
 const MIN = 60_000;
 
@@ -50,7 +51,7 @@ describe("escalation on a real nats-server", () => {
     clock.advance(2 * MIN);
     await eventually("alice's SMS follows after 2 minutes unacknowledged", async () => ((await pages(js)).some((p) => p.channel === "sms") ? true : undefined));
     // Crash only once the SMS is fully on record, so the audit trail below has exactly one record per page.
-    await eventually("the SMS is audited", async () => ((await readStream(js, "KLAXON_AUDIT")).filter((m) => m.json().action === "page.sent").length === 2 ? true : undefined));
+    await eventually("the SMS is audited", async () => ((await auditRecords(js)).filter((r) => r.action === "page.sent").length === 2 ? true : undefined));
 
     // Every engine dies; the level-2 step falls due while none runs.
     await engine.crash();
@@ -78,7 +79,7 @@ describe("escalation on a real nats-server", () => {
     assert.match(io.out.at(-1) ?? "", /no open incidents/);
     assert.equal(new Set(all.map((p) => p.id)).size, all.length);
     // notify.* records (the channels' deliveries) are the notify stage's, tested in test/notify.
-    const audit = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.subject === incidentId && !String(r.action).startsWith("notify."));
+    const audit = (await auditRecords(js)).filter((r) => r.subject === incidentId && !String(r.action).startsWith("notify."));
     assert.deepEqual(
       audit.map((r) => r.action),
       ["incident.opened", "page.sent", "page.sent", "incident.escalated", "page.sent", "incident.acknowledged", "incident.resolved"],

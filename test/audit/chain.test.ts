@@ -4,18 +4,19 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig, useNatsServer } from "../support/engine.js";
+import { client, eventually, metricEvent, publishEvent, rulesDir, startEngine, testConfig, useNatsServer } from "../support/engine.js";
 import { capture } from "../support/output.js";
 import { auditVerifyCommand } from "../../src/cli/commands/audit.js";
 import { JetStreamAuditSink } from "../../src/store/jetstream/sinks.js";
 import type { ChainedRecord } from "../../src/audit/record.js";
 import type { VerifyReport } from "../../src/store/jetstream/audit-queries.js";
 import { dbDownRule } from "../support/oncall-fixtures.js";
+import { auditRecords, type StoredAuditRecord } from "../support/audit-records.js";
 
-type Stored = ChainedRecord & { streamSeq: number };
+type Stored = StoredAuditRecord<ChainedRecord>;
 
 async function trail(js: JetStreamClient, stream: string): Promise<Stored[]> {
-  return (await readStream(js, stream)).map((m) => ({ ...m.json<ChainedRecord>(), streamSeq: m.seq }));
+  return auditRecords<ChainedRecord>(js, stream);
 }
 
 /** A config file naming its own audit stream, so each test verifies only what it wrote. */
@@ -100,7 +101,7 @@ describe("tamper evidence", () => {
     const sink = new JetStreamAuditSink(js, "edit.audit", { chainId: "engine-b" });
     for (const via of ["slack", "sms", "http"]) await sink.record(entry("incident.acknowledged", { via }));
     const original = (await trail(js, "EDIT_AUDIT"))[1] as Stored;
-    const { streamSeq: _seq, ...stored } = original;
+    const { streamSeq: _seq, storedOn: _on, ...stored } = original;
     const forged = await js.publish("edit.audit.engine-b", JSON.stringify({ ...stored, actor: "mallory", details: { via: "cli" } }));
     await sink.record(entry("incident.resolved"));
     const result = await verify(nats.current.url, config);

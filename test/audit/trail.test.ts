@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { client, eventually, metricEvent, publishEvent, readStream, startEngine, streamJson, testConfig, useNatsServer } from "../support/engine.js";
+import { client, eventually, metricEvent, publishEvent, startEngine, streamJson, testConfig, useNatsServer } from "../support/engine.js";
 import { capture } from "../support/output.js";
 import { auditListCommand, auditVerifyCommand } from "../../src/cli/commands/audit.js";
 import { timelineCommand } from "../../src/cli/commands/timeline.js";
@@ -14,11 +14,12 @@ import type { ChainedRecord } from "../../src/audit/record.js";
 import type { AuditReport } from "../../src/audit/report.js";
 import { commitAll, pagingRules } from "./support.js";
 import { dbDownRule, writeJson } from "../support/oncall-fixtures.js";
+import { auditRecords } from "../support/audit-records.js";
 
 const TOKEN = "bobs-token-0123456789abcdef";
 
 async function auditTrail(js: JetStreamClient): Promise<Array<ChainedRecord & { streamSeq: number; storedOn: string }>> {
-  return (await readStream(js, "KLAXON_AUDIT")).map((m) => ({ ...m.json<ChainedRecord>(), streamSeq: m.seq, storedOn: m.subject }));
+  return auditRecords<ChainedRecord>(js);
 }
 
 async function recorded(js: JetStreamClient, action: string, where: (r: ChainedRecord) => boolean = () => true): Promise<ChainedRecord> {

@@ -6,12 +6,13 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { client, eventually, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig, useNatsServer } from "../support/engine.js";
+import { client, eventually, metricEvent, publishEvent, rulesDir, startEngine, testConfig, useNatsServer } from "../support/engine.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { alice, bob, dbDownRule, dbPolicy, writeJson } from "../support/oncall-fixtures.js";
 import type { Engine } from "../../src/app/engine.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
+import { auditRecords } from "../support/audit-records.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "bobs-console-token-0123456789abcdef";
@@ -69,7 +70,7 @@ describe("web console in headless Chromium", { skip: skipReason ?? false }, () =
   const auth = { authorization: `Bearer ${TOKEN}` };
 
   const audit = async (action: string): Promise<Array<Record<string, unknown>>> =>
-    (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json()).filter((r) => r.action === action);
+    (await auditRecords(js)).filter((r) => r.action === action);
 
   before(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });

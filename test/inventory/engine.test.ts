@@ -14,6 +14,7 @@ import { NatsServerProcess } from "../support/nats-server.js";
 import { partitionMapping } from "../../src/cluster/partition.js";
 import { capture } from "../support/output.js";
 import { readFleet } from "../../src/store/jetstream/inventory-store.js";
+import { auditRecords as storedAuditRecords } from "../support/audit-records.js";
 
 const inventory = {
   version: 2,
@@ -22,8 +23,8 @@ const inventory = {
 };
 
 const alerts = (js: JetStreamClient): Promise<AlertMessage[]> => streamJson(js, "KLAXON_ALERTS");
-const auditRecords = async (js: JetStreamClient): Promise<Array<{ action: string; actor: string; subject?: string; details?: Record<string, unknown> }>> =>
-  (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json());
+const auditRecords = (js: JetStreamClient): Promise<Array<{ action: string; actor: string; subject?: string; details?: Record<string, unknown> }>> =>
+  storedAuditRecords(js);
 
 describe("inventory through a real engine", () => {
   const nats = useNatsServer();

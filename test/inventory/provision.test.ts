@@ -5,8 +5,9 @@ import { provisionCommand } from "../../src/cli/commands/provision.js";
 import { driftCommand } from "../../src/cli/commands/drift.js";
 import { parseConfig } from "../../src/config/index.js";
 import { declareResources, provision, ProvisionError } from "../../src/store/jetstream/provision.js";
-import { readStream, rulesDir, startEngine, testConfig, useNatsWithClient } from "../support/engine.js";
+import { rulesDir, startEngine, testConfig, useNatsWithClient } from "../support/engine.js";
 import { capture } from "../support/output.js";
+import { auditRecords as storedAuditRecords } from "../support/audit-records.js";
 
 const NS = 1_000_000;
 
@@ -17,7 +18,7 @@ interface AuditRecord {
   details?: { resource?: string; changes?: Array<{ field: string; old: unknown; new: unknown }>; reason?: string; via?: string };
 }
 
-const auditRecords = async (js: JetStreamClient): Promise<AuditRecord[]> => (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json<AuditRecord>());
+const auditRecords = (js: JetStreamClient): Promise<AuditRecord[]> => storedAuditRecords<AuditRecord>(js);
 
 async function streamNames(jsm: JetStreamManager): Promise<string[]> {
   const names: string[] = [];

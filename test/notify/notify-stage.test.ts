@@ -8,6 +8,7 @@ import type { Incident } from "../../src/escalate/incident.js";
 import { signSlackRequest, slackClickBody, type SlackCall } from "../support/fake-slack.js";
 import { inboundSmsParams, signTwilioRequest } from "../support/fake-twilio.js";
 import { PHONES, PUBLIC_SMS_URL, SECRETS, SMS_FROM, startNotifyEnv, type NotifyEnv } from "./notify-env.js";
+import { auditRecords } from "../support/audit-records.js";
 
 type Audit = { action: string; actor: string; subject?: string; details: Record<string, unknown> };
 
@@ -31,7 +32,7 @@ describe("notify stage on a real nats-server, with local Slack, Twilio, SMTP and
     await env?.close();
   });
 
-  const audit = async (): Promise<Audit[]> => (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json<Audit>());
+  const audit = async (): Promise<Audit[]> => auditRecords<Audit>(js);
   const incidents = (): Promise<Incident[]> => engine.incidents.list();
   const incidentOf = async (source: string): Promise<Incident> =>
     eventually(`the incident for ${source}`, async () => (await incidents()).find((i) => i.title.includes(`${source} is down`)));

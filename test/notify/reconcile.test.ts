@@ -9,6 +9,7 @@ import { SlackChannel } from "../../src/notify/channels/slack.js";
 import { SmsChannel } from "../../src/notify/channels/sms.js";
 import { contentDigest } from "../../src/notify/content-digest.js";
 import { ACCOUNT_SID, PHONES, SECRETS, SMS_FROM, startNotifyEnv, type NotifyEnv } from "./notify-env.js";
+import { auditRecords } from "../support/audit-records.js";
 
 type Audit = { action: string; subject?: string; details: Record<string, unknown> };
 type Page = { id: string; incidentId: string; groupId: string; user: string; channel: string; address: string; level: number; title: string };
@@ -45,7 +46,7 @@ describe("reconcile before re-send: a delivery taken over from a dead replica as
     await env?.close();
   });
 
-  const audit = async (): Promise<Audit[]> => (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json<Audit>());
+  const audit = async (): Promise<Audit[]> => auditRecords<Audit>(js);
   const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`)).text();
   const record = async (id: string): Promise<DeliveryRecord | undefined> => (await kv.get(`delivery.${id}`))?.json<DeliveryRecord>();
   /** Slack messages (top level or in a thread) that carry `deliveryId` in their metadata. */

@@ -8,8 +8,8 @@ import { Engine } from "../../src/app/engine.js";
 import type { Config } from "../../src/config/index.js";
 import type { Clock } from "../../src/core/clock.js";
 import { createLogger, type Logger } from "../../src/core/logger.js";
-import { readStream } from "../support/engine.js";
 import type { JetStreamClient } from "@nats-io/jetstream";
+import { auditRecords as storedAuditRecords } from "../support/audit-records.js";
 
 export const TOKEN = "ops-test-token-0123456789";
 export const ACTOR = "alice";
@@ -105,6 +105,6 @@ export interface AuditRecord {
 }
 
 export async function auditRecords(js: JetStreamClient, action?: string): Promise<AuditRecord[]> {
-  const all = (await readStream(js, "KLAXON_AUDIT")).map((m) => m.json<AuditRecord>());
+  const all = await storedAuditRecords<AuditRecord>(js);
   return action === undefined ? all : all.filter((r) => r.action === action);
 }

@@ -1,4 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
+import { recordsOfMessage } from "../../audit/block.js";
 import { matchesFilter, NewestRecords, type AuditFilter } from "../../audit/filter.js";
 import { toStoredRecord, type StoredRecord } from "../../audit/record.js";
 import { ReportBuilder, type AuditReport } from "../../audit/report.js";
@@ -68,8 +69,10 @@ export class AuditQueries {
       } catch {
         continue; // not a record: verify reports it
       }
-      const record = toStoredRecord(message.streamSeq, json);
-      if (record) yield record;
+      for (const { index, raw } of recordsOfMessage(json)) {
+        const record = toStoredRecord(message.streamSeq, raw, index);
+        if (record) yield record;
+      }
     }
   }
 }
