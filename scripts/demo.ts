@@ -1,6 +1,6 @@
 /**
  * `npm run demo [-- --once --port N]`: the whole of Klaxon on this machine. Starts a private nats-server (or uses
- * KLAXON_NATS_URL), local Slack, Twilio and SMTP stand-ins, and the engine with its console on the shipped rules/ with
+ * KLAXON_NATS_URL, or without either the embedded in-memory server), local Slack, Twilio and SMTP stand-ins, and the engine with its console on the shipped rules/ with
  * on-call timings shortened; then tells a story (alerts fire, people are paged, nobody acknowledges, it escalates)
  * and prints each step as it happens. Runs until Ctrl-C; `--once` stops when the story is complete.
  */
@@ -42,7 +42,7 @@ const stop = (code: number): Promise<void> =>
   (stopping ??= demo.stop().then(() => process.exit(code)));
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping === undefined) console.log("\nStopping the engine, the stand-ins and the nats-server...");
+    if (stopping === undefined) console.log("\nStopping the engine, the stand-ins and NATS...");
     void stop(0);
   });
 }

@@ -1,10 +1,11 @@
 // Where the demo's NATS comes from: KLAXON_NATS_URL when set (checked before anything else starts), else a private
-// nats-server on a free port. Without either, the demo stops with a plain explanation instead of an engine that
-// retries a connection forever.
+// nats-server on a free port, else (no nats-server installed, or KLAXON_DEMO_NATS=embedded) Klaxon's embedded
+// in-memory NATS + JetStream server. The engine runs unchanged on any of them: it speaks the same client protocol.
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { AppError } from "../../src/core/errors.js";
+import { EmbeddedNatsServer } from "../../src/store/embedded/index.js";
 import { NatsServerProcess, resolveNatsServerBin } from "../../test/support/nats-server.js";
 
 /** The demo cannot run: the message says why and what to do, for a person (no stack trace). */
@@ -30,15 +31,24 @@ export async function provideNats(env: NodeJS.ProcessEnv = process.env): Promise
     await checkReachable(given);
     return { url: given, description: `the NATS server at ${given} (KLAXON_NATS_URL)`, stop: async () => undefined };
   }
+  if (env["KLAXON_DEMO_NATS"] === "embedded") return startEmbedded("KLAXON_DEMO_NATS=embedded");
   const bin = resolveNatsServerBin();
-  if (!isExecutable(bin)) {
-    throw new DemoSetupError(
-      `No NATS is reachable: KLAXON_NATS_URL is not set and there is no nats-server to start ` +
-        `(looked for $NATS_SERVER_BIN, nats-server on PATH and /usr/sbin/nats-server; ${bin} is not an executable file).\n${INSTALL_HINT}`,
-    );
-  }
+  if (!isExecutable(bin)) return startEmbedded(`no nats-server found: ${bin} is not an executable file`);
   const server = await NatsServerProcess.start();
   return { url: server.url, description: `a private nats-server with JetStream at ${server.url} (data in ${server.storeDir}, removed on exit)`, stop: () => server.stop() };
+}
+
+/** The in-memory server: says plainly what it is, that nothing outlives the demo, and where production differs. */
+async function startEmbedded(why: string): Promise<DemoNats> {
+  const server = await EmbeddedNatsServer.start();
+  return {
+    url: server.url,
+    description:
+      `Klaxon's embedded in-memory NATS + JetStream at ${server.url} (${why}): nothing is kept after exit.\n` +
+      `             Production runs on NATS JetStream: see README "Running the engine". For a real server here:\n` +
+      `             sudo apt-get install -y nats-server, or KLAXON_NATS_URL=nats://host:4222 npm run demo`,
+    stop: () => server.stop(),
+  };
 }
 
 /** Connect once, without retrying, and ask for JetStream: the engine needs both and would otherwise wait in silence. */

@@ -93,7 +93,7 @@ async function start(options: DemoOptions, cleanups: Array<() => Promise<unknown
   const consoleUrl = `${base}/console/`;
   const outboxUrl = `${consoleUrl}#/outbox`;
 
-  print("Klaxon demo: the shipped rules/ on real NATS JetStream, paging through local stand-ins for Slack, e-mail and SMS.");
+  print("Klaxon demo: the shipped rules/ on NATS JetStream, paging through local stand-ins for Slack, e-mail and SMS.");
   print("");
   print(`  NATS       ${nats.description}`);
   print(`  rules      ${engine.status().rules} rules with routes, schedules and policies from rules/, run from a temp copy:`);

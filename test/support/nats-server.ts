@@ -20,6 +20,7 @@ import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { EmbeddedNatsServer, mappingsFromServerConfig } from "../../src/store/embedded/index.js";
 
 export interface NatsServerOptions {
   /** Fixed port; by default a free random port is picked (and re-picked if another process grabs it first). */
@@ -165,8 +166,13 @@ export class NatsServerProcess {
     this.#readyTimeoutMs = readyTimeoutMs;
   }
 
-  /** Starts a server and resolves once it accepts connections and JetStream answers. */
+  /**
+   * Starts a server and resolves once it accepts connections and JetStream answers. With KLAXON_TEST_NATS=embedded
+   * the server is Klaxon's in-memory EmbeddedNatsServer instead, behind the same surface (no process: `pid` is
+   * undefined, `kill` ignores the signal and keeps the memory state, as a file store would keep its data).
+   */
   static async start(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
+    if (process.env["KLAXON_TEST_NATS"] === "embedded") return (await EmbeddedServerHandle.start(options)) as unknown as NatsServerProcess;
     NatsServerProcess.#installExitHooks();
     const bin = resolveNatsServerBin();
     const ownsStoreDir = options.storeDir === undefined;
@@ -384,5 +390,56 @@ export async function withNatsServer<T>(
     return await fn(server);
   } finally {
     await server.stop();
+  }
+}
+
+/** NatsServerProcess's surface over an EmbeddedNatsServer (KLAXON_TEST_NATS=embedded). */
+class EmbeddedServerHandle {
+  readonly bin = "embedded";
+  readonly pid: number | undefined = undefined;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly server: EmbeddedNatsServer,
+    readonly storeDir: string,
+    readonly ownsStoreDir: boolean,
+  ) {}
+
+  static async start(options: NatsServerOptions): Promise<EmbeddedServerHandle> {
+    const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), "klaxon-nats-")));
+    const server = await EmbeddedNatsServer.start({ ...(options.port === undefined ? {} : { port: options.port }), mappings: mappingsFromServerConfig(options.config ?? "") });
+    return new EmbeddedServerHandle(server, storeDir, options.storeDir === undefined);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  get running(): boolean {
+    return this.server.running;
+  }
+
+  outputTail(): string {
+    return "(embedded server: no output)";
+  }
+
+  kill(): Promise<void> {
+    return this.server.kill();
+  }
+
+  restart(): Promise<void> {
+    return this.server.restart();
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.server.stop();
+      if (this.ownsStoreDir) await rm(this.storeDir, { recursive: true, force: true });
+    })();
+    return this.#stopping;
   }
 }
