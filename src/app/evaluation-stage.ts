@@ -77,7 +77,10 @@ export class EvaluationStage {
 
   async start(): Promise<void> {
     const { config, js } = this.deps;
-    await this.recover();
+    const complete = await this.recover();
+    // Parts are saved one at a time: until every part exists the set cannot be used, and a crash would leave recovery
+    // to the replay by time alone. Save them all now (the state is whatever was just recovered).
+    if (!complete) await this.saveSnapshot(true);
     await this.loop.start(js, {
       stream: config.streams.events,
       durable: this.deps.partition.durable,
@@ -143,7 +146,8 @@ export class EvaluationStage {
    * delivery count, so a message that kills engines runs into the redelivery limit instead of looping. Transitions
    * found on the way are published again under their deterministic ids; duplicates are dropped.
    */
-  private async recover(): Promise<void> {
+  /** Returns whether the snapshot it started from was a complete set of parts of the current layout. */
+  private async recover(): Promise<boolean> {
     const { config, jsm, js, logger, metrics } = this.deps;
     const now = this.deps.clock.now();
     const parts = await loadSnapshotParts(this.deps.snapshots, this.snapshotName, config.state.snapshotParts, logger);
@@ -206,6 +210,7 @@ export class EvaluationStage {
     const snapshotFloor = coverage?.floor ?? null;
     logger.info({ fromSnapshot: snapshotFloor, parts: parts?.length ?? 0, replayed, upTo: replayUpTo }, "evaluation state recovered");
     await this.deps.recordAudit("engine.recovered", { partition: this.deps.partition.role, snapshotFloor, replayed, upToSeq: replayUpTo });
+    return parts !== undefined && parts.length === config.state.snapshotParts && parts.every((p) => p.part.of === config.state.snapshotParts);
   }
 
   // ---- the event path ---------------------------------------------------------------------------------------

@@ -61,6 +61,24 @@ describe("evaluation state survives engine restarts", () => {
     await nc.close();
   });
 
+  test("an engine killed before any periodic snapshot still left one: every part is saved at start, so nothing depends on the replay-by-time horizon", async () => {
+    const dir = await rulesDir([slowFor]); // `for: 3s`: replay by time would reach back only 3 s
+    const config = testConfig(nats.current.url, dir, { consumer: { durable: "parts-at-start" } }); // periodic saves every 60 s: none here
+    const { nc, js } = await client(nats.current.url);
+    const first = await startEngine(config);
+    const t0 = Date.now();
+    const seq = await publishEvent(js, metricEvent("mq-6", "queue_depth", 5000, t0));
+    await eventually("event applied and acknowledged", () => (first.status().appliedSeq >= seq && first.status().pendingAcks === 0 ? true : undefined));
+    await first.crash();
+    await new Promise((r) => setTimeout(r, 4_000)); // the event is now older than the rule's horizon
+
+    const second = await startEngine(config);
+    const alert = await eventually("the alert fires after the restart", async () => (await firing(js)).find((a) => a.labels.source === "mq-6"), 8_000);
+    assert.equal(alert.startsAt, new Date(t0 + 3_000).toISOString());
+    await second.stop();
+    await nc.close();
+  });
+
   test("a snapshot plus the events that arrived while no engine ran give the whole window", async () => {
     const dir = await rulesDir([errorBurst]);
     const config = testConfig(nats.current.url, dir, { consumer: { durable: "snapshot" }, state: { snapshotIntervalMs: 100 } });
