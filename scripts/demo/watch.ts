@@ -2,6 +2,7 @@
 // publishes to (alerts, group notifications, pages, dead letters, the audit trail), turned into moments.
 import type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node";
 import type { Config } from "../../src/config/index.js";
+import { recordsOfMessage } from "../../src/audit/block.js";
 import type { Moment } from "./moments.js";
 
 interface AlertMessage {
@@ -35,13 +36,13 @@ export function watchPipeline(nc: NatsConnection, subjects: Config["subjects"], 
   const titles = new Map<string, string>();
   const title = (incidentId: string): string => titles.get(incidentId) ?? incidentId;
   const subscriptions: Subscription[] = [];
-  const listen = (subject: string, handle: (message: Msg) => Moment | undefined): void => {
+  const listen = (subject: string, handle: (message: Msg) => Moment | undefined | Array<Moment | undefined>): void => {
     const subscription = nc.subscribe(subject);
     subscriptions.push(subscription);
     void (async () => {
       for await (const message of subscription) {
-        const moment = handle(message);
-        if (moment !== undefined) report(moment);
+        const moments = handle(message);
+        for (const moment of Array.isArray(moments) ? moments : [moments]) if (moment !== undefined) report(moment);
       }
     })();
   };
@@ -63,15 +64,16 @@ export function watchPipeline(nc: NatsConnection, subjects: Config["subjects"], 
     return { kind: "page", incidentId: page.incidentId, user: page.user, channel: page.channel, level: page.level, title: page.title };
   });
   listen(`${subjects.deadLetter}.>`, (m) => ({ kind: "deadLetter", reason: m.headers?.get("Klaxon-Reason") ?? "?", detail: m.headers?.get("Klaxon-Detail") ?? "" }));
-  listen(`${subjects.audit}.>`, (m) => {
-    const record = m.json<AuditMessage>();
+  // A message is one audit record, or a block of them (src/audit/block.ts).
+  listen(`${subjects.audit}.>`, (m) => recordsOfMessage(m.json()).map(({ raw }) => auditMoment(raw as AuditMessage)));
+  const auditMoment = (record: AuditMessage): Moment | undefined => {
     const incidentId = record.subject ?? "";
     const details = record.details ?? {};
     if (record.action === "incident.opened" && typeof details["title"] === "string") titles.set(incidentId, details["title"]);
     if (record.action === "incident.escalated") return { kind: "escalated", incidentId, title: title(incidentId), level: Number(details["level"] ?? 0), round: Number(details["round"] ?? 0) };
     if (record.action === "incident.acknowledged") return { kind: "acknowledged", incidentId, title: title(incidentId), actor: record.actor, via: String(details["via"] ?? "?") };
     return undefined;
-  });
+  };
   return () => {
     for (const subscription of subscriptions) subscription.unsubscribe();
   };

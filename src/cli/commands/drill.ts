@@ -5,6 +5,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { fingerprint } from "../../alerts/fingerprint.js";
 import { findRoutes, labelsForRoute } from "../../alerts/route-labels.js";
 import type { AlertTransition } from "../../alerts/alert.js";
+import { recordsOfMessage } from "../../audit/block.js";
 import type { GroupNotification } from "../../alerts/dispatcher.types.js";
 import { loadConfig } from "../../config/load.js";
 import { formatIssue } from "../../core/errors.js";
@@ -88,8 +89,11 @@ export async function drillCommand(options: DrillOptions, out: Output): Promise<
   const delivered = new Map<string, string>();
   const failed = new Map<string, string>();
   let resolvedIncidents = 0;
+  // A message is one audit record, or a block of them (src/audit/block.ts).
   const onAudit = (m: Msg): void => {
-    const record = m.json<AuditRecord>();
+    for (const { raw } of recordsOfMessage(m.json())) onRecord(raw as AuditRecord);
+  };
+  const onRecord = (record: AuditRecord): void => {
     const text = JSON.stringify(record);
     if (record.action === "incident.opened" && groupIds.has(String(record.details?.groupId))) {
       incidents.add(String(record.subject));
