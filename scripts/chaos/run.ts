@@ -12,6 +12,7 @@ import { EventDriver } from "./driver.js";
 import type { ChaosChannels } from "./channels.js";
 import { startChaosChannels } from "./channels.js";
 import { tally, type ChaosReport } from "./tally.js";
+import { traceLost } from "./trace.js";
 
 export interface ChaosOptions {
   replicas: number;
@@ -131,7 +132,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const deadline = Date.now() + options.settleMs;
     while (Date.now() < deadline && channels.deliveries().length < expected) await sleep(250);
     await sleep(1_500); // a duplicate would arrive now
-    return tally({ fired: driver.fired, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: 1_000 });
+    const report = tally({ fired: driver.fired, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: 1_000 });
+    if (report.lost > 0 && nc) report.lostTrace = await traceLost(jetstream(nc), report.lostPages).catch((error: unknown) => ({ error: String(error) }));
+    return report;
   } finally {
     stopping = true;
     await replicas.stopAll();

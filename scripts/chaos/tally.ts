@@ -26,6 +26,8 @@ export interface ChaosReport {
   kills: number;
   natsRestarts: number;
   publishRetries: number;
+  /** Where each lost alert stopped in the pipeline (only when pages were lost). */
+  lostTrace?: Record<string, string>;
 }
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;

@@ -131,7 +131,10 @@ export class EscalationStage {
     // A redelivered notification finds its incident already there: it pages only what a dead engine left unplanned.
     if (!(await this.deps.store.createIncident(incident))) {
       await this.deps.store.setOpen(notification.groupId, id);
-      await this.planPending(id);
+      // Its creation may have been this engine's own, answered too late: its steps must still be run from here.
+      const existing = (await this.deps.store.getIncident(id))?.incident;
+      if (existing) this.track(existing);
+      await this.planPending(id, existing);
       return;
     }
     await this.deps.store.setOpen(notification.groupId, id);
