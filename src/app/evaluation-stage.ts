@@ -237,7 +237,7 @@ export class EvaluationStage {
       settled();
       return;
     }
-    let transitions: AlertTransition[];
+    let transitions: readonly AlertTransition[];
     try {
       const mark = this.deps.metrics.ruleEvaluations.begin();
       transitions = this.evaluator.apply(decoded.event);

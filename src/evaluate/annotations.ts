@@ -45,7 +45,14 @@ function formatValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Templates are compiled on first use: most rules never fire, and compiling every rule's templates up front was the
+ * largest part of building an evaluator (a rule set change, every benchmark pass).
+ */
 export function compileAnnotations(annotations: Readonly<Record<string, string>> | undefined): (facts: RenderFacts) => Record<string, string> {
-  const compiled = Object.entries(annotations ?? {}).map(([name, template]) => [name, compileTemplate(template)] as const);
-  return (facts) => Object.fromEntries(compiled.map(([name, render]) => [name, render(facts)]));
+  let compiled: ReadonlyArray<readonly [string, CompiledTemplate]> | undefined;
+  return (facts) => {
+    compiled ??= Object.entries(annotations ?? {}).map(([name, template]) => [name, compileTemplate(template)] as const);
+    return Object.fromEntries(compiled.map(([name, render]) => [name, render(facts)]));
+  };
 }

@@ -7,9 +7,9 @@ import type { Aggregate, Rule } from "../rules/rule.schema.js";
 import { factsUsed, type Predicate } from "../rules/conditions/index.js";
 import { RuleIndex, candidateOrder } from "../rules/rule-index.js";
 import { compileAnnotations, type RenderFacts } from "./annotations.js";
-import { DeadlineQueue } from "../core/deadline-queue.js";
-import { alertLabels, identityOfEvent, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, stateSignature, type Series } from "./series.js";
+import { alertLabels, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, Series, stateSignature } from "./series.js";
 import { identityKey, KeyerCache, type SeriesKeyer } from "./series-key.js";
+import { SeriesTimers } from "./series-timers.js";
 import type { SlidingWindow } from "./sliding-window.js";
 import { deserializeSeries, serializeSeries, seriesPartHash, type EvaluatorSnapshot, type SeriesSnapshot, type SnapshotPart } from "./snapshot.js";
 
@@ -31,6 +31,12 @@ interface RuleRuntime {
   readonly signature: string;
   readonly series: Map<string, Series>;
   readonly render: (facts: RenderFacts) => Record<string, string>;
+  /**
+   * Whether a template may read `lastSeen` / `time` (its text contains the name). Formatting a date is most of what
+   * making an alert's annotations costs, and most rules' templates read neither.
+   */
+  readonly mayReadLastSeen: boolean;
+  readonly mayReadTime: boolean;
   readonly keyer: SeriesKeyer;
   /** Threshold and window rules: `compiled.when`. */
   readonly when: Predicate;
@@ -46,10 +52,8 @@ const NEVER: Predicate = () => false;
 /** A due time that never comes: no timer. */
 const NONE = Number.POSITIVE_INFINITY;
 
-interface Due {
-  runtime: RuleRuntime;
-  series: Series;
-}
+/** What `apply` returns when nothing happened: most events change nothing, and then allocate no array either. */
+const NO_TRANSITIONS: AlertTransition[] = Object.freeze([]) as unknown as AlertTransition[];
 
 /**
  * The pure heart of Klaxon: (rules, events, time) → alert state changes. Deterministic: it never reads a clock;
@@ -60,7 +64,7 @@ interface Due {
 export class Evaluator {
   private runtimes = new Map<string, RuleRuntime>();
   private index = new RuleIndex<RuleRuntime>([], runtimeRule);
-  private readonly queue = new DeadlineQueue<Due>();
+  private readonly queue = new SeriesTimers<RuleRuntime, Series>();
   private readonly keyers = new KeyerCache();
   private out: AlertTransition[] = [];
   // Scratch space of `apply`, reused so that an event allocates nothing on its way to its rules.
@@ -94,7 +98,7 @@ export class Evaluator {
    * into the same series (and re-announces alerts whose labels changed); a removed or reshaped rule resolves what it
    * had announced, so nothing downstream is left firing forever.
    */
-  setRules(rules: readonly CompiledRule[], nowMs: number): AlertTransition[] {
+  setRules(rules: readonly CompiledRule[], nowMs: number): readonly AlertTransition[] {
     const previous = this.runtimes;
     const next = new Map<string, RuleRuntime>();
     for (const compiled of rules) {
@@ -118,7 +122,7 @@ export class Evaluator {
   }
 
   /** Feed one event. Returns the transitions it caused, oldest first. */
-  apply(event: KlaxonEvent): AlertTransition[] {
+  apply(event: KlaxonEvent): readonly AlertTransition[] {
     // The scratch arrays are written by index and never emptied: `length = 0` would drop their storage.
     const { buckets, matched } = this;
     const bucketCount = this.index.bucketsFor(event, buckets);
@@ -139,7 +143,7 @@ export class Evaluator {
    * Feed one event during recovery from a snapshot saved in parts: the parts were saved at different stream positions,
    * so the event is applied only to series for which `alreadyApplied(partHash)` says their part does not hold it yet.
    */
-  replay(event: KlaxonEvent, alreadyApplied: (partHash: number) => boolean): AlertTransition[] {
+  replay(event: KlaxonEvent, alreadyApplied: (partHash: number) => boolean): readonly AlertTransition[] {
     this.skipSeries = alreadyApplied;
     try {
       return this.apply(event);
@@ -149,11 +153,14 @@ export class Evaluator {
   }
 
   /** Run every timer due at or before `nowMs`. */
-  tick(nowMs: number): AlertTransition[] {
-    for (let entry = this.queue.popDue(nowMs); entry; entry = this.queue.popDue(nowMs)) {
-      const { runtime, series } = entry.item;
+  tick(nowMs: number): readonly AlertTransition[] {
+    const queue = this.queue;
+    while (queue.popDue(nowMs)) {
+      const runtime = queue.poppedOwner as RuleRuntime;
+      const series = queue.poppedItem as Series;
+      const dueMs = queue.poppedDueMs;
       if (this.runtimes.get(runtime.compiled.rule.id) !== runtime || runtime.series.get(series.key) !== series) continue;
-      if (series.queuedDueMs !== entry.dueMs) continue;
+      if (series.queuedDueMs !== dueMs) continue;
       series.queuedDueMs = NONE;
       this.catchUp(runtime, series, nowMs, true);
       this.schedule(runtime, series);
@@ -185,7 +192,7 @@ export class Evaluator {
    * Load state saved by `snapshot()` (from this rule set or an older one), as if the evaluator had run all along.
    * Returns transitions owed by rules that changed meanwhile (their resolves).
    */
-  restore(snapshot: EvaluatorSnapshot, nowMs: number): AlertTransition[] {
+  restore(snapshot: EvaluatorSnapshot, nowMs: number): readonly AlertTransition[] {
     for (const saved of snapshot.rules) {
       const runtime = this.runtimes.get(saved.id);
       const keyOf = runtime?.keyer.ofIdentity ?? identityKey;
@@ -231,13 +238,15 @@ export class Evaluator {
     let series = runtime.series.get(key);
     if (!series) {
       if (!mayCreate) return;
-      series = newSeries(compiled, key, identityOfEvent(compiled.keyBy, event), event.timeMs);
+      series = Series.ofEvent(compiled, key, event);
       runtime.series.set(key, series);
     }
     const t = event.timeMs;
     // A threshold follows the series' latest event: one older than that, arriving late, says nothing about now.
     if (isThreshold && t < series.lastSeenMs) return;
-    this.catchUp(runtime, series, t, false);
+    // Timers due before this event run first. Usually none is, and then the call (and the boxed `t` it takes) is skipped.
+    this.updateDue(runtime, series);
+    if (series.dueMs < t) this.catchUp(runtime, series, t, false);
     // Only news resolves silence: a stale event (a redelivery) older than what was seen says nothing about now.
     const isNews = series.facts === NO_FACTS || t > series.lastSeenMs;
     series.facts = event;
@@ -357,7 +366,7 @@ export class Evaluator {
     const due = series.dueMs;
     if (due < series.queuedDueMs) {
       series.queuedDueMs = due;
-      this.queue.push(due, { runtime, series });
+      this.queue.push(due, runtime, series);
     }
   }
 
@@ -466,8 +475,8 @@ export class Evaluator {
       value: series.lastValue,
       count: series.window?.count,
       labels: series.labels,
-      lastSeen: new Date(series.lastSeenMs).toISOString(),
-      ...(atMs === undefined ? {} : { time: new Date(atMs).toISOString() }),
+      lastSeen: runtime.mayReadLastSeen ? new Date(series.lastSeenMs).toISOString() : undefined,
+      ...(atMs === undefined || !runtime.mayReadTime ? {} : { time: new Date(atMs).toISOString() }),
       rule: { id: rule.id, version: rule.version },
     };
   }
@@ -488,6 +497,8 @@ export class Evaluator {
       signature: stateSignature(rule, compiled.keyBy),
       series: new Map(),
       render: compileAnnotations(rule.annotations),
+      mayReadLastSeen: templatesMention(rule.annotations, "lastSeen"),
+      mayReadTime: templatesMention(rule.annotations, "time"),
       keyer: this.keyers.get(compiled.keyBy),
       when: compiled.when ?? NEVER,
       order: 0,
@@ -565,7 +576,8 @@ export class Evaluator {
     }
   }
 
-  private take(): AlertTransition[] {
+  private take(): readonly AlertTransition[] {
+    if (this.out.length === 0) return NO_TRANSITIONS;
     const out = this.out;
     this.out = [];
     return out;
@@ -587,6 +599,11 @@ function sortByOrder(runtimes: RuleRuntime[], count: number): void {
     }
     runtimes[j + 1] = current;
   }
+}
+
+function templatesMention(annotations: Readonly<Record<string, string>> | undefined, name: string): boolean {
+  for (const template of Object.values(annotations ?? {})) if (template.includes(name)) return true;
+  return false;
 }
 
 function flapLabels(series: Series): Record<string, string> {

@@ -1,7 +1,10 @@
 import { fingerprint } from "../alerts/fingerprint.js";
+import type { KlaxonEvent } from "../ingest/event.schema.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
-import { KEY_FIELD_LABEL } from "./series-key.js";
+import { identityOfEvent, KEY_FIELD_LABEL } from "./series-key.js";
 import { SlidingWindow } from "./sliding-window.js";
+
+const NO_KEY_FIELDS: readonly string[] = Object.freeze([]);
 
 /** Facts of a series that has seen no event yet (an expected absence series). */
 export const NO_FACTS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -39,6 +42,12 @@ export class Series {
   private hasValue = false;
   private cachedLabels: Readonly<Record<string, string>> | undefined;
   private cachedFingerprint: string | undefined;
+  // A series made by an event derives its identity from that event when first asked (labels, snapshots): most
+  // series never fire, and an identity object per new series was a good part of what a new series cost. Until then
+  // the series holds on to its first event (usually also its latest, `facts`).
+  private identityValue: Readonly<Record<string, string>> | undefined;
+  private identityEvent: KlaxonEvent | undefined = undefined;
+  private identityKeyBy: readonly string[] = NO_KEY_FIELDS;
 
   /**
    * `labels` and `fingerprint` are given when known (a snapshot); otherwise they are derived from `rule` and the
@@ -46,8 +55,8 @@ export class Series {
    */
   constructor(
     readonly key: string,
-    /** Label values taken from the events (keyBy); alert labels add the rule's labels on top. */
-    readonly identity: Readonly<Record<string, string>>,
+    /** See `identity`; undefined only from `Series.ofEvent`, which says where to derive it from. */
+    identity: Readonly<Record<string, string>> | undefined,
     private rule: LabelSource | undefined,
     labels: Readonly<Record<string, string>> | undefined,
     fingerprintOfLabels: string | undefined,
@@ -56,6 +65,25 @@ export class Series {
   ) {
     this.cachedLabels = labels;
     this.cachedFingerprint = fingerprintOfLabels;
+    this.identityValue = identity;
+  }
+
+  /** Label values taken from the events (keyBy); alert labels add the rule's labels on top. */
+  get identity(): Readonly<Record<string, string>> {
+    if (this.identityValue === undefined) {
+      this.identityValue = identityOfEvent(this.identityKeyBy, this.identityEvent as KlaxonEvent);
+      this.identityEvent = undefined;
+    }
+    return this.identityValue;
+  }
+
+  /** A new series for an event: its identity is that event's key fields, derived when first needed. */
+  static ofEvent(compiled: CompiledRule, key: string, event: KlaxonEvent): Series {
+    const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window) : undefined;
+    const series = new Series(key, undefined, compiled.rule, undefined, undefined, event.timeMs, window);
+    series.identityEvent = event;
+    series.identityKeyBy = compiled.keyBy;
+    return series;
   }
 
   /** The latest value (threshold) or aggregate (window), if any. */
@@ -94,7 +122,7 @@ export class Series {
   }
 }
 
-export { identityOfEvent, identityKey } from "./series-key.js";
+export { identityKey } from "./series-key.js";
 
 export function identityOfExpectation(expect: Readonly<Record<string, string>>): Record<string, string> {
   const identity: Record<string, string> = {};

@@ -33,15 +33,25 @@ export class SlidingWindow {
   }
 
   add(timeMs: number, value: number): void {
-    const last = this.newestTimeMs;
-    if (last === undefined || timeMs >= last) {
-      if (last !== undefined) this.increase += step(this.values[this.values.length - 1] as number, value);
+    const n = this.times.length;
+    if (this.head === n) {
       this.times.push(timeMs);
       this.values.push(value);
       this.sum += value;
-      if (last === undefined) this.expiresAtMs = timeMs + this.spanMs;
-      return;
+      this.expiresAtMs = timeMs + this.spanMs;
+    } else if (timeMs >= (this.times[n - 1] as number)) {
+      this.increase += step(this.values[n - 1] as number, value);
+      this.times.push(timeMs);
+      this.values.push(value);
+      this.sum += value;
+    } else {
+      this.insert(timeMs, value);
     }
+  }
+
+  // Apart from `add`, so that `add` stays small enough for V8 to inline into the evaluator: called, it would box
+  // both numbers it is given, for every sample.
+  private insert(timeMs: number, value: number): void {
     let lo = this.head;
     let hi = this.times.length;
     while (lo < hi) {

@@ -175,6 +175,10 @@ function compileLeaf(leaf: LeafCondition): Predicate {
   }
 
   const b: unknown = value;
+  if (leaf.fact === "value" && (leaf.path === undefined || leaf.path === "")) {
+    const onValue = compileValueComparison(operator, b);
+    if (onValue !== undefined) return onValue;
+  }
   switch (operator) {
     case "equal":
       return (f) => g(f) === b;
@@ -245,5 +249,42 @@ function compileLeaf(leaf: LeafCondition): Predicate {
         return typeof a === "string" && !re.test(a);
       };
     }
+  }
+}
+
+/**
+ * Comparisons of the `value` fact (the common threshold `value > 90`) read `f.value` in place. Through the getter,
+ * a fractional value came back boxed: one heap number allocated per test, on the busiest path there is. Same
+ * decisions as the general leaves below, which `g` would make.
+ */
+function compileValueComparison(operator: LeafCondition["operator"], b: unknown): Predicate | undefined {
+  const n = b as number;
+  switch (operator) {
+    case "equal":
+      return (f) => f.value === b;
+    case "notEqual":
+      return (f) => f.value !== b;
+    case "lessThan":
+      return (f) => {
+        const a = f.value;
+        return typeof a === "number" ? a < n : isNumberLike(a) && (a as number) < n;
+      };
+    case "lessThanInclusive":
+      return (f) => {
+        const a = f.value;
+        return typeof a === "number" ? a <= n : isNumberLike(a) && (a as number) <= n;
+      };
+    case "greaterThan":
+      return (f) => {
+        const a = f.value;
+        return typeof a === "number" ? a > n : isNumberLike(a) && (a as number) > n;
+      };
+    case "greaterThanInclusive":
+      return (f) => {
+        const a = f.value;
+        return typeof a === "number" ? a >= n : isNumberLike(a) && (a as number) >= n;
+      };
+    default:
+      return undefined;
   }
 }
