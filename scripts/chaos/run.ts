@@ -60,7 +60,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       tickIntervalMs: 100,
       lateEventToleranceMs: 0,
       logLevel: "warn",
-      state: { snapshotIntervalMs: 2_000 },
+      // Every series saved every 8 s: a part (of 16) every 500 ms per partition, so recovery from parts is exercised.
+      state: { snapshotIntervalMs: 8_000 },
       consumer: { ackWaitMs: 3_000 },
       cluster: { partitions: options.partitions, leaseMs: 2_000, renewMs: 400 },
       notify: channels.notifyConfig,

@@ -19,6 +19,9 @@ import { retryUntilDone } from "./retry.js";
 import { SCAN_PULL } from "../store/jetstream/pull-options.js";
 import { partitionOf, type EvaluationPartition } from "../cluster/partition.js";
 
+/** Each part save is an object-store write (chunks, then a rollup of the old ones): at most ten a second per partition. */
+const MIN_PART_INTERVAL_MS = 100;
+
 export interface EvaluationStageDeps {
   config: Config;
   js: JetStreamClient;
@@ -90,7 +93,7 @@ export class EvaluationStage {
       tick: () => this.tick(),
       recordAudit: this.deps.recordAudit,
     });
-    this.snapshotTimer = setInterval(() => void this.saveSnapshot(), Math.max(1, Math.floor(config.state.snapshotIntervalMs / config.state.snapshotParts)));
+    this.snapshotTimer = setInterval(() => void this.saveSnapshot(), Math.max(MIN_PART_INTERVAL_MS, Math.floor(config.state.snapshotIntervalMs / config.state.snapshotParts)));
   }
 
   /** Finish what is in hand, save a snapshot. */
