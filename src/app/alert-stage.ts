@@ -16,8 +16,6 @@ import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
 import { AuditWriter } from "./audit-writer.js";
-import { AlertCommits, type AlertCommit } from "./alert-commits.js";
-import type { DispatcherChanges } from "../alerts/dispatcher.js";
 
 const encoder = new TextEncoder();
 
@@ -45,19 +43,11 @@ export class AlertStage {
   private dispatcher!: Dispatcher;
   private readonly loop: StageLoop;
   private readonly auditWriter: AuditWriter;
-  private readonly commits: AlertCommits<DispatcherChanges>;
   private stopWatch: (() => void) | undefined;
 
   constructor(private readonly deps: AlertStageDeps) {
     this.loop = new StageLoop("alert stage", deps.logger);
     this.auditWriter = new AuditWriter(deps.audit, deps.actor, deps.clock, deps.metrics, deps.logger, () => this.loop.stopping);
-    this.commits = new AlertCommits({
-      takeChanges: () => this.dispatcher.takeChanges(),
-      store: (commit) => this.storeCommit(commit),
-      failed: (error) => {
-        if (!this.stopping) deps.logger.error({ err: error }, "alert stage: a commit failed; its messages will be redelivered");
-      },
-    });
   }
 
   private get lane(): Lane {
@@ -92,14 +82,12 @@ export class AlertStage {
   async stop(): Promise<void> {
     this.stopWatch?.();
     await this.loop.stop();
-    await this.commits.idle();
   }
 
   /** Hard stop for crash tests: nothing more is written. */
   halt(): void {
     this.stopWatch?.();
     this.loop.halt();
-    this.commits.halt();
   }
 
   setRouting(routing: LoadedRouting): Promise<void> {
@@ -142,23 +130,14 @@ export class AlertStage {
     const outcome = this.dispatcher.receive(record, this.deps.clock.now());
     metrics.alertsReceived.inc({ outcome });
     logger.debug({ fingerprint: record.fingerprint, status: record.status, outcome }, "alert received");
-    const audit =
-      outcome === "new" || outcome === "resolved"
-        ? { action: outcome === "new" ? "alert.fired" : "alert.resolved", subject: record.fingerprint, details: { labels: record.labels, startsAtMs: record.startsAtMs, endsAtMs: record.endsAtMs, generator: record.generator } }
-        : undefined;
-    // Stored and acknowledged with the messages around it (see AlertCommits); the next message need not wait.
-    await this.commits.add(m, audit);
-  }
-
-  /** Audit records first, then state: see AlertCommits. */
-  private async storeCommit(commit: AlertCommit<DispatcherChanges>): Promise<void> {
-    await Promise.all(commit.audits.map((a) => this.auditRecord(a.action, a.subject, a.details)));
-    await this.storeChanges(commit.changes);
+    await this.persist();
+    if (outcome === "new" || outcome === "resolved") {
+      await this.auditRecord(outcome === "new" ? "alert.fired" : "alert.resolved", record.fingerprint, { labels: record.labels, startsAtMs: record.startsAtMs, endsAtMs: record.endsAtMs, generator: record.generator });
+    }
+    m.ack();
   }
 
   private async flushDue(): Promise<void> {
-    // Notifications are built from stored state only: what messages changed is committed first.
-    await this.commits.idle();
     const notifications = this.dispatcher.tick(this.deps.clock.now());
     for (const notification of notifications) await this.publish(notification);
     await this.persist();
@@ -186,11 +165,8 @@ export class AlertStage {
     );
   }
 
-  private persist(): Promise<void> {
-    return this.storeChanges(this.dispatcher.takeChanges());
-  }
-
-  private async storeChanges(changes: DispatcherChanges): Promise<void> {
+  private async persist(): Promise<void> {
+    const changes = this.dispatcher.takeChanges();
     if (changes.alerts.length + changes.deletedAlerts.length + changes.groups.length + changes.deletedGroups.length === 0) return;
     await retryUntilDone(
       () => this.deps.store.apply(changes),
