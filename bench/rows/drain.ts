@@ -1,4 +1,5 @@
-// Row 2: Klaxon's engine drains the same pre-filled stream, on a fresh durable consumer per rule count.
+// Row 2: Klaxon's engine drains the same pre-filled stream, on a fresh durable consumer per rule set.
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +41,8 @@ export async function engineDrain(options: {
 }): Promise<RowResult> {
   const { rules, lastSeq } = options;
   const dir = await writeRulesDir(rules);
-  const durable = `bench-klaxon-${rules.length}`;
+  // One durable (and so one snapshot name) per rule set: two sets of the same size must not find each other's state.
+  const durable = `bench-klaxon-${rules.length}-${createHash("sha256").update(rules.map((r) => String(r.id)).join("\n")).digest("hex").slice(0, 8)}`;
   // Production defaults (1 s ticks, 10 s snapshots, 2 s late-event tolerance), minus file watching and logs.
   const config = parseConfig({ nats: { servers: [options.url] }, rulesDir: dir, watchRules: false, logLevel: "silent", consumer: { durable } });
   let engine: Engine | undefined;
