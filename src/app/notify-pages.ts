@@ -39,7 +39,12 @@ export class PageHandler {
       first: { channel: page.channel, address: page.address },
       ...(person ? { fallbacks: (failed: ChannelName, tried: readonly ChannelName[]) => fallbackChain(person, failed, tried) } : {}),
       send: async (channel, address, notes) => {
-        context ??= this.context(purpose, incident as Incident, page.user, page.title);
+        // Built once for every attempt and fallback, but a failure to build it (a NATS read timing out) is not kept:
+        // kept, it failed every later attempt at once and sent the page down the fallback chain for no channel's fault.
+        context ??= this.context(purpose, incident as Incident, page.user, page.title).catch((error: unknown) => {
+          context = undefined;
+          throw error;
+        });
         return this.sendToPerson(page.id, channel, address, purpose, await context, page.groupId, false, notes);
       },
       findSent: (channel, address) => personSentCheck(this.deps.channels, page.id, channel, address),
