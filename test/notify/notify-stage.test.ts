@@ -176,6 +176,12 @@ describe("notify stage on a real nats-server, with local Slack, Twilio, SMTP and
   test("Slack answering 429 then 200: the page is delivered once, after the Retry-After delay, and the retry is counted in /metrics", async () => {
     await settled();
     const before = env.slack.calls().length;
+    const scrape = async (): Promise<string> => (await http("/metrics", {})).text();
+    // Counted from here: what earlier tests retried is theirs.
+    const count = (metrics: string, series: RegExp): number => Number(metrics.match(series)?.[1] ?? 0);
+    const RETRIES = /klaxon_notification_retries_total\{channel="slack"\} (\d+)/;
+    const RETRY_OUTCOMES = /klaxon_notifications_total\{channel="slack",outcome="retry"\} (\d+)/;
+    const metricsBefore = await scrape();
     env.slack.failNext(1, { status: 429, retryAfterSeconds: 1 }, "chat.postMessage");
     await fire("db-3", "chat");
     const dm = await eventually("carol's DM", () => env.slack.messages().find((m) => m.channel === "D0CAROL"), 15_000);
@@ -186,9 +192,10 @@ describe("notify stage on a real nats-server, with local Slack, Twilio, SMTP and
     assert.ok(retried.atMs - limited.atMs >= 1_000, `the retry waited for Retry-After (${retried.atMs - limited.atMs} ms)`);
     assert.equal(env.slack.messages().filter((m) => m.channel === "D0CAROL").length, 1, "delivered once");
     assert.match(dm.text, /db-3 is down/);
-    const metrics = await (await http("/metrics", {})).text();
-    assert.match(metrics, /klaxon_notification_retries_total\{channel="slack"\} 1/);
-    assert.match(metrics, /klaxon_notifications_total\{channel="slack",outcome="retry"\} 1/);
+    const metrics = await scrape();
+    const counted = metrics.split("\n").filter((line) => line.startsWith("klaxon_notification")).join("\n");
+    assert.equal(count(metrics, RETRIES) - count(metricsBefore, RETRIES), 1, counted);
+    assert.equal(count(metrics, RETRY_OUTCOMES) - count(metricsBefore, RETRY_OUTCOMES), 1, counted);
     const retry = (await audit()).find((r) => r.action === "notify.retry");
     assert.equal(retry?.details.delayMs, 1_000);
     assert.match(String(retry?.details.error), /rate limited, retry after 1 s/);
