@@ -68,9 +68,9 @@ export class Dispatcher {
   /** Flush every group that is due. Returns the notifications to send, in due order. */
   tick(nowMs: number): GroupNotification[] {
     const out: GroupNotification[] = [];
-    for (let entry = this.queue.popDue(nowMs); entry; entry = this.queue.popDue(nowMs)) {
-      const group = this.groups.get(entry.item);
-      if (!group || group.nextFlushAtMs !== entry.dueMs) continue;
+    while (this.queue.popDue(nowMs)) {
+      const group = this.groups.get(this.queue.poppedItem as string);
+      if (!group || group.nextFlushAtMs !== this.queue.poppedDueMs) continue;
       const notification = this.flush(group, nowMs);
       if (notification) out.push(notification);
     }
@@ -120,11 +120,6 @@ export class Dispatcher {
     return this.alerts.get(fingerprint);
   }
 
-  /** Why a firing alert would not be notified now: active silence ids and/or "inhibited". */
-  mutedBy(alert: AlertRecord, nowMs: number): string[] {
-    return this.muteReasons(alert, nowMs, this.firingAlerts());
-  }
-
   /**
    * Every alert with what mutes it now (nothing for resolved ones). The firing list the inhibitor compares against is
    * built once for the whole listing: built per alert, a listing of 100,000 alerts took minutes.
@@ -136,6 +131,7 @@ export class Dispatcher {
     return out;
   }
 
+  /** Why a firing alert would not be notified now: active silence ids and/or "inhibited". */
   private muteReasons(alert: AlertRecord, nowMs: number, firing: readonly AlertRecord[]): string[] {
     const by = this.silencer.mutedBy(alert.labels, nowMs);
     if (this.inhibitor.inhibits(alert, firing)) by.push("inhibited");

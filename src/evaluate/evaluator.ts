@@ -6,10 +6,10 @@ import type { CompiledRule } from "../rules/compiled-rule.js";
 import type { Aggregate, Rule } from "../rules/rule.schema.js";
 import { factsUsed, type Predicate } from "../rules/conditions/index.js";
 import { RuleIndex, candidateOrder } from "../rules/rule-index.js";
+import { DeadlineQueue } from "../core/deadline-queue.js";
 import { compileAnnotations, type RenderFacts } from "./annotations.js";
 import { alertLabels, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, Series, stateSignature } from "./series.js";
 import { identityKey, KeyerCache, type SeriesKeyer } from "./series-key.js";
-import { SeriesTimers } from "./series-timers.js";
 import type { SlidingWindow } from "./sliding-window.js";
 import { deserializeSeries, serializeSeries, seriesPartHash, type EvaluatorSnapshot, type SeriesSnapshot, type SnapshotPart } from "./snapshot.js";
 
@@ -64,7 +64,7 @@ const NO_TRANSITIONS: AlertTransition[] = Object.freeze([]) as unknown as AlertT
 export class Evaluator {
   private runtimes = new Map<string, RuleRuntime>();
   private index = new RuleIndex<RuleRuntime>([], runtimeRule);
-  private readonly queue = new SeriesTimers<RuleRuntime, Series>();
+  private readonly queue = new DeadlineQueue<Series, RuleRuntime>();
   private readonly keyers = new KeyerCache();
   private out: AlertTransition[] = [];
   // Scratch space of `apply`, reused so that an event allocates nothing on its way to its rules.
@@ -156,7 +156,7 @@ export class Evaluator {
   tick(nowMs: number): readonly AlertTransition[] {
     const queue = this.queue;
     while (queue.popDue(nowMs)) {
-      const runtime = queue.poppedOwner as RuleRuntime;
+      const runtime = queue.poppedExtra as RuleRuntime;
       const series = queue.poppedItem as Series;
       const dueMs = queue.poppedDueMs;
       if (this.runtimes.get(runtime.compiled.rule.id) !== runtime || runtime.series.get(series.key) !== series) continue;
@@ -367,7 +367,7 @@ export class Evaluator {
     const due = series.dueMs;
     if (due < series.queuedDueMs) {
       series.queuedDueMs = due;
-      this.queue.push(due, runtime, series);
+      this.queue.push(due, series, runtime);
     }
   }
 

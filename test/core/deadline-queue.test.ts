@@ -5,7 +5,7 @@ import { DeadlineQueue } from "../../src/core/deadline-queue.js";
 /** Pop everything due at or before `nowMs`, as [due, item] pairs. */
 function drain<T>(queue: DeadlineQueue<T>, nowMs: number): Array<[number, T]> {
   const out: Array<[number, T]> = [];
-  for (let e = queue.popDue(nowMs); e; e = queue.popDue(nowMs)) out.push([e.dueMs, e.item]);
+  while (queue.popDue(nowMs)) out.push([queue.poppedDueMs, queue.poppedItem as T]);
   return out;
 }
 
@@ -15,7 +15,7 @@ describe("DeadlineQueue", () => {
     for (const [due, item] of [[50, "e"], [10, "a"], [40, "d"], [20, "b"], [30, "c"]] as const) q.push(due, item);
     assert.equal(q.size, 5);
     assert.equal(q.peekDue(), 10);
-    assert.equal(q.popDue(9), undefined);
+    assert.equal(q.popDue(9), false);
     assert.deepEqual(drain(q, 30), [[10, "a"], [20, "b"], [30, "c"]]);
     assert.equal(q.peekDue(), 40);
     assert.deepEqual(drain(q, 1000), [[40, "d"], [50, "e"]]);
@@ -48,6 +48,15 @@ describe("DeadlineQueue", () => {
     q.push(1, "x");
     q.clear();
     assert.equal(q.size, 0);
-    assert.equal(q.popDue(Infinity), undefined);
+    assert.equal(q.popDue(Infinity), false);
+  });
+
+  test("keeps an extra value with each entry, without an object per entry", () => {
+    const q = new DeadlineQueue<number, string>();
+    for (const [due, extra, item] of [[50, "e", 5], [10, "a", 1], [40, "d", 4], [20, "b", 2], [30, "c", 3]] as const) q.push(due, item, extra);
+    const out: Array<[number, string, number]> = [];
+    while (q.popDue(30)) out.push([q.poppedDueMs, q.poppedExtra as string, q.poppedItem as number]);
+    assert.deepEqual(out, [[10, "a", 1], [20, "b", 2], [30, "c", 3]]);
+    assert.equal(q.size, 2);
   });
 });
