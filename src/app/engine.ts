@@ -158,6 +158,9 @@ export class Engine {
         name: config.nats.name,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
+        // Otherwise every request (each JetStream publish, each KV write) captures a stack trace up front in case it
+        // fails: about 3% of the engine's CPU at 20,000 events/s. Request errors keep their message and cause.
+        noAsyncTraces: true,
         ...(config.nats.tokenFile ? { token: readFileSync(config.nats.tokenFile, "utf8").trim() } : {}),
       },
       () => this.stopping,

@@ -15,15 +15,18 @@ export const seriesSnapshotSchema = z.object({
   labels: z.record(z.string(), z.string()).optional(),
   fingerprint: z.string().optional(),
   facts: z.record(z.string(), z.unknown()),
-  lastValue: z.number().nullable(),
-  lastCondition: z.boolean(),
-  conditionSinceMs: z.number().nullable(),
-  firingSinceMs: z.number().nullable(),
-  publishedFiringSinceMs: z.number().nullable(),
   lastSeenMs: z.number(),
-  samples: z.array(z.tuple([z.number(), z.number()])).nullable(),
-  changes: z.array(z.number()),
-  flappingSinceMs: z.number().nullable(),
+  // Fields at their default (null, false, no changes) are left out: most series are quiet, and a snapshot of tens of
+  // thousands of them was mostly nulls. Snapshots written with them all are read the same.
+  lastValue: z.number().nullable().optional(),
+  lastCondition: z.boolean().optional(),
+  conditionSinceMs: z.number().nullable().optional(),
+  firingSinceMs: z.number().nullable().optional(),
+  publishedFiringSinceMs: z.number().nullable().optional(),
+  /** A window's samples: SlidingWindow.encode() (earlier snapshots: `[time, value]` pairs). */
+  samples: z.union([z.string().refine(SlidingWindow.isEncoding, "not the samples of a window"), z.array(z.tuple([z.number(), z.number()]))]).nullable().optional(),
+  changes: z.array(z.number()).optional(),
+  flappingSinceMs: z.number().nullable().optional(),
 });
 
 export const evaluatorSnapshotSchema = z.object({
@@ -58,23 +61,25 @@ export function seriesPartHash(ruleId: string, key: string): number {
   return stringHash32(`${ruleId}\u0000${key}`);
 }
 
-/** Series state as data; long texts (log messages) are cut, they only feed annotations. */
+/**
+ * Series state as data; long texts (log messages) are cut, they only feed annotations. Nothing in it is shared with
+ * the live series (facts are replaced per event, never changed), so it may be encoded after the evaluator moves on.
+ */
 export function serializeSeries(s: Series): SeriesSnapshot {
-  const announced = s.publishedFiringSinceMs !== undefined || s.flappingSinceMs !== undefined;
-  return {
-    identity: s.identity,
-    facts: hasLongText(s.facts) ? cutLongTexts(s.facts) : s.facts,
-    lastValue: s.lastValue ?? null,
-    lastCondition: s.lastCondition,
-    conditionSinceMs: s.conditionSinceMs ?? null,
-    firingSinceMs: s.firingSinceMs ?? null,
-    publishedFiringSinceMs: s.publishedFiringSinceMs ?? null,
-    lastSeenMs: s.lastSeenMs,
-    samples: s.window ? s.window.samples() : null,
-    changes: s.changes,
-    flappingSinceMs: s.flappingSinceMs ?? null,
-    ...(announced ? { labels: s.labels, fingerprint: s.fingerprint } : {}),
-  };
+  const saved: SeriesSnapshot = { identity: s.identity, facts: hasLongText(s.facts) ? cutLongTexts(s.facts) : s.facts, lastSeenMs: s.lastSeenMs };
+  if (s.lastValue !== undefined) saved.lastValue = s.lastValue;
+  if (s.lastCondition) saved.lastCondition = true;
+  if (s.conditionSinceMs !== undefined) saved.conditionSinceMs = s.conditionSinceMs;
+  if (s.firingSinceMs !== undefined) saved.firingSinceMs = s.firingSinceMs;
+  if (s.publishedFiringSinceMs !== undefined) saved.publishedFiringSinceMs = s.publishedFiringSinceMs;
+  if (s.window) saved.samples = s.window.encode();
+  if (s.changes.length > 0) saved.changes = [...s.changes];
+  if (s.flappingSinceMs !== undefined) saved.flappingSinceMs = s.flappingSinceMs;
+  if (s.publishedFiringSinceMs !== undefined || s.flappingSinceMs !== undefined) {
+    saved.labels = s.labels;
+    saved.fingerprint = s.fingerprint;
+  }
+  return saved;
 }
 
 // A snapshot copies the facts of every series: only those holding a long text (a log message) are copied anew.
@@ -95,16 +100,21 @@ function cutLongTexts(facts: Readonly<Record<string, unknown>>): Record<string, 
 /** Series state from data; `keyOf` is the key scheme of the rule that will hold it (see series-key.ts). */
 export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined, keyOf: (identity: Readonly<Record<string, string>>) => string): Series {
   const rule = compiled?.rule;
-  const window = rule?.kind === "window" ? SlidingWindow.fromSamples(rule.window, saved.samples ?? []) : undefined;
+  const window = rule?.kind === "window" ? windowOf(rule.window, saved.samples) : undefined;
   // Without saved labels (a series never announced), they come from the rule, as for a new series.
   const series = new Series(keyOf(saved.identity), saved.identity, rule, saved.labels, saved.fingerprint, saved.lastSeenMs, window);
   series.facts = saved.facts;
   series.lastValue = saved.lastValue ?? undefined;
-  series.lastCondition = saved.lastCondition;
+  series.lastCondition = saved.lastCondition ?? false;
   series.conditionSinceMs = saved.conditionSinceMs ?? undefined;
   series.firingSinceMs = saved.firingSinceMs ?? undefined;
   series.publishedFiringSinceMs = saved.publishedFiringSinceMs ?? undefined;
-  if (saved.changes.length > 0) series.changes = [...saved.changes];
+  if (saved.changes !== undefined && saved.changes.length > 0) series.changes = [...saved.changes];
   series.flappingSinceMs = saved.flappingSinceMs ?? undefined;
   return series;
+}
+
+function windowOf(spanMs: number, samples: SeriesSnapshot["samples"]): SlidingWindow {
+  if (typeof samples === "string") return SlidingWindow.decode(spanMs, samples);
+  return SlidingWindow.fromSamples(spanMs, samples ?? []);
 }

@@ -4,6 +4,7 @@ import type { AlertTransition } from "../../src/alerts/alert.js";
 import { fingerprint } from "../../src/alerts/fingerprint.js";
 import { compileTemplate, unknownPlaceholders } from "../../src/evaluate/annotations.js";
 import { Evaluator } from "../../src/evaluate/evaluator.js";
+import { SlidingWindow } from "../../src/evaluate/sliding-window.js";
 import { evaluatorSnapshotSchema } from "../../src/evaluate/snapshot.js";
 import type { CompiledRule } from "../../src/rules/compiled-rule.js";
 import { timeline } from "../support/alerts.js";
@@ -102,6 +103,39 @@ describe("snapshot and restore", () => {
       "resolved heartbeat-missing @300..410",
       "firing heartbeat-missing @710",
     ]);
+  });
+
+  test("snapshots in the earlier layout (every field written, window samples as [time, value] pairs) restore the same", () => {
+    const original = new Evaluator(rules, T0);
+    run(original, before);
+    const current = original.snapshot();
+    const windows = current.rules.flatMap((r) => r.series).filter((s) => typeof s.samples === "string");
+    assert.ok(windows.length > 0, "the script leaves a window with samples");
+    const legacy = JSON.parse(JSON.stringify(current)) as typeof current;
+    for (const rule of legacy.rules) {
+      for (const series of rule.series) {
+        const window = typeof series.samples === "string" ? SlidingWindow.decode(60_000, series.samples).samples() : null;
+        Object.assign(series, { lastValue: series.lastValue ?? null, lastCondition: series.lastCondition ?? false, conditionSinceMs: series.conditionSinceMs ?? null });
+        Object.assign(series, { firingSinceMs: series.firingSinceMs ?? null, publishedFiringSinceMs: series.publishedFiringSinceMs ?? null, flappingSinceMs: series.flappingSinceMs ?? null });
+        Object.assign(series, { samples: window, changes: series.changes ?? [] });
+      }
+    }
+    assert.ok(legacy.rules.some((r) => r.series.some((s) => Array.isArray(s.samples) && s.samples.length === 2)));
+    const fresh = new Evaluator(rules, at(40));
+    assert.deepEqual(fresh.restore(evaluatorSnapshotSchema.parse(JSON.parse(JSON.stringify(legacy))), at(40)), []);
+    assert.deepEqual(run(fresh, after), run(original, after));
+  });
+
+  test("a snapshot whose window samples are not an encoding is refused, naming the field", () => {
+    const original = new Evaluator(rules, T0);
+    run(original, before);
+    const snapshot = JSON.parse(JSON.stringify(original.snapshot())) as ReturnType<Evaluator["snapshot"]>;
+    const series = snapshot.rules.flatMap((r) => r.series).find((s) => typeof s.samples === "string");
+    assert.ok(series);
+    series.samples = "AAAA"; // three bytes: not whole time-and-value pairs
+    const parsed = evaluatorSnapshotSchema.safeParse(snapshot);
+    assert.equal(parsed.success, false);
+    assert.match(JSON.stringify(parsed.error?.issues), /samples/);
   });
 
   test("a snapshot keeps labels only for what was announced, and restores the rest from the rules", () => {

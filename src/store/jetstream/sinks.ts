@@ -1,6 +1,6 @@
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { Objm, type ObjectStore } from "@nats-io/obj";
+import { Objm, setSha256Backend, type ObjectStore } from "@nats-io/obj";
 import { toAlertMessage, transitionId, type AlertTransition } from "../../alerts/alert.js";
 import type { AlertSink, DeadLetter, DeadLetterSink, SnapshotStore, StoredSnapshot } from "../ports.js";
 
@@ -40,6 +40,10 @@ export class JetStreamDeadLetterSink implements DeadLetterSink {
     await this.js.publish(`${this.subjectPrefix}.${letter.reason}`, letter.data, options);
   }
 }
+
+// The object store digests every chunk with SHA-256; its default is a pure-JS hash (for browsers), which took ~7% of
+// the engine's CPU saving snapshots. Node's own is many times faster. Process-wide, and the same digest.
+setSha256Backend("native");
 
 /** Snapshots can be megabytes: the object store chunks them, where a KV value would hit the payload limit. */
 export class ObjectStoreSnapshotStore implements SnapshotStore {
