@@ -6,15 +6,25 @@ import { backoffMs, sleep } from "./retry.js";
 interface Pending {
   transition: AlertTransition;
   done: () => void;
+  /** queued: not sent yet (or to be sent again); sent: waiting for the store's answer; stored: answered. */
+  state: "queued" | "sent" | "stored";
 }
 
 /**
- * Publishes alert transitions in order, pipelined, retrying until each is stored. A caller awaits its own batch
- * (to ack the event that caused it); `drained()` waits for everything (to take a consistent snapshot).
+ * Publishes alert transitions in order, pipelined, retrying until each is stored. Each transition is sent as soon as
+ * it comes (up to `maxInFlight` awaiting their answer): waiting for a whole batch's answers before sending the next
+ * held a new transition back by a round trip, tens of milliseconds when the server was busy. Callers learn of their
+ * transitions in the order they were enqueued; a caller awaits its own (to ack the event that caused it);
+ * `drained()` waits for everything (to take a consistent snapshot).
  */
 export class AlertOutbox {
   private readonly queue: Pending[] = [];
-  private pumping = false;
+  private inFlight = 0;
+  /** Every entry before this index has been sent (a storm queues thousands: no scan from the start each time). */
+  private cursor = 0;
+  /** A send failed: send nothing new until what is in flight has answered and the backoff has passed. */
+  private retrying = false;
+  private attempt = 0;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
 
@@ -30,13 +40,13 @@ export class AlertOutbox {
 
   enqueue(transitions: readonly AlertTransition[]): Promise<void> {
     if (transitions.length === 0) return Promise.resolve();
-    const all = transitions.map((transition) => new Promise<void>((done) => this.queue.push({ transition, done })));
-    void this.pump();
+    const all = transitions.map((transition) => new Promise<void>((done) => this.queue.push({ transition, done, state: "queued" })));
+    this.send();
     return Promise.all(all).then(() => undefined);
   }
 
   drained(): Promise<void> {
-    if (this.queue.length === 0 && !this.pumping) return Promise.resolve();
+    if (this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -45,34 +55,55 @@ export class AlertOutbox {
     this.stopped = true;
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    let attempt = 0;
-    while (this.queue.length > 0 && !this.stopped) {
-      const batch = this.queue.slice(0, this.maxInFlight);
-      const results = await Promise.allSettled(batch.map((p) => this.sink.publish(p.transition)));
-      // Keep order: everything up to the first failure is done; the rest goes round again.
-      let settled = 0;
-      for (const result of results) {
-        if (result.status === "rejected") break;
-        settled++;
-      }
-      for (const done of this.queue.splice(0, settled)) {
-        this.hooks.onPublished(done.transition);
-        done.done();
-      }
-      if (settled < batch.length) {
-        attempt++;
+  /** Send queued transitions, oldest first, while the window allows. */
+  private send(): void {
+    if (this.retrying || this.stopped) return;
+    for (; this.cursor < this.queue.length && this.inFlight < this.maxInFlight; this.cursor++) {
+      const entry = this.queue[this.cursor] as Pending;
+      if (entry.state !== "queued") continue;
+      entry.state = "sent";
+      this.inFlight++;
+      this.sink.publish(entry.transition).then(
+        () => this.answered(entry, undefined),
+        (error: unknown) => this.answered(entry, error),
+      );
+    }
+  }
+
+  private answered(entry: Pending, error: unknown): void {
+    this.inFlight--;
+    if (error === undefined) {
+      entry.state = "stored";
+      this.release();
+    } else {
+      entry.state = "queued";
+      this.cursor = Math.min(this.cursor, this.queue.indexOf(entry));
+      if (!this.retrying) {
+        this.retrying = true;
+        this.attempt++;
         this.hooks.onRetry();
-        const failure = results[settled] as PromiseRejectedResult;
-        this.hooks.logger.warn({ err: String(failure.reason), attempt, pending: this.queue.length }, "alert publish failed; retrying");
-        await sleep(backoffMs(attempt));
-      } else {
-        attempt = 0;
+        this.hooks.logger.warn({ err: String(error), attempt: this.attempt, pending: this.queue.length }, "alert publish failed; retrying");
+        // Resend once the backoff has passed; what is still in flight by then answers on its own.
+        void sleep(backoffMs(this.attempt)).then(() => {
+          this.retrying = false;
+          this.send();
+        });
       }
     }
-    this.pumping = false;
+    this.send();
+  }
+
+  /** Hand back, in order, the stored transitions at the head of the queue. */
+  private release(): void {
+    let released = 0;
+    while (released < this.queue.length && (this.queue[released] as Pending).state === "stored") released++;
+    if (released === 0) return;
+    this.attempt = 0;
+    this.cursor -= released;
+    for (const entry of this.queue.splice(0, released)) {
+      this.hooks.onPublished(entry.transition);
+      entry.done();
+    }
     if (this.queue.length === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
