@@ -7,6 +7,7 @@ import type { Logger } from "../core/logger.js";
 import { Evaluator } from "../evaluate/evaluator.js";
 import { AckQueue } from "../ingest/ack-queue.js";
 import { AppliedSequences } from "../ingest/applied-sequences.js";
+import type { Delivery } from "../ingest/delivery-info.js";
 import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import type { AlertSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
@@ -57,6 +58,8 @@ export class EvaluationStage {
   private snapshotSaving: Promise<void> | undefined;
   /** The part the next periodic save takes. */
   private nextPart = 0;
+  /** The events counter's child per event type, bound once: a labelled inc() hashes its labels on every call. */
+  private readonly eventsInByType = new Map<string, { inc(): void }>();
 
   constructor(
     private readonly deps: EvaluationStageDeps,
@@ -89,7 +92,7 @@ export class EvaluationStage {
       durable: this.deps.partition.durable,
       batch: config.consumer.batch,
       tickIntervalMs: config.tickIntervalMs,
-      handle: (m) => this.handle(m),
+      handle: (m, delivery) => this.handle(m, delivery),
       tick: () => this.tick(),
       recordAudit: this.deps.recordAudit,
     });
@@ -218,28 +221,22 @@ export class EvaluationStage {
 
   // ---- the event path ---------------------------------------------------------------------------------------
 
-  private async handle(m: JsMsg): Promise<void> {
-    const seq = m.seq;
-    const deliveries = m.info.deliveryCount;
-    if (deliveries > 1) this.deps.metrics.redeliveries.inc();
+  /** Synchronous unless the event goes to dead letter: the common path makes no promise per event. */
+  private handle(m: JsMsg, delivery: Delivery): void | Promise<void> {
+    const { seq, deliveryCount } = delivery;
+    if (deliveryCount > 1) this.deps.metrics.redeliveries.inc();
     if (this.applied.has(seq)) {
       // Already in the state: either still waiting for its turn to be acked, or its ack was lost.
-      if (!this.acks.refresh(m)) this.acks.track(m)();
+      if (!this.acks.refresh(m, seq)) this.acks.track(m, seq)();
       return;
     }
-    const settled = this.acks.track(m);
+    const settled = this.acks.track(m, seq);
     this.applied.add(seq);
-    if (deliveries >= this.deps.config.consumer.maxDeliver) {
-      await this.deadLetter(m, "max_deliveries", `delivered ${deliveries} times without being acknowledged`);
-      settled();
-      return;
+    if (deliveryCount >= this.deps.config.consumer.maxDeliver) {
+      return this.deadLetter(m, delivery, "max_deliveries", `delivered ${deliveryCount} times without being acknowledged`).then(settled);
     }
     const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, this.deps.config.limits, this.deps.clock.now());
-    if (!decoded.ok) {
-      await this.deadLetter(m, decoded.reason, decoded.detail);
-      settled();
-      return;
-    }
+    if (!decoded.ok) return this.deadLetter(m, delivery, decoded.reason, decoded.detail).then(settled);
     let transitions: readonly AlertTransition[];
     try {
       const mark = this.deps.metrics.ruleEvaluations.begin();
@@ -248,22 +245,26 @@ export class EvaluationStage {
     } catch (error) {
       // The evaluator is deterministic: an event that breaks it once breaks it every time. Park it, keep going.
       this.deps.logger.error({ err: error, seq }, "evaluation failed");
-      await this.deadLetter(m, "processing_error", (error as Error).message ?? String(error));
-      settled();
-      return;
+      return this.deadLetter(m, delivery, "processing_error", (error as Error).message ?? String(error)).then(settled);
     }
-    this.deps.metrics.eventsIn.inc({ type: decoded.event.type });
+    this.eventsIn(decoded.event.type).inc();
     this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
-    this.behind = m.info.pending > 0;
+    this.behind = delivery.pending > 0;
     if (transitions.length === 0) settled();
     else void this.outbox.enqueue(transitions).then(settled);
   }
 
-  private async deadLetter(m: JsMsg, reason: DeadLetterReason, detail: string): Promise<void> {
+  private eventsIn(type: string): { inc(): void } {
+    let counter = this.eventsInByType.get(type);
+    if (!counter) this.eventsInByType.set(type, (counter = this.deps.metrics.eventsIn.labels({ type })));
+    return counter;
+  }
+
+  private async deadLetter(m: JsMsg, delivery: Delivery, reason: DeadLetterReason, detail: string): Promise<void> {
     this.deps.metrics.deadLetters.inc({ reason });
-    this.deps.logger.warn({ reason, detail, subject: m.subject, seq: m.seq }, "event sent to dead letter");
+    this.deps.logger.warn({ reason, detail, subject: m.subject, seq: delivery.seq }, "event sent to dead letter");
     await retryUntilDone(
-      () => this.deps.deadLetters.send({ reason, detail, originalSubject: m.subject, data: m.data, streamSequence: m.seq, deliveryCount: m.info.deliveryCount }),
+      () => this.deps.deadLetters.send({ reason, detail, originalSubject: m.subject, data: m.data, streamSequence: delivery.seq, deliveryCount: delivery.deliveryCount }),
       () => this.deps.metrics.publishRetries.inc({ what: "dead_letter" }),
       () => this.stopping,
     );

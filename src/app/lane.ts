@@ -4,11 +4,29 @@
  */
 export class Lane {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Tasks queued or running. */
+  private pending = 0;
+  private readonly release = (): void => {
+    this.pending--;
+  };
+
+  /** Nothing queued or running: a task may run at once, in the caller's turn, with no promise made for it. */
+  get isIdle(): boolean {
+    return this.pending === 0;
+  }
 
   run<T>(task: () => T | Promise<T>): Promise<T> {
+    this.pending++;
     const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
+    this.tail = result.then(this.release, this.release);
     return result;
+  }
+
+  /** A task started at once while the lane was idle, still running: nothing else starts until it settles. */
+  hold<T>(running: Promise<T>): Promise<T> {
+    this.pending++;
+    this.tail = running.then(this.release, this.release);
+    return running;
   }
 
   idle(): Promise<void> {

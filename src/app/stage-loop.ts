@@ -1,6 +1,7 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../core/logger.js";
 import { LIVE_PULL } from "../store/jetstream/pull-options.js";
+import { deliveryOf, type Delivery } from "../ingest/delivery-info.js";
 import { Lane } from "./lane.js";
 
 export interface StageLoopOptions {
@@ -8,8 +9,11 @@ export interface StageLoopOptions {
   durable: string;
   batch: number;
   tickIntervalMs: number;
-  /** Handle one message; throwing leaves it unacknowledged, so JetStream redelivers it after the ack wait. */
-  handle: (m: JsMsg) => Promise<void>;
+  /**
+   * Handle one message; throwing (or rejecting) leaves it unacknowledged, so JetStream redelivers it after the ack
+   * wait. A handler that finishes in its own turn may return nothing: the busiest stage then costs no promise per event.
+   */
+  handle: (m: JsMsg, delivery: Delivery) => void | Promise<void>;
   /** Run what time made due. */
   tick: () => void | Promise<void>;
   /** The audit trail: every redelivery is recorded (`jetstream.redelivery`), batched per tick to stay cheap. */
@@ -49,8 +53,21 @@ export class StageLoop {
     this.loop = (async () => {
       for await (const m of messages) {
         if (this.stoppingFlag) break;
-        if (m.info.deliveryCount > 1) this.redeliveries.push({ sequence: m.seq, deliveryCount: m.info.deliveryCount, subject: m.subject });
-        await this.lane.run(() => options.handle(m)).catch((error: unknown) => this.failed(`${this.name}: message ${m.seq}`, error));
+        const delivery = deliveryOf(m);
+        if (delivery.deliveryCount > 1) this.redeliveries.push({ sequence: delivery.seq, deliveryCount: delivery.deliveryCount, subject: m.subject });
+        if (!this.lane.isIdle) {
+          await this.lane.run(() => options.handle(m, delivery)).catch((error: unknown) => this.failedMessage(delivery, error));
+          continue;
+        }
+        // Nothing else holds the lane: run here, and keep the lane held only if the handler goes on asynchronously.
+        let running: void | Promise<void>;
+        try {
+          running = options.handle(m, delivery);
+        } catch (error) {
+          this.failedMessage(delivery, error);
+          continue;
+        }
+        if (running) await this.lane.hold(running).catch((error: unknown) => this.failedMessage(delivery, error));
       }
     })();
     this.timer = setInterval(() => {
@@ -87,6 +104,10 @@ export class StageLoop {
     for (let i = 0; i < seen.length; i += REDELIVERIES_PER_RECORD) {
       await record("jetstream.redelivery", { stream, consumer: durable, redeliveries: seen.slice(i, i + REDELIVERIES_PER_RECORD) }).catch((error: unknown) => this.failed(`${this.name}: redelivery audit`, error));
     }
+  }
+
+  private failedMessage(delivery: Delivery, error: unknown): void {
+    this.failed(`${this.name}: message ${delivery.seq}`, error);
   }
 
   private failed(what: string, error: unknown): void {

@@ -6,6 +6,7 @@ export interface Ackable {
 
 interface Entry<M extends Ackable> {
   message: M;
+  seq: number;
   done: boolean;
 }
 
@@ -43,11 +44,14 @@ export class AckQueue<M extends Ackable> {
     return this.bySeq.size;
   }
 
-  /** Take a message; returns a function to call once its effects are stored. */
-  track(message: M): () => void {
-    const entry: Entry<M> = { message, done: false };
+  /**
+   * Take a message; returns a function to call once its effects are stored. `seq` is the message's, given by a
+   * caller that has read it already (a JetStream message parses its reply subject on every `seq` it is asked).
+   */
+  track(message: M, seq = message.seq): () => void {
+    const entry: Entry<M> = { message, seq, done: false };
     this.entries.push(entry);
-    this.bySeq.set(message.seq, entry);
+    this.bySeq.set(seq, entry);
     return () => {
       entry.done = true;
       this.requestFlush();
@@ -55,8 +59,8 @@ export class AckQueue<M extends Ackable> {
   }
 
   /** A redelivery of a message still in the queue: ack the newest copy when its turn comes. */
-  refresh(message: M): boolean {
-    const entry = this.bySeq.get(message.seq);
+  refresh(message: M, seq = message.seq): boolean {
+    const entry = this.bySeq.get(seq);
     if (!entry) return false;
     entry.message = message;
     return true;
@@ -82,9 +86,9 @@ export class AckQueue<M extends Ackable> {
     let last: Entry<M> | undefined;
     while (this.head < this.entries.length && (this.entries[this.head] as Entry<M>).done) {
       const entry = this.entries[this.head++] as Entry<M>;
-      this.bySeq.delete(entry.message.seq);
+      this.bySeq.delete(entry.seq);
       // A redelivered message can arrive after later ones: the highest sequence settles the whole run.
-      if (this.options.cumulative) last = last && last.message.seq > entry.message.seq ? last : entry;
+      if (this.options.cumulative) last = last && last.seq > entry.seq ? last : entry;
       else this.ack(entry.message);
     }
     if (last) this.ack(last.message);
