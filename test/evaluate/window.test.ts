@@ -1,6 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { Evaluator } from "../../src/evaluate/evaluator.js";
+import { prng } from "../support/random.js";
 import { SlidingWindow } from "../../src/evaluate/sliding-window.js";
 import type { Aggregate } from "../../src/rules/rule.schema.js";
 import { timeline } from "../support/alerts.js";
@@ -319,6 +320,38 @@ describe("SlidingWindow", () => {
     w.add(3600, 100);
     assert.equal(w.count, 1502);
     assert.equal(w.aggregate("max", "metric"), 100);
+  });
+
+  test("agrees with a plain sorted list through random adds, late samples and evictions (ring wrap, growth, shrink)", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const random = prng(seed);
+      const span = 50 + Math.floor(random() * 500);
+      const w = new SlidingWindow(span);
+      let model: Array<[number, number]> = [];
+      let now = 0;
+      for (let step = 0; step < 3_000; step++) {
+        const roll = random();
+        if (roll < 0.7) {
+          // Mostly in order; now and then late by up to the span; bursts make the ring grow, pauses shrink it.
+          now += random() < 0.1 ? Math.floor(random() * span) : Math.floor(random() * 3);
+          const t = random() < 0.1 ? now - Math.floor(random() * span) : now;
+          const v = Math.floor(random() * 100);
+          w.add(t, v);
+          const at = model.findIndex(([mt]) => mt > t);
+          model.splice(at < 0 ? model.length : at, 0, [t, v]);
+        } else {
+          const end = now + Math.floor(random() * span * (roll > 0.97 ? 3 : 0.5));
+          w.evict(end);
+          model = model.filter(([t]) => t > end - span);
+        }
+        const fresh = SlidingWindow.fromSamples(span, model);
+        assert.deepEqual(w.samples(), model, `seed ${seed} step ${step}`);
+        assert.equal(w.expiresAtMs, fresh.expiresAtMs, `seed ${seed} step ${step}`);
+        for (const kind of ["count", "min", "max"] as const) assert.equal(w.aggregate(kind, "metric"), fresh.aggregate(kind, "metric"));
+        // Integer values: running sums carry no rounding, so they must equal the fresh ones exactly.
+        for (const kind of ["sum", "rate"] as const) assert.equal(w.aggregate(kind, "metric"), fresh.aggregate(kind, "metric"));
+      }
+    }
   });
 
   test("fromSamples sorts, and equals a window built sample by sample", () => {
