@@ -5,15 +5,19 @@ import { Inhibitor } from "./inhibitor.js";
 import type { Labels } from "./model.js";
 import { groupKey, matchRoutes, type RouteNode, type Routing } from "./routing.js";
 import type { Silencer } from "./silences.js";
+import { toStoredAlert, toStoredGroup, type StoredAlert, type StoredGroup } from "./stored-state.js";
 import type { TimeIntervals } from "./time-intervals.js";
+
+const NO_ALERTS: readonly AlertRecord[] = Object.freeze([]);
 
 /** What receiving an alert did: the stage counts and audits these. */
 export type ReceiveOutcome = "new" | "updated" | "resolved" | "duplicate" | "stale";
 
+/** What changed since the last `takeChanges`, as the store keeps it (see stored-state.ts). */
 export interface DispatcherChanges {
-  alerts: AlertRecord[];
+  alerts: StoredAlert[];
   deletedAlerts: string[];
-  groups: GroupRecord[];
+  groups: StoredGroup[];
   deletedGroups: string[];
 }
 
@@ -85,12 +89,12 @@ export class Dispatcher {
     const changes: DispatcherChanges = { alerts: [], deletedAlerts: [], groups: [], deletedGroups: [] };
     for (const fp of this.dirtyAlerts) {
       const alert = this.alerts.get(fp);
-      if (alert) changes.alerts.push(alert);
+      if (alert) changes.alerts.push(toStoredAlert(alert, this.groupsOfAlert.get(fp)));
       else changes.deletedAlerts.push(fp);
     }
     for (const id of this.dirtyGroups) {
       const group = this.groups.get(id);
-      if (group) changes.groups.push(group);
+      if (group) changes.groups.push(toStoredGroup(group));
       else changes.deletedGroups.push(id);
     }
     this.dirtyAlerts = new Set();
@@ -125,10 +129,22 @@ export class Dispatcher {
    * built once for the whole listing: built per alert, a listing of 100,000 alerts took minutes.
    */
   alertsWithMutes(nowMs: number): Array<{ alert: AlertRecord; mutedBy: string[] }> {
-    const firing = this.firingAlerts();
+    const firing = this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
     const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];
     for (const alert of this.alerts.values()) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, firing) : [] });
     return out;
+  }
+
+  /** Alerts by state, counted in place: the ops poller asks every few seconds, and copying 100,000 alerts for a count was most of a storm's garbage. */
+  countByState(nowMs: number): { firing: number; suppressed: number; resolved: number } {
+    const counts = { firing: 0, suppressed: 0, resolved: 0 };
+    const firing = this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
+    for (const alert of this.alerts.values()) {
+      if (alert.status === "resolved") counts.resolved++;
+      else if (this.muteReasons(alert, nowMs, firing).length > 0) counts.suppressed++;
+      else counts.firing++;
+    }
+    return counts;
   }
 
   /** Why a firing alert would not be notified now: active silence ids and/or "inhibited". */
@@ -160,11 +176,14 @@ export class Dispatcher {
       };
       this.groups.set(id, group);
       this.queue.push(group.nextFlushAtMs, id);
+      this.dirtyGroups.add(id);
     }
     // groupsOfAlert mirrors group membership: asking it is O(1) where scanning a group of thousands is not.
+    // Membership is stored with the alert, so joining changes the alert's record, not the group's.
     if (!this.groupsOfAlert.get(alert.fingerprint)?.has(id)) {
       group.fingerprints.push(alert.fingerprint);
       this.linkAlert(alert.fingerprint, id);
+      this.dirtyAlerts.add(alert.fingerprint);
     }
     // An alert that has been firing longer than group_wait (e.g. found after a restart) need not wait again.
     if (!group.hasFlushed) {
@@ -172,9 +191,9 @@ export class Dispatcher {
       if (due < group.nextFlushAtMs) {
         group.nextFlushAtMs = due;
         this.queue.push(due, id);
+        this.dirtyGroups.add(id);
       }
     }
-    this.dirtyGroups.add(id);
   }
 
   /**
@@ -192,7 +211,8 @@ export class Dispatcher {
     const firing: AlertRecord[] = [];
     const resolved: AlertRecord[] = [];
     const muted: GroupNotification["muted"] = [];
-    const allFiring = this.firingAlerts();
+    // Only inhibition compares against every firing alert: without inhibit rules, no list of 100,000 per flush.
+    const allFiring = this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
     for (const fp of group.fingerprints) {
       const alert = this.alerts.get(fp);
       if (!alert) continue;
@@ -231,7 +251,7 @@ export class Dispatcher {
       group.notifiedFiring = [];
     }
     // Resolved alerts have had their say: they leave the group.
-    for (const alert of resolved) this.removeFromGroup(group, alert.fingerprint);
+    if (resolved.length > 0) this.removeFromGroup(group, new Set(resolved.map((a) => a.fingerprint)));
     if (group.fingerprints.length === 0) this.deleteGroup(group);
     return notification;
   }
@@ -262,13 +282,18 @@ export class Dispatcher {
     ids.add(groupId);
   }
 
-  private removeFromGroup(group: GroupRecord, fp: string): void {
-    group.fingerprints = group.fingerprints.filter((f) => f !== fp);
-    const ids = this.groupsOfAlert.get(fp);
-    ids?.delete(group.id);
-    if (ids && ids.size === 0) {
-      this.groupsOfAlert.delete(fp);
-      this.deleteAlert(fp);
+  /** One pass over the group, however many leave: a storm resolving thousands at once was quadratic. */
+  private removeFromGroup(group: GroupRecord, leaving: ReadonlySet<string>): void {
+    group.fingerprints = group.fingerprints.filter((f) => !leaving.has(f));
+    for (const fp of leaving) {
+      const ids = this.groupsOfAlert.get(fp);
+      ids?.delete(group.id);
+      if (ids && ids.size === 0) {
+        this.groupsOfAlert.delete(fp);
+        this.deleteAlert(fp);
+      } else {
+        this.dirtyAlerts.add(fp);
+      }
     }
   }
 

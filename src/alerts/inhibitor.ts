@@ -9,6 +9,10 @@ import type { CompiledInhibitRule } from "./routing.js";
 export class Inhibitor {
   constructor(private readonly rules: readonly CompiledInhibitRule[]) {}
 
+  get hasRules(): boolean {
+    return this.rules.length > 0;
+  }
+
   inhibits(target: AlertRecord, firing: readonly AlertRecord[]): boolean {
     for (const rule of this.rules) {
       if (!rule.target(target.labels)) continue;

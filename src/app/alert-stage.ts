@@ -94,6 +94,11 @@ export class AlertStage {
     return this.lane.run(() => this.dispatcher.setRouting(routing.routing, routing.timeIntervals));
   }
 
+  /** How many alerts are firing, suppressed (silenced or inhibited) and resolved: for the ops gauge. */
+  alertCounts(): Promise<{ firing: number; suppressed: number; resolved: number }> {
+    return this.lane.run(() => this.dispatcher.countByState(this.deps.clock.now()));
+  }
+
   /** Alerts as the stage sees them, with what mutes each: for the API and the CLI. */
   alerts(): Promise<Array<AlertRecord & { mutedBy: string[] }>> {
     return this.lane.run(() => {

@@ -95,6 +95,10 @@ export class EngineRoles implements RoleRunner {
     return this.coordinator?.alertStage.alerts();
   }
 
+  alertCounts(): ReturnType<AlertStage["alertCounts"]> | undefined {
+    return this.coordinator?.alertStage.alertCounts();
+  }
+
   async setRules(rules: CompiledRule[], rulesHash: string): Promise<void> {
     for (const stage of this.evaluations.values()) await stage.setRules(rules, rulesHash);
   }

@@ -400,7 +400,7 @@ export class Engine {
       audit: (action, details) => this.recordAudit(action, details),
       loaded: () => ({ ruleSet: this.ruleSet, routing: { hash: this.routing.hash, version: this.routing.routing.version }, oncall: { hash: this.directoryHash } }),
       exclusive: (task) => this.lane.run(task),
-      alertStates: () => this.roles?.alerts(),
+      alertCounts: () => this.roles?.alertCounts(),
     });
   }
 

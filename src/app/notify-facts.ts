@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { AlertRecord, GroupRecord } from "../alerts/dispatcher.types.js";
+import type { AlertRecord } from "../alerts/dispatcher.types.js";
+import type { StoredGroup } from "../alerts/stored-state.js";
 import type { Incident } from "../escalate/incident.js";
 import type { AlertInput } from "../notify/context.js";
 import type { KvEscalationStore } from "../store/jetstream/escalation-store.js";
@@ -25,9 +26,10 @@ export class NotifyFacts {
     return entries.flatMap((e) => (e && e.operation === "PUT" ? [e.json<AlertRecord>()] : []));
   }
 
-  async group(groupId: string): Promise<GroupRecord | undefined> {
+  /** The group's record; its members are in their alerts' records (see stored-state.ts), not here. */
+  async group(groupId: string): Promise<StoredGroup | undefined> {
     const entry = await this.alertKv.get(`group.${groupId}`);
-    return entry && entry.operation === "PUT" ? entry.json<GroupRecord>() : undefined;
+    return entry && entry.operation === "PUT" ? entry.json<StoredGroup>() : undefined;
   }
 
   async incident(id: string): Promise<Incident | undefined> {

@@ -85,7 +85,8 @@ async function silence(click: SlackClick, actor: string, deps: SlackRouteDeps, f
   if (!group) return "This group's alerts have all resolved: there is nothing left to silence.";
   let labels = group.groupLabels;
   if (Object.keys(labels).length === 0) {
-    const alerts = await facts.alerts(group.fingerprints);
+    // The alerts the receiver was last shown (records of the earlier layout list every member).
+    const alerts = await facts.alerts(group.fingerprints ?? group.notifiedFiring);
     labels = Object.fromEntries(Object.entries(alerts[0]?.labels ?? {}).filter(([name, value]) => alerts.every((a) => a.labels[name] === value)));
   }
   if (Object.keys(labels).length === 0) return "These alerts share no label to silence them by; use klaxon silence add instead.";

@@ -25,8 +25,8 @@ export interface OpsPollerDeps {
   metrics: Metrics;
   readiness: Readiness;
   logger: Logger;
-  /** The alert stage's alerts when this replica runs it, else undefined (another replica reports them). */
-  alerts: () => Promise<ReadonlyArray<{ status: string; mutedBy?: readonly string[] }>> | undefined;
+  /** The alert stage's counts by state when this replica runs it, else undefined (another replica reports them). */
+  alertCounts: () => Promise<Readonly<Record<"firing" | "suppressed" | "resolved", number>>> | undefined;
 }
 
 /**
@@ -89,22 +89,16 @@ export class OpsPoller {
 
   private async pollAlerts(): Promise<void> {
     const gauge = this.deps.metrics.alertsByState;
-    const pending = this.deps.alerts();
+    const pending = this.deps.alertCounts();
     if (!pending) {
       gauge.reset();
       return;
     }
-    let alerts: Awaited<typeof pending>;
+    let counts: Awaited<typeof pending>;
     try {
-      alerts = await pending;
+      counts = await pending;
     } catch {
       return; // unknown this time: keep the last counts rather than report zeros
-    }
-    const counts = { firing: 0, suppressed: 0, resolved: 0 };
-    for (const alert of alerts) {
-      if (alert.status === "resolved") counts.resolved++;
-      else if ((alert.mutedBy?.length ?? 0) > 0) counts.suppressed++;
-      else counts.firing++;
     }
     for (const [state, count] of Object.entries(counts)) gauge.set({ state }, count);
   }

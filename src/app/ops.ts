@@ -19,7 +19,7 @@ export interface OpsDeps extends EngineContext {
   loaded: () => ConfigSnapshot;
   /** Runs a task where the engine's reloads run. */
   exclusive: <T>(task: () => Promise<T>) => Promise<T>;
-  alertStates: OpsPollerDeps["alerts"];
+  alertCounts: OpsPollerDeps["alertCounts"];
 }
 
 /**
@@ -37,7 +37,7 @@ export class OpsServices {
 
   static async start(deps: OpsDeps): Promise<OpsServices> {
     const { config, logs, metrics, readiness } = deps;
-    const poller = new OpsPoller({ jsm: deps.jsm, consumers: engineConsumers(config), metrics, readiness, logger: logs.logger("engine"), alerts: deps.alertStates });
+    const poller = new OpsPoller({ jsm: deps.jsm, consumers: engineConsumers(config), metrics, readiness, logger: logs.logger("engine"), alertCounts: deps.alertCounts });
     poller.start();
 
     let control: LogControlSubject | undefined;

@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Dispatcher } from "../../src/alerts/dispatcher.js";
-import type { AlertRecord, GroupNotification } from "../../src/alerts/dispatcher.types.js";
+import type { AlertRecord, GroupNotification, GroupRecord } from "../../src/alerts/dispatcher.types.js";
+import { fromStored, type StoredAlert, type StoredGroup } from "../../src/alerts/stored-state.js";
 import { fingerprint } from "../../src/alerts/fingerprint.js";
 import { buildRouting } from "../../src/alerts/routing-set.js";
 import { Silencer, type Silence } from "../../src/alerts/silences.js";
@@ -189,6 +190,22 @@ describe("dispatcher: inhibition", () => {
     const later = run(dispatcher, s(31), s(330));
     assert.ok(later.some((n) => n.firing.some((a) => a.labels.source === "api-fra") && n.reason === "first"), "released when the source resolves");
   });
+
+  test("counts by state agree with the listing: silenced and inhibited count as suppressed", () => {
+    const { dispatcher, silencer } = setup({ groupBy: ["..."] }, extra);
+    silencer.upsert({ id: "s1", matchers: [parseMatcher('source="db-1"')], startsAtMs: s(0), endsAtMs: s(600), createdBy: "alice", comment: "", updatedAtMs: s(0) });
+    const dc = firing({ alertname: "datacenter-down", datacenter: "fra" }, s(0));
+    for (const alert of [dc, firing({ alertname: "api-down", datacenter: "fra", source: "api-fra" }, s(0)), firing({ alertname: "db-down", source: "db-1" }, s(0)), firing({ alertname: "api-down", datacenter: "ams", source: "api-ams" }, s(0))]) {
+      dispatcher.receive(alert, s(0));
+    }
+    const other = firing({ alertname: "disk", source: "x" }, s(0));
+    dispatcher.receive(other, s(0));
+    dispatcher.receive(resolved(other, s(5)), s(5));
+    const listed = { firing: 0, suppressed: 0, resolved: 0 };
+    for (const { alert, mutedBy } of dispatcher.alertsWithMutes(s(10))) listed[alert.status === "resolved" ? "resolved" : mutedBy.length > 0 ? "suppressed" : "firing"]++;
+    assert.deepEqual(dispatcher.countByState(s(10)), { firing: 2, suppressed: 2, resolved: 1 });
+    assert.deepEqual(dispatcher.countByState(s(10)), listed);
+  });
 });
 
 describe("dispatcher: mute time intervals across DST", () => {
@@ -219,8 +236,76 @@ describe("dispatcher: state survives a restart", () => {
     const stored = first.dispatcher.takeChanges();
     const json = JSON.parse(JSON.stringify(stored)) as typeof stored;
     const second = setup();
-    second.dispatcher.restore(json.alerts, json.groups);
+    const restored = fromStored(json.alerts, json.groups);
+    second.dispatcher.restore(restored.alerts, restored.groups);
     assert.deepEqual(run(second.dispatcher, s(1), s(29)), []);
     assert.equal(run(second.dispatcher, s(30), s(300)).length, 1);
+  });
+
+  /** Apply changes to a map standing in for the KV bucket, as the store does (JSON in between). */
+  function store(): { apply(changes: ReturnType<Dispatcher["takeChanges"]>): void; load(): ReturnType<typeof fromStored> } {
+    const alerts = new Map<string, StoredAlert>();
+    const groups = new Map<string, StoredGroup>();
+    return {
+      apply(changes) {
+        const json = JSON.parse(JSON.stringify(changes)) as typeof changes;
+        for (const a of json.alerts) alerts.set(a.fingerprint, a);
+        for (const fp of json.deletedAlerts) alerts.delete(fp);
+        for (const g of json.groups) groups.set(g.id, g);
+        for (const id of json.deletedGroups) groups.delete(id);
+      },
+      load: () => fromStored([...alerts.values()], [...groups.values()]),
+    };
+  }
+
+  test("alerts joining a group that exists are written alone: the group's record is not rewritten for each", () => {
+    const { dispatcher } = setup();
+    dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    assert.equal(dispatcher.takeChanges().groups.length, 1, "a new group is written");
+    run(dispatcher, s(1), s(30)); // flushed
+    assert.equal(dispatcher.takeChanges().groups.length, 1, "a flush changes the group");
+    for (let i = 0; i < 50; i++) dispatcher.receive(firing({ alertname: "disk", source: `b${i}` }, s(31)), s(31));
+    const changes = dispatcher.takeChanges();
+    assert.equal(changes.alerts.length, 50);
+    assert.deepEqual(changes.groups, []);
+    assert.ok(changes.alerts.every((a) => a.groups?.length === 1));
+  });
+
+  test("membership kept in the alerts restores every group as it was, resolved alerts gone from it", () => {
+    const first = setup();
+    const kv = store();
+    for (const source of ["a", "b", "c"]) first.dispatcher.receive(firing({ alertname: "disk", source }, s(0)), s(0));
+    first.dispatcher.receive(firing({ alertname: "cpu", source: "a" }, s(0)), s(0));
+    kv.apply(first.dispatcher.takeChanges());
+    run(first.dispatcher, s(1), s(30));
+    first.dispatcher.receive(resolved(firing({ alertname: "disk", source: "b" }, s(0)), s(40)), s(40));
+    run(first.dispatcher, s(41), s(400)); // the resolve goes out; b leaves its group
+    kv.apply(first.dispatcher.takeChanges());
+    const loaded = kv.load();
+    const members = (groups: readonly GroupRecord[]): string[][] => groups.map((g) => [...g.fingerprints].sort()).sort();
+    assert.deepEqual(members(loaded.groups), members(first.dispatcher.groupList()));
+    assert.deepEqual(loaded.alerts.map((a) => a.fingerprint).sort(), first.dispatcher.alertList().map((a) => a.fingerprint).sort());
+    assert.ok(loaded.alerts.every((a) => !("groups" in a)), "alert records come back as the dispatcher holds them");
+    // And the restored dispatcher behaves as the first: a new alert in the disk group waits for the group interval.
+    const second = setup();
+    second.dispatcher.restore(loaded.alerts, loaded.groups);
+    for (const d of [first.dispatcher, second.dispatcher]) d.receive(firing({ alertname: "disk", source: "d" }, s(500)), s(500));
+    const summary = (ns: GroupNotification[]): string[] => ns.map((n) => `${n.reason} ${names(n).join(",")}`);
+    const expected = summary(run(first.dispatcher, s(500), s(1000)));
+    assert.deepEqual(summary(run(second.dispatcher, s(500), s(1000))), expected);
+    assert.deepEqual(expected, ["new_alerts a,c,d"]);
+  });
+
+  test("groups stored with their member list (the earlier layout) restore the same", () => {
+    const first = setup();
+    for (const source of ["a", "b"]) first.dispatcher.receive(firing({ alertname: "disk", source }, s(0)), s(0));
+    const changes = JSON.parse(JSON.stringify(first.dispatcher.takeChanges())) as ReturnType<Dispatcher["takeChanges"]>;
+    const legacyGroups = first.dispatcher.groupList().map((g) => ({ ...g }));
+    const legacyAlerts = changes.alerts.map(({ groups: _ids, ...alert }) => alert);
+    const loaded = fromStored(legacyAlerts, legacyGroups);
+    assert.deepEqual(loaded.groups.map((g) => [...g.fingerprints].sort()), first.dispatcher.groupList().map((g) => [...g.fingerprints].sort()));
+    const second = setup();
+    second.dispatcher.restore(loaded.alerts, loaded.groups);
+    assert.equal(run(second.dispatcher, s(30), s(300))[0]?.firing.length, 2);
   });
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { scanKv } from "../../src/store/jetstream/kv-scan.js";
+import { KvAlertStateStore } from "../../src/store/jetstream/alert-state-store.js";
 import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
@@ -43,9 +43,10 @@ describe("alert stage on a real nats-server", () => {
     const t0 = Date.now();
     await publishEvent(js, metricEvent("web-1", "disk", 97, t0));
     await publishEvent(js, metricEvent("web-2", "disk", 99, t0));
-    await eventually("the group is stored", async () => {
-      const [group] = await scanKv(js, "klaxon-alert-state", "group.");
-      return group && JSON.parse(new TextDecoder().decode(group.value)).fingerprints.length === 2 ? true : undefined;
+    const state = await KvAlertStateStore.open(nc, "klaxon-alert-state");
+    await eventually("the group and both its alerts are stored", async () => {
+      const [group] = (await state.loadAll()).groups;
+      return group?.fingerprints.length === 2 ? true : undefined;
     });
     const beforeCrash = Date.now() - t0;
     await first.crash();

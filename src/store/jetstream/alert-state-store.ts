@@ -4,6 +4,7 @@ import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { scanKv } from "./kv-scan.js";
 import type { AlertRecord, GroupRecord } from "../../alerts/dispatcher.types.js";
 import type { DispatcherChanges } from "../../alerts/dispatcher.js";
+import { fromStored, type StoredAlert, type StoredGroup } from "../../alerts/stored-state.js";
 import { silenceSchema, type Silence } from "../../alerts/silences.js";
 import { AppError } from "../../core/errors.js";
 
@@ -15,7 +16,8 @@ export class SilenceNotFoundError extends AppError {}
 
 /**
  * Alerts, aggregation groups and silences in one JetStream KV bucket, one key each (`alert.<fp>`, `group.<id>`,
- * `silence.<id>`). Written on change (a transition, a flush), never per event. Silences are changed with
+ * `silence.<id>`). Written on change (a transition, a flush), never per event; group membership lives in the alert
+ * records (see stored-state.ts). Silences are changed with
  * compare-and-set so two operators expiring one silence cannot both win.
  */
 export class KvAlertStateStore {
@@ -30,17 +32,17 @@ export class KvAlertStateStore {
   }
 
   async loadAll(): Promise<{ alerts: AlertRecord[]; groups: GroupRecord[]; silences: Silence[] }> {
-    const alerts: AlertRecord[] = [];
-    const groups: GroupRecord[] = [];
+    const alerts: StoredAlert[] = [];
+    const groups: StoredGroup[] = [];
     const silences: Silence[] = [];
     const decoder = new TextDecoder();
     for (const { key, value } of await scanKv(this.js, this.bucket)) {
       const json: unknown = JSON.parse(decoder.decode(value));
-      if (key.startsWith("alert.")) alerts.push(json as AlertRecord);
-      else if (key.startsWith("group.")) groups.push(json as GroupRecord);
+      if (key.startsWith("alert.")) alerts.push(json as StoredAlert);
+      else if (key.startsWith("group.")) groups.push(json as StoredGroup);
       else if (key.startsWith("silence.")) silences.push(silenceSchema.parse(json));
     }
-    return { alerts, groups, silences };
+    return { ...fromStored(alerts, groups), silences };
   }
 
   async apply(changes: DispatcherChanges): Promise<void> {
