@@ -16,7 +16,7 @@ import { collectGarbage, machine, type RowResult } from "./measure.js";
 import { catchUpRow } from "./rows/catch-up.js";
 import { engineDrain } from "./rows/drain.js";
 import { evaluateRows, type EvaluateLimits } from "./rows/evaluate.js";
-import { latencyRows } from "./rows/latency.js";
+import { DEFAULT_WARMUP_SECONDS, latencyRows } from "./rows/latency.js";
 import { rawDrain } from "./rows/raw.js";
 import { stormRow } from "./rows/storm.js";
 import { createEventsStream, prefill } from "./stream.js";
@@ -57,6 +57,7 @@ interface Options {
   /** Row 4: publish rate (events/s); by default half of row 2's rate with 1,000 rules. */
   rate: number | undefined;
   latencySeconds: number;
+  latencyWarmupSeconds: number;
   stormAlerts: number;
   stormSeconds: number;
   backlog: number;
@@ -70,6 +71,7 @@ const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rule
   --passes N     row 3: evaluation passes, the median is reported (default 1; use 3 to compare runs)
   --rate N       row 4: publish rate, events/s (default: half of row 2 with 1,000 rules; without row 2: 5000)
   --seconds N    row 4: measured seconds at that rate (default 30; --quick: 5)
+  --warmup N     row 4: seconds at that rate before the first probe (default 3: a cold engine; 300 fills 5-minute windows)
   --storm N      row 5: distinct alerts firing within --storm-seconds (default 100000 in 60 s; --quick: 2000 in 5 s)
   --backlog N    row 6: events queued while the engine is down (default 500000; --quick: 10000)
   --json         print the results as JSON instead of a table
@@ -87,6 +89,7 @@ function parseOptions(argv: string[]): Options {
       passes: { type: "string" },
       rate: { type: "string" },
       seconds: { type: "string" },
+      warmup: { type: "string" },
       storm: { type: "string" },
       "storm-seconds": { type: "string" },
       backlog: { type: "string" },
@@ -110,6 +113,7 @@ function parseOptions(argv: string[]): Options {
     passes: values.passes ? positiveInt(values.passes, "--passes") : 1,
     rate: values.rate ? positiveInt(values.rate, "--rate") : undefined,
     latencySeconds: values.seconds ? positiveInt(values.seconds, "--seconds") : quick ? 5 : 30,
+    latencyWarmupSeconds: values.warmup ? positiveInt(values.warmup, "--warmup") : DEFAULT_WARMUP_SECONDS,
     stormAlerts: values.storm ? positiveInt(values.storm, "--storm") : quick ? 2_000 : 100_000,
     stormSeconds: values["storm-seconds"] ? positiveInt(values["storm-seconds"], "--storm-seconds") : quick ? 5 : 60,
     backlog: values.backlog ? positiveInt(values.backlog, "--backlog") : quick ? 10_000 : 500_000,
@@ -321,7 +325,7 @@ async function main(): Promise<void> {
     const rate = options.rate ?? (drain ? Math.round(drain.eventsPerSecond / 2) : options.quick ? 2_000 : 5_000);
     const rateSource = options.rate ? "given (--rate)" : drain ? "half of row 2 with 1,000 rules" : "a default (row 2 with 1,000 rules not run; --rate sets it)";
     progress(`row 4: latency at ${int(rate)} events/s`);
-    rows.push(...(await latencyRows({ rules: evalRules, world, seed: options.seed, ratePerSecond: rate, rateSource, durationSeconds: options.latencySeconds, onProgress: progress })));
+    rows.push(...(await latencyRows({ rules: evalRules, world, seed: options.seed, ratePerSecond: rate, rateSource, durationSeconds: options.latencySeconds, warmupSeconds: options.latencyWarmupSeconds, onProgress: progress })));
   }
   if (want(5)) {
     progress(`row 5: storm of ${int(options.stormAlerts)} alerts`);

@@ -10,7 +10,8 @@ import { PROBE_RULE_ID, percentile, probeEvent } from "../probes.js";
 
 const PROBES_PER_SECOND = 20;
 const GROUP_WAIT_MS = 1_000;
-const WARMUP_MS = 3_000;
+/** Background load before the first probe, by default: a cold engine (windows and series still filling). */
+export const DEFAULT_WARMUP_SECONDS = 3;
 /** After the last probe, how long stragglers may take before they count as lost. */
 const SETTLE_MS = 10_000;
 
@@ -28,9 +29,12 @@ export async function latencyRows(options: {
   /** Where the rate came from, for the table. */
   rateSource: string;
   durationSeconds: number;
+  /** Seconds of background load before the first probe: longer measures a warm engine (state built, heap settled). */
+  warmupSeconds: number;
   onProgress: (text: string) => void;
 }): Promise<RowResult[]> {
   const { ratePerSecond, durationSeconds } = options;
+  const WARMUP_MS = options.warmupSeconds * 1_000;
   const route = { groupBy: ["alertname", "source"], groupWait: `${GROUP_WAIT_MS / 1_000}s`, groupInterval: "5m" };
   return withProbeEngine({ rules: options.rules, route, clientName: "klaxon-bench-latency" }, async ({ nc, webhook, engine, startupSeconds }) => {
     const stateAt = new Map<string, number>();
@@ -104,6 +108,7 @@ export async function latencyRows(options: {
           probes,
           lostProbes: probes - stateLatency.length,
           startupSeconds,
+          warmupSeconds: options.warmupSeconds,
           backlogAtEnd: lag,
         },
         note: `rate ${options.rateSource}`,
