@@ -234,9 +234,10 @@ describe("notify stage on a real nats-server, with local Slack, Twilio, SMTP and
     const resolvedHook = await eventually("the resolved webhook", () => env.webhook.requests.map((r) => JSON.parse(r.body) as { status: string; groupLabels: Record<string, string> }).find((p) => p.status === "resolved" && p.groupLabels.source === "db-1"));
     assert.equal(resolvedHook.status, "resolved");
     const channelMessage = env.slack.messages().find((m) => m.channel === "Cops-alerts" && m.text.includes("db-1"));
-    assert.ok(channelMessage);
+    assert.ok(channelMessage, "the group's #ops-alerts message");
     await eventually("the channel message shows the resolve", () => (channelMessage.updates.some((u) => u.text.startsWith("Resolved")) ? true : undefined));
-    assert.ok(env.slack.threadReplies(channelMessage).some((r) => r.text.startsWith(":white_check_mark: Resolved")));
+    // chat.update and the thread reply are two calls: the reply lands a moment after the rewrite.
+    await eventually("the thread reply announcing the resolve", () => (env.slack.threadReplies(channelMessage).some((r) => r.text.startsWith(":white_check_mark: Resolved")) ? true : undefined));
     assert.equal(env.slack.messages().filter((m) => m.channel === "Cops-alerts" && m.text.includes("db-1")).length, 1, "one message per group, updated in place");
   });
 
