@@ -34,7 +34,7 @@ export async function latencyRows(options: {
   onProgress: (text: string) => void;
 }): Promise<RowResult[]> {
   const { ratePerSecond, durationSeconds } = options;
-  const WARMUP_MS = options.warmupSeconds * 1_000;
+  const warmupMs = options.warmupSeconds * 1_000;
   const route = { groupBy: ["alertname", "source"], groupWait: `${GROUP_WAIT_MS / 1_000}s`, groupInterval: "5m" };
   return withProbeEngine({ rules: options.rules, route, clientName: "klaxon-bench-latency" }, async ({ nc, webhook, engine, startupSeconds }) => {
     const stateAt = new Map<string, number>();
@@ -48,9 +48,9 @@ export async function latencyRows(options: {
       },
     });
 
-    const totalMs = WARMUP_MS + durationSeconds * 1_000;
+    const totalMs = warmupMs + durationSeconds * 1_000;
     const background = generateEvents(options.world, Math.ceil((ratePerSecond * totalMs) / 1_000) + 1, options.seed + 4, Date.now()).events;
-    options.onProgress(`  publishing ${ratePerSecond.toLocaleString("en-US")} events/s for ${durationSeconds} s (+${WARMUP_MS / 1_000} s warm-up), ${PROBES_PER_SECOND} probes/s`);
+    options.onProgress(`  publishing ${ratePerSecond.toLocaleString("en-US")} events/s for ${durationSeconds} s (+${warmupMs / 1_000} s warm-up), ${PROBES_PER_SECOND} probes/s`);
     const publishedAt = new Map<string, number>();
     const began = now();
     let sent = 0;
@@ -62,7 +62,7 @@ export async function latencyRows(options: {
         const event = background[sent] as { subject: string; json: string };
         nc.publish(event.subject, restamp(event.json, iso));
       }
-      if (elapsed >= WARMUP_MS && probes < Math.floor(((elapsed - WARMUP_MS) * PROBES_PER_SECOND) / 1_000)) {
+      if (elapsed >= warmupMs && probes < Math.floor(((elapsed - warmupMs) * PROBES_PER_SECOND) / 1_000)) {
         const source = `bench-probe-${probes++}`;
         const probe = probeEvent(source, "bench", Date.now());
         publishedAt.set(source, now());

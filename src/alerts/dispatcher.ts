@@ -129,7 +129,7 @@ export class Dispatcher {
    * built once for the whole listing: built per alert, a listing of 100,000 alerts took minutes.
    */
   alertsWithMutes(nowMs: number): Array<{ alert: AlertRecord; mutedBy: string[] }> {
-    const firing = this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
+    const firing = this.inhibitionSources();
     const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];
     for (const alert of this.alerts.values()) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, firing) : [] });
     return out;
@@ -138,7 +138,7 @@ export class Dispatcher {
   /** Alerts by state, counted in place: the ops poller asks every few seconds, and copying 100,000 alerts for a count was most of a storm's garbage. */
   countByState(nowMs: number): { firing: number; suppressed: number; resolved: number } {
     const counts = { firing: 0, suppressed: 0, resolved: 0 };
-    const firing = this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
+    const firing = this.inhibitionSources();
     for (const alert of this.alerts.values()) {
       if (alert.status === "resolved") counts.resolved++;
       else if (this.muteReasons(alert, nowMs, firing).length > 0) counts.suppressed++;
@@ -211,8 +211,7 @@ export class Dispatcher {
     const firing: AlertRecord[] = [];
     const resolved: AlertRecord[] = [];
     const muted: GroupNotification["muted"] = [];
-    // Only inhibition compares against every firing alert: without inhibit rules, no list of 100,000 per flush.
-    const allFiring = this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
+    const allFiring = this.inhibitionSources();
     for (const fp of group.fingerprints) {
       const alert = this.alerts.get(fp);
       if (!alert) continue;
@@ -268,6 +267,11 @@ export class Dispatcher {
   private routeMuted(route: RouteNode, nowMs: number): boolean {
     if (route.muteTimeIntervals.some((name) => this.timeIntervals.isActive(name, nowMs))) return true;
     return route.activeTimeIntervals.length > 0 && !route.activeTimeIntervals.some((name) => this.timeIntervals.isActive(name, nowMs));
+  }
+
+  /** What the inhibitor compares a target with: every firing alert, listed only when inhibit rules exist. */
+  private inhibitionSources(): readonly AlertRecord[] {
+    return this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
   }
 
   private firingAlerts(): AlertRecord[] {

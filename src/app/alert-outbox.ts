@@ -30,7 +30,13 @@ export class AlertOutbox {
 
   constructor(
     private readonly sink: AlertSink,
-    private readonly hooks: { logger: Logger; onRetry: () => void; onPublished: (t: AlertTransition) => void },
+    private readonly hooks: {
+      logger: Logger;
+      onRetry: () => void;
+      onPublished: (t: AlertTransition) => void;
+      /** The backoff between retries; tests pass their own to decide when it has passed. */
+      wait?: (ms: number) => Promise<void>;
+    },
     private readonly maxInFlight = 256,
   ) {}
 
@@ -84,7 +90,7 @@ export class AlertOutbox {
         this.hooks.onRetry();
         this.hooks.logger.warn({ err: String(error), attempt: this.attempt, pending: this.queue.length }, "alert publish failed; retrying");
         // Resend once the backoff has passed; what is still in flight by then answers on its own.
-        void sleep(backoffMs(this.attempt)).then(() => {
+        void (this.hooks.wait ?? sleep)(backoffMs(this.attempt)).then(() => {
           this.retrying = false;
           this.send();
         });

@@ -18,20 +18,34 @@ export interface SeriesKeyer {
   ofIdentity(identity: Readonly<Record<string, string>>): string;
 }
 
+/**
+ * Every (label name, value) pair a rule's key fields take from an event, in `keyBy` order; a name met again comes
+ * again (the later value wins, as a property assignment would). "__proto__" is skipped: assigned, it sets no own
+ * property. The one place that says what an event's key fields are, for identities and keys alike.
+ */
+function visitKeyFields(keyBy: readonly string[], event: KlaxonEvent, put: (name: string, value: string) => void): void {
+  const labels = event.labels as Readonly<Record<string, string>> | undefined;
+  for (let f = 0; f < keyBy.length; f++) {
+    const field = keyBy[f] as string;
+    if (field === "labels") {
+      if (labels !== undefined) for (const name in labels) if (Object.hasOwn(labels, name) && name !== "__proto__") put(name, labels[name] as string);
+    } else if (field.startsWith("labels.")) {
+      const name = field.slice(7);
+      const value = labels?.[name];
+      if (value !== undefined && name !== "__proto__") put(name, value);
+    } else {
+      const value = (event as unknown as Record<string, unknown>)[field];
+      if (typeof value === "string") put(KEY_FIELD_LABEL[field] ?? field, value);
+    }
+  }
+}
+
 /** Key field values of an event for one rule: what identifies its series, and its alert labels' base. */
 export function identityOfEvent(keyBy: readonly string[], event: KlaxonEvent): Record<string, string> {
   const identity: Record<string, string> = {};
-  for (const field of keyBy) {
-    if (field === "labels") Object.assign(identity, event.labels);
-    else if (field.startsWith("labels.")) {
-      const name = field.slice(7);
-      const value = event.labels[name];
-      if (value !== undefined) identity[name] = value;
-    } else {
-      const value = (event as unknown as Record<string, unknown>)[field];
-      if (typeof value === "string") identity[KEY_FIELD_LABEL[field] ?? field] = value;
-    }
-  }
+  visitKeyFields(keyBy, event, (name, value) => {
+    identity[name] = value;
+  });
   return identity;
 }
 
@@ -64,10 +78,9 @@ function sortNames(names: string[]): void {
  */
 function compositeKeyOfEvent(keyBy: readonly string[]): (event: KlaxonEvent) => string {
   const names: string[] = [];
-  const values: unknown[] = [];
+  const values: string[] = [];
   let count = 0;
-  const put = (name: string, value: unknown): void => {
-    if (name === "__proto__") return;
+  const put = (name: string, value: string): void => {
     for (let i = 0; i < count; i++) {
       if (names[i] === name) {
         values[i] = value;
@@ -80,28 +93,15 @@ function compositeKeyOfEvent(keyBy: readonly string[]): (event: KlaxonEvent) => 
   };
   return (event) => {
     count = 0;
-    const labels = event.labels as Readonly<Record<string, string>> | undefined;
-    for (let f = 0; f < keyBy.length; f++) {
-      const field = keyBy[f] as string;
-      if (field === "labels") {
-        if (labels !== undefined) for (const name in labels) if (Object.hasOwn(labels, name)) put(name, labels[name]);
-      } else if (field.startsWith("labels.")) {
-        const name = field.slice(7);
-        const value = (labels as Readonly<Record<string, unknown>>)[name];
-        if (value !== undefined) put(name, value);
-      } else {
-        const value = (event as unknown as Record<string, unknown>)[field];
-        if (typeof value === "string") put(String(KEY_FIELD_LABEL[field] ?? field), value);
-      }
-    }
+    visitKeyFields(keyBy, event, put);
     // Insertion sort of the pairs by name, as sortNames orders them.
     for (let i = 1; i < count; i++) {
       const name = names[i] as string;
-      const value = values[i];
+      const value = values[i] as string;
       let j = i - 1;
       while (j >= 0 && (names[j] as string) > name) {
         names[j + 1] = names[j] as string;
-        values[j + 1] = values[j];
+        values[j + 1] = values[j] as string;
         j--;
       }
       names[j + 1] = name;
@@ -110,7 +110,7 @@ function compositeKeyOfEvent(keyBy: readonly string[]): (event: KlaxonEvent) => 
     let key = "";
     for (let i = 0; i < count; i++) key += `${names[i] as string}${NAME_END}${values[i] as string}${VALUE_END}`;
     // Scratch values are dropped, so they do not keep this event's strings alive.
-    values.fill(undefined, 0, count);
+    values.fill("", 0, count);
     return key;
   };
 }

@@ -45,8 +45,11 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 function outboxOn(sink: AlertSink, maxInFlight = 256) {
   const published: string[] = [];
   let retries = 0;
-  const outbox = new AlertOutbox(sink, { logger: silentLogger, onRetry: () => retries++, onPublished: (t) => published.push(t.fingerprint) }, maxInFlight);
-  return { outbox, published, retries: () => retries };
+  // Backoffs asked for, each passing only when the test says so.
+  const backoffs: Array<{ ms: number; pass: () => void }> = [];
+  const wait = (ms: number): Promise<void> => new Promise((pass) => backoffs.push({ ms, pass }));
+  const outbox = new AlertOutbox(sink, { logger: silentLogger, onRetry: () => retries++, onPublished: (t) => published.push(t.fingerprint), wait }, maxInFlight);
+  return { outbox, published, retries: () => retries, backoffs };
 }
 
 describe("AlertOutbox", () => {
@@ -92,7 +95,7 @@ describe("AlertOutbox", () => {
 
   test("a failed send is counted and sent again after a backoff; nothing after it is handed back first", async () => {
     const sink = new HeldSink();
-    const { outbox, published, retries } = outboxOn(sink);
+    const { outbox, published, retries, backoffs } = outboxOn(sink);
     let done = false;
     void outbox.enqueue([transition(1), transition(2)]).then(() => (done = true));
     sink.answer("fp-1", new Error("timeout"));
@@ -100,12 +103,14 @@ describe("AlertOutbox", () => {
     await settle();
     assert.equal(retries(), 1);
     assert.deepEqual(published, []);
-    // While backing off, new transitions wait too.
+    assert.equal(backoffs.length, 1);
+    assert.ok((backoffs[0]?.ms ?? 0) > 0, "a backoff, not an immediate resend");
+    // While backing off, nothing is sent, new transitions included.
     void outbox.enqueue([transition(3)]);
+    await settle();
     assert.deepEqual(sink.sent, ["fp-1", "fp-2"]);
-    const resent = Date.now();
-    while (sink.sent.length < 3) await new Promise((r) => setTimeout(r, 5));
-    assert.ok(Date.now() - resent < 5_000);
+    backoffs[0]?.pass();
+    await settle();
     assert.deepEqual(sink.sent, ["fp-1", "fp-2", "fp-1", "fp-3"]);
     sink.answer("fp-1");
     await settle();
