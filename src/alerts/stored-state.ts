@@ -14,7 +14,8 @@ export interface StoredAlert extends AlertRecord {
 export type StoredGroup = Omit<GroupRecord, "fingerprints"> & { fingerprints?: string[] };
 
 export function toStoredAlert(alert: AlertRecord, groupIds: ReadonlySet<string> | undefined): StoredAlert {
-  return { ...alert, groups: groupIds ? [...groupIds] : [] };
+  // Object.assign, not a spread followed by `groups`: that would give each alert written a hidden class of its own.
+  return Object.assign({}, alert, { groups: groupIds ? [...groupIds] : [] });
 }
 
 export function toStoredGroup(group: GroupRecord): StoredGroup {

@@ -107,7 +107,9 @@ export function chainRecord(chain: string, tail: ChainTail | undefined, entry: A
       ...(entry.details === undefined ? {} : { details: entry.details }),
     }),
   ) as Omit<ChainedRecord, "hash">;
-  return { ...unhashed, hash: recordHash(unhashed) };
+  // Assigned, not spread: `{ ...parsed, hash }` would give every record a hidden class of its own (see mergeRecords).
+  const hash = recordHash(unhashed);
+  return Object.assign(unhashed, { hash });
 }
 
 /** A chain id from a host or instance name: characters a subject token cannot hold become '_'. */

@@ -4,3 +4,4 @@ export * from "./duration.js";
 export * from "./hash.js";
 export * from "./logger.js";
 export * from "./deadline-queue.js";
+export * from "./records.js";

@@ -7,6 +7,7 @@ import type { Aggregate, Rule } from "../rules/rule.schema.js";
 import { factsUsed, type Predicate } from "../rules/conditions/index.js";
 import { RuleIndex, candidateOrder } from "../rules/rule-index.js";
 import { DeadlineQueue } from "../core/deadline-queue.js";
+import { mergeRecords } from "../core/records.js";
 import { compileAnnotations, type RenderFacts } from "./annotations.js";
 import { alertLabels, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, Series, stateSignature } from "./series.js";
 import { identityKey, KeyerCache, type SeriesKeyer } from "./series-key.js";
@@ -290,7 +291,11 @@ export class Evaluator {
       facts.aggregate = runtime.aggregate;
       holds = runtime.when(facts);
     } else {
-      holds = runtime.when({ ...series.facts, value, count: window.count, aggregate: runtime.aggregate });
+      const facts: Record<string, unknown> = mergeRecords(series.facts);
+      facts.value = value;
+      facts.count = window.count;
+      facts.aggregate = runtime.aggregate;
+      holds = runtime.when(facts);
     }
     this.observe(runtime, series, holds, endMs);
   }
@@ -431,55 +436,56 @@ export class Evaluator {
 
   private announce(runtime: RuleRuntime, series: Series, firing: boolean, atMs: number): void {
     const { rule } = runtime.compiled;
-    const base = {
+    const startsAtMs = firing ? atMs : series.publishedFiringSinceMs;
+    if (startsAtMs === undefined) return; // a resolve of what was never announced
+    const transition: AlertTransition = {
+      status: firing ? "firing" : "resolved",
       fingerprint: series.fingerprint,
       labels: series.labels,
       annotations: runtime.render(this.renderFacts(runtime, series, atMs)),
+      startsAtMs,
       rule: { id: rule.id, version: rule.version },
-      ...(series.lastValue === undefined ? {} : { value: series.lastValue }),
     };
-    if (firing) {
-      series.publishedFiringSinceMs = atMs;
-      this.out.push({ ...base, status: "firing", startsAtMs: atMs });
-    } else if (series.publishedFiringSinceMs !== undefined) {
-      this.out.push({ ...base, status: "resolved", startsAtMs: series.publishedFiringSinceMs, endsAtMs: atMs });
-      series.publishedFiringSinceMs = undefined;
-    }
+    if (!firing) transition.endsAtMs = atMs;
+    if (series.lastValue !== undefined) transition.value = series.lastValue;
+    series.publishedFiringSinceMs = firing ? atMs : undefined;
+    this.out.push(transition);
   }
 
   private emitFlapping(runtime: RuleRuntime, series: Series, status: "firing" | "resolved", atMs: number): void {
     const { rule } = runtime.compiled;
     const labels = flapLabels(series);
     const startsAtMs = series.flappingSinceMs as number;
-    this.out.push({
+    const transition: AlertTransition = {
       status,
       fingerprint: fingerprint(labels),
       labels,
       annotations: this.flapAnnotations(runtime, series),
       startsAtMs,
-      ...(status === "resolved" ? { endsAtMs: atMs } : {}),
       rule: { id: rule.id, version: rule.version },
-    });
+    };
+    if (status === "resolved") transition.endsAtMs = atMs;
+    this.out.push(transition);
   }
 
   private flapAnnotations(runtime: RuleRuntime, series: Series): Record<string, string> {
     const flapping = runtime.compiled.rule.flapping;
     const rendered = runtime.render(this.renderFacts(runtime, series));
     const window = flapping ? formatDuration(flapping.window) : "";
-    return { ...rendered, flapping: `changed state ${series.changes.length} times within ${window}; individual changes are held back until it is stable for ${window}` };
+    rendered.flapping = `changed state ${series.changes.length} times within ${window}; individual changes are held back until it is stable for ${window}`;
+    return rendered;
   }
 
   private renderFacts(runtime: RuleRuntime, series: Series, atMs?: number): RenderFacts {
     const rule = runtime.compiled.rule;
-    return {
-      ...series.facts,
-      value: series.lastValue,
-      count: series.window?.count,
-      labels: series.labels,
-      lastSeen: runtime.mayReadLastSeen ? new Date(series.lastSeenMs).toISOString() : undefined,
-      ...(atMs === undefined || !runtime.mayReadTime ? {} : { time: new Date(atMs).toISOString() }),
-      rule: { id: rule.id, version: rule.version },
-    };
+    const facts: Record<string, unknown> = mergeRecords(series.facts);
+    facts.value = series.lastValue;
+    facts.count = series.window?.count;
+    facts.labels = series.labels;
+    facts.lastSeen = runtime.mayReadLastSeen ? new Date(series.lastSeenMs).toISOString() : undefined;
+    if (atMs !== undefined && runtime.mayReadTime) facts.time = new Date(atMs).toISOString();
+    facts.rule = { id: rule.id, version: rule.version };
+    return facts;
   }
 
   // ---- rule changes -------------------------------------------------------------------------------------------
@@ -608,5 +614,7 @@ function templatesMention(annotations: Readonly<Record<string, string>> | undefi
 }
 
 function flapLabels(series: Series): Record<string, string> {
-  return { ...series.labels, flapping: "true" };
+  const labels = mergeRecords(series.labels);
+  labels.flapping = "true";
+  return labels;
 }

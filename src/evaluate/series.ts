@@ -1,4 +1,5 @@
 import { fingerprint } from "../alerts/fingerprint.js";
+import { mergeRecords } from "../core/records.js";
 import type { KlaxonEvent } from "../ingest/event.schema.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import { identityOfEvent, KEY_FIELD_LABEL } from "./series-key.js";
@@ -137,7 +138,11 @@ type LabelSource = Pick<CompiledRule["rule"], "id" | "severity" | "labels">;
 
 /** Alert labels: event identity, then the rule's own labels, then alertname and severity, which always win. */
 export function alertLabels(rule: LabelSource, identity: Readonly<Record<string, string>>): Record<string, string> {
-  return { ...identity, ...rule.labels, alertname: rule.id, severity: rule.severity };
+  // Built by assignment, not spread: a series holds its labels for as long as it lives (see mergeRecords).
+  const labels = mergeRecords(identity, rule.labels);
+  labels.alertname = rule.id;
+  labels.severity = rule.severity;
+  return labels;
 }
 
 export function newSeries(compiled: CompiledRule, key: string, identity: Record<string, string>, seenMs: number): Series {
