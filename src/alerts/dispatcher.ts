@@ -1,5 +1,5 @@
 import { DeadlineQueue } from "../core/deadline-queue.js";
-import { sha256Hex } from "../core/hash.js";
+import { sha256HexPrefix } from "../core/hash.js";
 import type { AlertRecord, GroupNotification, GroupRecord, NotifyReason } from "./dispatcher.types.js";
 import { Inhibitor } from "./inhibitor.js";
 import type { Labels } from "./model.js";
@@ -31,7 +31,8 @@ export interface DispatcherChanges {
 export class Dispatcher {
   private readonly alerts = new Map<string, AlertRecord>();
   private readonly groups = new Map<string, GroupRecord>();
-  private readonly groupsOfAlert = new Map<string, Set<string>>();
+  /** The groups each alert is in: an array, not a Set, as it is nearly always one (a Set per alert was ~14 MB in a storm). */
+  private readonly groupsOfAlert = new Map<string, string[]>();
   private readonly queue = new DeadlineQueue<string>();
   private routesById = new Map<string, RouteNode>();
   private inhibitor: Inhibitor;
@@ -158,7 +159,7 @@ export class Dispatcher {
 
   private addToGroup(route: RouteNode, alert: AlertRecord, nowMs: number): void {
     const { key, labels } = groupKey(route, alert.labels);
-    const id = sha256Hex(key).slice(0, 20);
+    const id = sha256HexPrefix(key, 20);
     let group = this.groups.get(id);
     if (!group) {
       group = {
@@ -180,9 +181,10 @@ export class Dispatcher {
     }
     // groupsOfAlert mirrors group membership: asking it is O(1) where scanning a group of thousands is not.
     // Membership is stored with the alert, so joining changes the alert's record, not the group's.
-    if (!this.groupsOfAlert.get(alert.fingerprint)?.has(id)) {
+    if (!this.groupsOfAlert.get(alert.fingerprint)?.includes(id)) {
       group.fingerprints.push(alert.fingerprint);
-      this.linkAlert(alert.fingerprint, id);
+      // The group's own id string, not the one just computed: every member then shares one copy.
+      this.linkAlert(alert.fingerprint, group.id);
       this.dirtyAlerts.add(alert.fingerprint);
     }
     // An alert that has been firing longer than group_wait (e.g. found after a restart) need not wait again.
@@ -281,9 +283,9 @@ export class Dispatcher {
   }
 
   private linkAlert(fp: string, groupId: string): void {
-    let ids = this.groupsOfAlert.get(fp);
-    if (!ids) this.groupsOfAlert.set(fp, (ids = new Set()));
-    ids.add(groupId);
+    const ids = this.groupsOfAlert.get(fp);
+    if (!ids) this.groupsOfAlert.set(fp, [groupId]);
+    else if (!ids.includes(groupId)) ids.push(groupId);
   }
 
   /** One pass over the group, however many leave: a storm resolving thousands at once was quadratic. */
@@ -291,8 +293,9 @@ export class Dispatcher {
     group.fingerprints = group.fingerprints.filter((f) => !leaving.has(f));
     for (const fp of leaving) {
       const ids = this.groupsOfAlert.get(fp);
-      ids?.delete(group.id);
-      if (ids && ids.size === 0) {
+      const at = ids ? ids.indexOf(group.id) : -1;
+      if (ids && at >= 0) ids.splice(at, 1);
+      if (ids && ids.length === 0) {
         this.groupsOfAlert.delete(fp);
         this.deleteAlert(fp);
       } else {

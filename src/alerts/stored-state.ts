@@ -13,7 +13,7 @@ export interface StoredAlert extends AlertRecord {
 /** A group without its member list; records written before membership moved to the alerts still carry it. */
 export type StoredGroup = Omit<GroupRecord, "fingerprints"> & { fingerprints?: string[] };
 
-export function toStoredAlert(alert: AlertRecord, groupIds: ReadonlySet<string> | undefined): StoredAlert {
+export function toStoredAlert(alert: AlertRecord, groupIds: readonly string[] | undefined): StoredAlert {
   // Object.assign, not a spread followed by `groups`: that would give each alert written a hidden class of its own.
   return Object.assign({}, alert, { groups: groupIds ? [...groupIds] : [] });
 }

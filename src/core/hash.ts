@@ -4,6 +4,14 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/**
+ * The first `hexDigits` (even) of `sha256Hex(data)`, as a string of its own: a `slice` of the full digest would keep
+ * all 64 digits alive for as long as the short id lives (an alert's fingerprint lives as long as the alert).
+ */
+export function sha256HexPrefix(data: string | Uint8Array, hexDigits: number): string {
+  return createHash("sha256").update(data).digest().toString("hex", 0, hexDigits / 2);
+}
+
 /** JSON with object keys sorted, so equal values always hash the same. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {

@@ -168,6 +168,17 @@ const FIELD_READERS: Readonly<Record<string, (event: KlaxonEvent) => unknown>> =
   level: (event) => (event.type === "log" ? event.level : undefined),
 };
 
+/**
+ * The copy of a key a series keeps. A composite key is built by concatenation, which V8 holds as a rope of cons
+ * strings: ~270 bytes for a 40-character key, for as long as the series lives (in a storm of 100,000 alerts, ~20 MB).
+ * The copy is one flat string (~64 bytes); the JSON round trip is the plain way to get a string that is not a rope.
+ * Once per new series, never per event.
+ */
+export function storedKey(key: string): string {
+  // V8 never makes a rope of fewer than 13 characters.
+  return key.length < 13 ? key : (JSON.parse(JSON.stringify(key)) as string);
+}
+
 /** One keyer per distinct keyBy, so that rules keyed alike share the composite key of the event at hand. */
 export class KeyerCache {
   private readonly keyers = new Map<string, SeriesKeyer>();

@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { identityKey, identityOfEvent, seriesKeyer } from "../../src/evaluate/series-key.js";
+import { identityKey, identityOfEvent, seriesKeyer, storedKey } from "../../src/evaluate/series-key.js";
 import { identityOfExpectation } from "../../src/evaluate/series.js";
 import type { KlaxonEvent } from "../../src/ingest/event.schema.js";
 import { log, metric, T0 } from "../support/events.js";
@@ -49,5 +49,20 @@ describe("series keys", () => {
     assert.equal(keyer.ofIdentity(identityOfExpectation({ source: "db-1" })), "db-1");
     // An event without the field (service is optional) belongs to the series with the empty identity.
     assert.equal(seriesKeyer(["service"]).ofEvent(event), identityKey({}));
+  });
+
+  test("the key a series keeps is equal to the key events look it up by", () => {
+    const keyer = seriesKeyer(["service", "labels.zone", "source"]);
+    const random = prng(5);
+    for (let i = 0; i < 300; i++) {
+      const zone = String.fromCodePoint(0x41 + Math.floor(random() * 0x3000));
+      const event = metric("cpu", 1, T0, { source: `host-${i}`, service: `svc-${i % 7}`, labels: { zone } });
+      const key = keyer.ofEvent(event);
+      const stored = storedKey(key);
+      assert.equal(stored, key, `case ${i}`);
+      assert.equal(new Map([[stored, i]]).get(keyer.ofEvent(event)), i, `lookup, case ${i}`);
+    }
+    assert.equal(storedKey("db-1"), "db-1");
+    assert.equal(storedKey(""), "");
   });
 });
