@@ -1,5 +1,6 @@
 import { DeadlineQueue } from "../core/deadline-queue.js";
 import { sha256HexPrefix } from "../core/hash.js";
+import { InternPool } from "../core/intern-pool.js";
 import type { AlertRecord, GroupNotification, GroupRecord, NotifyReason } from "./dispatcher.types.js";
 import { Inhibitor } from "./inhibitor.js";
 import type { Labels } from "./model.js";
@@ -38,6 +39,9 @@ export class Dispatcher {
   private inhibitor: Inhibitor;
   private dirtyAlerts = new Set<string>();
   private dirtyGroups = new Set<string>();
+  /** Label values and generators shared among the alerts held (see InternPool). */
+  private readonly labelValues = new InternPool<string>(10_000);
+  private readonly generators = new InternPool<NonNullable<AlertRecord["generator"]>>(1_000);
 
   constructor(
     private routing: Routing,
@@ -60,6 +64,7 @@ export class Dispatcher {
     const existing = this.alerts.get(incoming.fingerprint);
     const outcome = classify(existing, incoming);
     if (outcome === "duplicate" || outcome === "stale") return outcome;
+    this.share(incoming);
     this.alerts.set(incoming.fingerprint, incoming);
     this.dirtyAlerts.add(incoming.fingerprint);
     if (incoming.status === "firing") {
@@ -105,7 +110,10 @@ export class Dispatcher {
 
   /** Load stored state (after a restart). Groups keep their due times: a flush that fell due meanwhile runs on the next tick. */
   restore(alerts: readonly AlertRecord[], groups: readonly GroupRecord[]): void {
-    for (const alert of alerts) this.alerts.set(alert.fingerprint, alert);
+    for (const alert of alerts) {
+      this.share(alert);
+      this.alerts.set(alert.fingerprint, alert);
+    }
     for (const group of groups) {
       this.groups.set(group.id, group);
       for (const fp of group.fingerprints) this.linkAlert(fp, group.id);
@@ -280,6 +288,18 @@ export class Dispatcher {
     const out: AlertRecord[] = [];
     for (const alert of this.alerts.values()) if (alert.status === "firing") out.push(alert);
     return out;
+  }
+
+  /** Points a record about to be held at the pooled copies of its label values and generator (in place). */
+  private share(alert: AlertRecord): void {
+    const labels = alert.labels as Record<string, string>;
+    for (const name in labels) {
+      // Equal strings compare equal whichever copy they are: the assignment is what swaps in the pooled one.
+      const value = labels[name] as string;
+      labels[name] = this.labelValues.intern(value, value);
+    }
+    const generator = alert.generator;
+    if (generator !== undefined) alert.generator = this.generators.intern(`${generator.rule}\u0000${generator.version}`, generator);
   }
 
   private linkAlert(fp: string, groupId: string): void {

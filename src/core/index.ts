@@ -5,3 +5,4 @@ export * from "./hash.js";
 export * from "./logger.js";
 export * from "./deadline-queue.js";
 export * from "./records.js";
+export * from "./intern-pool.js";

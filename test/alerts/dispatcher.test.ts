@@ -43,6 +43,26 @@ function run(dispatcher: Dispatcher, from: number, to: number): GroupNotificatio
 
 const names = (n: GroupNotification): string[] => n.firing.map((a) => a.labels.source ?? "?").sort();
 
+describe("dispatcher: alerts held", () => {
+  test("alerts from one rule share one generator object; their labels are unchanged", () => {
+    const { dispatcher } = setup();
+    const alerts = [0, 1, 2].map((i) => {
+      const labels = JSON.parse(JSON.stringify({ alertname: "disk", severity: "critical", source: `host-${i}` })) as Record<string, string>;
+      const record: AlertRecord = { fingerprint: fingerprint(labels), status: "firing", labels, annotations: {}, startsAtMs: s(i), generator: { rule: "disk", version: 3 } };
+      dispatcher.receive(record, s(i));
+      return record;
+    });
+    const held = alerts.map((a) => dispatcher.getAlert(a.fingerprint));
+    assert.ok(held[0]?.generator !== undefined, "the generator is kept");
+    assert.equal(held[1]?.generator, held[0]?.generator, "one object for every alert of rule disk, version 3");
+    assert.equal(held[2]?.generator, held[0]?.generator);
+    assert.deepEqual(held[2]?.generator, { rule: "disk", version: 3 });
+    assert.deepEqual(held.map((a) => a?.labels.source), ["host-0", "host-1", "host-2"]);
+    dispatcher.receive({ ...alerts[0], fingerprint: "f".repeat(16), generator: { rule: "disk", version: 4 } } as AlertRecord, s(5));
+    assert.deepEqual(dispatcher.getAlert("f".repeat(16))?.generator, { rule: "disk", version: 4 }, "another version is another generator");
+  });
+});
+
 describe("dispatcher: Alertmanager grouping semantics", () => {
   test("group_wait batches alerts that arrive together into one first notification", () => {
     const { dispatcher } = setup();
