@@ -1,0 +1,156 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { AckPolicy, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { StageLoop, type StageLoopOptions } from "../../src/app/stage-loop.js";
+import type { Delivery } from "../../src/ingest/delivery-info.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { client, useNatsServer } from "../support/engine.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A stream of `count` messages ("0", "1", ...) and a durable consumer on it; ack wait in ms. */
+async function streamOf(nc: NatsConnection, js: JetStreamClient, name: string, count: number, ackWaitMs: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name, subjects: [`${name.toLowerCase()}.>`] });
+  await jsm.consumers.add(name, { durable_name: "stage", ack_policy: AckPolicy.Explicit, ack_wait: ackWaitMs * 1_000_000 });
+  for (let i = 0; i < count; i++) await js.publish(`${name.toLowerCase()}.m`, String(i));
+}
+
+function options(stream: string, handle: StageLoopOptions["handle"]): StageLoopOptions {
+  return { stream, durable: "stage", batch: 50, tickIntervalMs: 60_000, handle, tick: () => undefined };
+}
+
+describe("StageLoop on a real nats-server", () => {
+  const nats = useNatsServer();
+
+  test("handles every message once, in stream order, whether its handler finishes at once or later", async () => {
+    const { nc, js } = await client(nats.current.url);
+    const loop = new StageLoop("test stage", silentLogger);
+    try {
+      await streamOf(nc, js, "ORDER", 300, 30_000);
+      const started: number[] = [];
+      const finished: number[] = [];
+      let running = 0;
+      let overlapped = false;
+      await loop.start(js, options("ORDER", (m: JsMsg, delivery: Delivery) => {
+        const n = Number(m.string());
+        assert.equal(delivery.seq, n + 1, "the delivery's sequence is the message's");
+        started.push(n);
+        if (running > 0) overlapped = true;
+        // Every third message finishes asynchronously: the next must wait for it.
+        if (n % 3 !== 0) {
+          finished.push(n);
+          m.ack();
+          return;
+        }
+        running++;
+        return sleep(n % 2).then(() => {
+          running--;
+          finished.push(n);
+          m.ack();
+        });
+      }));
+      await until("300 messages", () => finished.length === 300);
+      const inOrder = Array.from({ length: 300 }, (_, i) => i);
+      assert.deepEqual(started, inOrder, "started in stream order");
+      assert.deepEqual(finished, inOrder, "finished in stream order");
+      assert.equal(overlapped, false, "no handler started while another was running");
+    } finally {
+      await loop.stop();
+      await nc.close();
+    }
+  });
+
+  test("a handler that throws neither stops the consumer nor acknowledges: its message comes again", async () => {
+    const { nc, js } = await client(nats.current.url);
+    const loop = new StageLoop("test stage", silentLogger);
+    try {
+      await streamOf(nc, js, "THROWS", 20, 1_000);
+      const handled: string[] = [];
+      let thrown = 0;
+      await loop.start(js, options("THROWS", (m: JsMsg, delivery: Delivery) => {
+        const n = Number(m.string());
+        // Message 5 fails on its first delivery, synchronously; message 12 fails later, asynchronously.
+        if (n === 5 && delivery.deliveryCount === 1) {
+          thrown++;
+          throw new Error("handler failed");
+        }
+        if (n === 12 && delivery.deliveryCount === 1) {
+          thrown++;
+          return Promise.reject(new Error("handler failed later"));
+        }
+        handled.push(`${n}/${delivery.deliveryCount}`);
+        m.ack();
+        return undefined;
+      }));
+      await until("every message handled", () => handled.length === 20);
+      assert.equal(thrown, 2);
+      assert.ok(handled.includes("5/2") && handled.includes("12/2"), `the failed messages came again: ${handled.join(" ")}`);
+      assert.ok(handled.includes("19/1"), "messages after a failure were still delivered");
+    } finally {
+      await loop.stop();
+      await nc.close();
+    }
+  });
+
+  test("when the client gives up on the consumer while the stage runs, the stage consumes again", async () => {
+    const { nc, js } = await client(nats.current.url);
+    const loop = new StageLoop("test stage", silentLogger);
+    try {
+      await streamOf(nc, js, "REOPENS", 10, 30_000);
+      const handled: number[] = [];
+      await loop.start(js, options("REOPENS", (m: JsMsg) => {
+        handled.push(Number(m.string()));
+        m.ack();
+      }));
+      await until("the first 10", () => handled.length === 10);
+      // What the client does on an error it does not recover from: it closes the consumer's message feed.
+      await (loop as unknown as { messages: { close(): Promise<void> } }).messages.close();
+      for (let i = 10; i < 20; i++) await js.publish("reopens.m", String(i));
+      await until("the 10 published after", () => handled.length === 20);
+      assert.deepEqual(handled, Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      await loop.stop();
+      await nc.close();
+    }
+  });
+
+  test("stop() lets the running handler finish and handles nothing more: the rest is left for redelivery", async () => {
+    const { nc, js } = await client(nats.current.url);
+    const loop = new StageLoop("test stage", silentLogger);
+    try {
+      await streamOf(nc, js, "STOPS", 200, 30_000);
+      let handled = 0;
+      let inFlight = 0;
+      await loop.start(js, options("STOPS", (m: JsMsg) => {
+        inFlight++;
+        return sleep(5).then(() => {
+          inFlight--;
+          handled++;
+          m.ack();
+        });
+      }));
+      await until("a few messages", () => handled >= 5);
+      // The client has delivered more than the handler has taken: they wait in the stage's lane.
+      await loop.stop();
+      assert.equal(inFlight, 0, "stop waited for the handler running");
+      const atStop = handled;
+      await sleep(300);
+      assert.equal(handled, atStop, "nothing handled after stop");
+      assert.ok(atStop < 200, `stopped before the end of the stream (${atStop} handled)`);
+      const info = await (await jetstreamManager(nc)).consumers.info("STOPS", "stage");
+      assert.equal(info.num_ack_pending, 200 - atStop - info.num_pending, "what was not handled is left for redelivery");
+    } finally {
+      await nc.close();
+    }
+  });
+});
