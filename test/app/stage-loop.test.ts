@@ -25,23 +25,38 @@ async function streamOf(nc: NatsConnection, js: JetStreamClient, name: string, c
   for (let i = 0; i < count; i++) await js.publish(`${name.toLowerCase()}.m`, String(i));
 }
 
-function options(stream: string, handle: StageLoopOptions["handle"]): StageLoopOptions {
-  return { stream, durable: "stage", batch: 50, tickIntervalMs: 60_000, handle, tick: () => undefined };
+interface StageUnderTest {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  loop: StageLoop;
+  /** Start the stage on the stream with this handler. */
+  start(handle: StageLoopOptions["handle"]): Promise<void>;
+}
+
+/** A stream of `count` messages, a stage loop to read it, and both cleaned up after `body`. */
+async function withStage(url: string, stream: string, count: number, ackWaitMs: number, body: (stage: StageUnderTest) => Promise<void>): Promise<void> {
+  const { nc, js } = await client(url);
+  const loop = new StageLoop("test stage", silentLogger);
+  try {
+    await streamOf(nc, js, stream, count, ackWaitMs);
+    const start = (handle: StageLoopOptions["handle"]): Promise<void> => loop.start(js, { stream, durable: "stage", batch: 50, tickIntervalMs: 60_000, handle, tick: () => undefined });
+    await body({ nc, js, loop, start });
+  } finally {
+    await loop.stop();
+    await nc.close();
+  }
 }
 
 describe("StageLoop on a real nats-server", () => {
   const nats = useNatsServer();
 
-  test("handles every message once, in stream order, whether its handler finishes at once or later", async () => {
-    const { nc, js } = await client(nats.current.url);
-    const loop = new StageLoop("test stage", silentLogger);
-    try {
-      await streamOf(nc, js, "ORDER", 300, 30_000);
+  test("handles every message once, in stream order, whether its handler finishes at once or later", () =>
+    withStage(nats.current.url, "ORDER", 300, 30_000, async ({ start }) => {
       const started: number[] = [];
       const finished: number[] = [];
       let running = 0;
       let overlapped = false;
-      await loop.start(js, options("ORDER", (m: JsMsg, delivery: Delivery) => {
+      await start((m: JsMsg, delivery: Delivery) => {
         const n = Number(m.string());
         assert.equal(delivery.seq, n + 1, "the delivery's sequence is the message's");
         started.push(n);
@@ -58,26 +73,19 @@ describe("StageLoop on a real nats-server", () => {
           finished.push(n);
           m.ack();
         });
-      }));
+      });
       await until("300 messages", () => finished.length === 300);
       const inOrder = Array.from({ length: 300 }, (_, i) => i);
       assert.deepEqual(started, inOrder, "started in stream order");
       assert.deepEqual(finished, inOrder, "finished in stream order");
       assert.equal(overlapped, false, "no handler started while another was running");
-    } finally {
-      await loop.stop();
-      await nc.close();
-    }
-  });
+    }));
 
-  test("a handler that throws neither stops the consumer nor acknowledges: its message comes again", async () => {
-    const { nc, js } = await client(nats.current.url);
-    const loop = new StageLoop("test stage", silentLogger);
-    try {
-      await streamOf(nc, js, "THROWS", 20, 1_000);
+  test("a handler that throws neither stops the consumer nor acknowledges: its message comes again", () =>
+    withStage(nats.current.url, "THROWS", 20, 1_000, async ({ start }) => {
       const handled: string[] = [];
       let thrown = 0;
-      await loop.start(js, options("THROWS", (m: JsMsg, delivery: Delivery) => {
+      await start((m: JsMsg, delivery: Delivery) => {
         const n = Number(m.string());
         // Message 5 fails on its first delivery, synchronously; message 12 fails later, asynchronously.
         if (n === 5 && delivery.deliveryCount === 1) {
@@ -91,54 +99,40 @@ describe("StageLoop on a real nats-server", () => {
         handled.push(`${n}/${delivery.deliveryCount}`);
         m.ack();
         return undefined;
-      }));
+      });
       await until("every message handled", () => handled.length === 20);
       assert.equal(thrown, 2);
       assert.ok(handled.includes("5/2") && handled.includes("12/2"), `the failed messages came again: ${handled.join(" ")}`);
       assert.ok(handled.includes("19/1"), "messages after a failure were still delivered");
-    } finally {
-      await loop.stop();
-      await nc.close();
-    }
-  });
+    }));
 
-  test("when the client gives up on the consumer while the stage runs, the stage consumes again", async () => {
-    const { nc, js } = await client(nats.current.url);
-    const loop = new StageLoop("test stage", silentLogger);
-    try {
-      await streamOf(nc, js, "REOPENS", 10, 30_000);
+  test("when the client gives up on the consumer while the stage runs, the stage consumes again", () =>
+    withStage(nats.current.url, "REOPENS", 10, 30_000, async ({ js, loop, start }) => {
       const handled: number[] = [];
-      await loop.start(js, options("REOPENS", (m: JsMsg) => {
+      await start((m: JsMsg) => {
         handled.push(Number(m.string()));
         m.ack();
-      }));
+      });
       await until("the first 10", () => handled.length === 10);
       // What the client does on an error it does not recover from: it closes the consumer's message feed.
       await (loop as unknown as { messages: { close(): Promise<void> } }).messages.close();
       for (let i = 10; i < 20; i++) await js.publish("reopens.m", String(i));
       await until("the 10 published after", () => handled.length === 20);
       assert.deepEqual(handled, Array.from({ length: 20 }, (_, i) => i));
-    } finally {
-      await loop.stop();
-      await nc.close();
-    }
-  });
+    }));
 
-  test("stop() lets the running handler finish and handles nothing more: the rest is left for redelivery", async () => {
-    const { nc, js } = await client(nats.current.url);
-    const loop = new StageLoop("test stage", silentLogger);
-    try {
-      await streamOf(nc, js, "STOPS", 200, 30_000);
+  test("stop() lets the running handler finish and handles nothing more: the rest is left for redelivery", () =>
+    withStage(nats.current.url, "STOPS", 200, 30_000, async ({ nc, loop, start }) => {
       let handled = 0;
       let inFlight = 0;
-      await loop.start(js, options("STOPS", (m: JsMsg) => {
+      await start((m: JsMsg) => {
         inFlight++;
         return sleep(5).then(() => {
           inFlight--;
           handled++;
           m.ack();
         });
-      }));
+      });
       await until("a few messages", () => handled >= 5);
       // The client has delivered more than the handler has taken: they wait in the stage's lane.
       await loop.stop();
@@ -149,8 +143,5 @@ describe("StageLoop on a real nats-server", () => {
       assert.ok(atStop < 200, `stopped before the end of the stream (${atStop} handled)`);
       const info = await (await jetstreamManager(nc)).consumers.info("STOPS", "stage");
       assert.equal(info.num_ack_pending, 200 - atStop - info.num_pending, "what was not handled is left for redelivery");
-    } finally {
-      await nc.close();
-    }
-  });
+    }));
 });
