@@ -58,7 +58,7 @@ export class EvaluationStage {
   private snapshotSaving: Promise<void> | undefined;
   /** The part the next periodic save takes. */
   private nextPart = 0;
-  /** The events counter's child per event type, bound once: a labelled inc() hashes its labels on every call. */
+  /** The events counter's count per event type, bound once. */
   private readonly eventsInByType = new Map<string, { inc(): void }>();
 
   constructor(
@@ -256,7 +256,7 @@ export class EvaluationStage {
 
   private eventsIn(type: string): { inc(): void } {
     let counter = this.eventsInByType.get(type);
-    if (!counter) this.eventsInByType.set(type, (counter = this.deps.metrics.eventsIn.labels({ type })));
+    if (!counter) this.eventsInByType.set(type, (counter = this.deps.metrics.eventsIn.child(type)));
     return counter;
   }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { DeferredCounter } from "./deferred-counter.js";
 import { EvaluationMeter } from "./evaluation-meter.js";
 
 /** Every counter the engine keeps, on its own registry so several engines can live in one test process. */
@@ -7,7 +8,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    eventsIn: new Counter({ name: "klaxon_events_total", help: "Valid events evaluated, by type", labelNames: ["type"], registers: [registry] }),
+    eventsIn: new DeferredCounter(registry, "klaxon_events_total", "Valid events evaluated, by type", "type"),
     deadLetters: new Counter({ name: "klaxon_dead_letters_total", help: "Messages sent to dead letter, by reason", labelNames: ["reason"], registers: [registry] }),
     redeliveries: new Counter({ name: "klaxon_redeliveries_total", help: "JetStream messages delivered more than once", registers: [registry] }),
     transitions: new Counter({ name: "klaxon_alert_transitions_total", help: "Alert state changes published, by status", labelNames: ["status"], registers: [registry] }),

@@ -36,6 +36,11 @@ export class AckQueue<M extends Ackable> {
   private head = 0;
   private readonly bySeq = new Map<number, Entry<M>>();
   private flushScheduled = false;
+  /** Bound once: a flush is scheduled per macrotask, and a new closure each time was garbage on the event path. */
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   private discarded = false;
 
   constructor(private readonly options: AckQueueOptions = {}) {}
@@ -75,10 +80,7 @@ export class AckQueue<M extends Ackable> {
     if (!this.options.schedule) return this.flush();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    this.options.schedule(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    this.options.schedule(this.scheduledFlush);
   }
 
   private flush(): void {
