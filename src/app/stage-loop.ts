@@ -61,6 +61,11 @@ export class StageLoop {
    */
   private async consume(consumer: Consumer, options: StageLoopOptions): Promise<void> {
     const messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL, callback: (m) => this.receive(m, options) });
+    if (this.stoppingFlag) {
+      // Stopped while consuming again: stop() closed the feed before this one, so this one is closed here.
+      await messages.close();
+      return;
+    }
     this.messages = messages;
     void messages.closed().then((error) => this.consumerClosed(consumer, options, messages, error));
   }
