@@ -106,21 +106,6 @@ describe("StageLoop on a real nats-server", () => {
       assert.ok(handled.includes("19/1"), "messages after a failure were still delivered");
     }));
 
-  test("when the client gives up on the consumer while the stage runs, the stage consumes again", () =>
-    withStage(nats.current.url, "REOPENS", 10, 30_000, async ({ js, loop, start }) => {
-      const handled: number[] = [];
-      await start((m: JsMsg) => {
-        handled.push(Number(m.string()));
-        m.ack();
-      });
-      await until("the first 10", () => handled.length === 10);
-      // What the client does on an error it does not recover from: it closes the consumer's message feed.
-      await (loop as unknown as { messages: { close(): Promise<void> } }).messages.close();
-      for (let i = 10; i < 20; i++) await js.publish("reopens.m", String(i));
-      await until("the 10 published after", () => handled.length === 20);
-      assert.deepEqual(handled, Array.from({ length: 20 }, (_, i) => i));
-    }));
-
   test("stop() lets the running handler finish and handles nothing more: the rest is left for redelivery", () =>
     withStage(nats.current.url, "STOPS", 200, 30_000, async ({ nc, loop, start }) => {
       let handled = 0;
