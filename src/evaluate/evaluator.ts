@@ -10,7 +10,7 @@ import { DeadlineQueue } from "../core/deadline-queue.js";
 import { mergeRecords } from "../core/records.js";
 import { compileAnnotations, type RenderFacts } from "./annotations.js";
 import { alertLabels, identityOfExpectation, newSeries, NO_CHANGES, NO_FACTS, Series, stateSignature } from "./series.js";
-import { identityKey, KeyerCache, storedKey, type SeriesKeyer } from "./series-key.js";
+import { identityKey, KeyerCache, type SeriesKeyer } from "./series-key.js";
 import type { SlidingWindow } from "./sliding-window.js";
 import { deserializeSeries, serializeSeries, seriesPartHash, type EvaluatorSnapshot, type SeriesSnapshot, type SnapshotPart } from "./snapshot.js";
 
@@ -240,7 +240,7 @@ export class Evaluator {
     let series = runtime.series.get(key);
     if (!series) {
       if (!mayCreate) return;
-      series = Series.ofEvent(compiled, storedKey(key), event);
+      series = Series.ofEvent(compiled, runtime.keyer.keep(key), event);
       runtime.series.set(series.key, series);
     }
     const t = event.timeMs;

@@ -16,6 +16,8 @@ export interface SeriesKeyer {
   ofEvent(event: KlaxonEvent): string;
   /** Key of a series from its identity (expected series, snapshots). */
   ofIdentity(identity: Readonly<Record<string, string>>): string;
+  /** The copy of an `ofEvent` key a new series keeps (see storedKey). */
+  keep(key: string): string;
 }
 
 /**
@@ -139,6 +141,7 @@ export function seriesKeyer(keyBy: readonly string[]): SeriesKeyer {
         return lastKey;
       },
       ofIdentity: identityKey,
+      keep: storedKey,
     };
   }
   const read = FIELD_READERS[field] as (event: KlaxonEvent) => unknown;
@@ -154,6 +157,9 @@ export function seriesKeyer(keyBy: readonly string[]): SeriesKeyer {
       if (names.length === 1 && value !== undefined && value.length > 0 && !value.includes(NAME_END)) return value;
       return identityKey(identity);
     },
+    // The key is the event's own value, already one flat string: copying it would only cost (a rope is built here
+    // only for an empty value or one holding the separator, rare enough to keep as it is).
+    keep: (key) => key,
   };
 }
 
