@@ -10,6 +10,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { parseConfig } from "../src/config/index.js";
 import { NatsServerProcess } from "../test/support/nats-server.js";
+import { useEngineNodeFlags } from "./engine-process.js";
 import { SOURCE_COUNT, buildWorld, generateEvents, generateRules, rulesElsewhere, type EventSet } from "./generate.js";
 import { matchesPerEvent } from "./matches.js";
 import { collectGarbage, machine, type RowResult } from "./measure.js";
@@ -61,6 +62,8 @@ interface Options {
   stormAlerts: number;
   stormSeconds: number;
   backlog: number;
+  /** Rows 4-6: Node/V8 flags for the engine process, e.g. V8's memory-saving mode. */
+  engineFlags: readonly string[];
 }
 
 const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000,1000+9000] [--json] [--quick] [--seed S]
@@ -74,6 +77,8 @@ const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rule
   --warmup N     row 4: seconds at that rate before the first probe (default 3: a cold engine; 300 fills 5-minute windows)
   --storm N      row 5: distinct alerts firing within --storm-seconds (default 100000 in 60 s; --quick: 2000 in 5 s)
   --backlog N    row 6: events queued while the engine is down (default 500000; --quick: 10000)
+  --engine-flags=F  rows 4-6: Node/V8 flags for the engine process, space-separated (default none, as the Dockerfile
+                 runs it), e.g. --engine-flags=--optimize-for-size (docs/performance.md: less memory, half the throughput)
   --json         print the results as JSON instead of a table
   --quick        small sizes, a smoke run
   --seed S       PRNG seed for events and rules (default 42)
@@ -93,6 +98,7 @@ function parseOptions(argv: string[]): Options {
       storm: { type: "string" },
       "storm-seconds": { type: "string" },
       backlog: { type: "string" },
+      "engine-flags": { type: "string" },
       json: { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       seed: { type: "string" },
@@ -117,6 +123,7 @@ function parseOptions(argv: string[]): Options {
     stormAlerts: values.storm ? positiveInt(values.storm, "--storm") : quick ? 2_000 : 100_000,
     stormSeconds: values["storm-seconds"] ? positiveInt(values["storm-seconds"], "--storm-seconds") : quick ? 5 : 60,
     backlog: values.backlog ? positiveInt(values.backlog, "--backlog") : quick ? 10_000 : 500_000,
+    engineFlags: values["engine-flags"]?.split(/\s+/).filter((flag) => flag !== "") ?? [],
     events: values.events ? positiveInt(values.events, "--events") : quick ? 5_000 : 100_000,
     rules: (values.rules ? values.rules.split(",") : quick ? ["10", "1000", "1000+9000"] : ["10", "1000", "10000", "1000+9000"]).map(parseRuleSet),
     evalRules: 1_000,
@@ -180,7 +187,7 @@ function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<nu
 
 interface Report {
   machine: ReturnType<typeof machine> & { natsServer: string };
-  params: { events: number; rules: string[]; evalRules: number; seed: number; quick: boolean; rows: number[] };
+  params: { events: number; rules: string[]; evalRules: number; seed: number; quick: boolean; rows: number[]; engineFlags: string[] };
   workload: Record<string, number | string>;
   setup: { prefillSeconds: number; prefillEventsPerSecond: number; lastSeq: number } | undefined;
   rows: RowResult[];
@@ -202,7 +209,7 @@ const FOOTNOTES = [
   "  wall clock also fire during the drain (a catch-up after an outage).",
   "RSS: rows 1-3, the whole bench process (peak, sampled every 25 ms; not nats-server); rows 4-6, the engine process (`klaxon run`,",
   "  peak VmHWM). CPU: % of one core (bench process / nats-server).",
-  "Rows 4-6 run `klaxon run` (production defaults: 1 s ticks) in its own process on a fresh nats-server, with the generated rules and",
+  "Rows 4-6 run `klaxon run` from the build (compiled first, as the Dockerfile runs it; production defaults: 1 s ticks) in its own process on a fresh nats-server, with the generated rules and",
   "  one probe rule that fires on the first event of each new source. Row 4 publishes the generated events at a steady rate (restamped",
   "  to the current time) plus 20 probes/s; latency is measured from the probe's publish to its state change on klaxon.alerts.*, and",
   "  from there to the first webhook request of its group (notify stage → a webhook server on this machine), minus group_wait.",
@@ -213,6 +220,7 @@ function printTable(report: Report): void {
   const m = report.machine;
   const w = report.workload;
   console.log(`Klaxon benchmark: node ${m.node}, ${m.cpu} (${m.cores} cores), ${m.platform}, nats-server ${m.natsServer}`);
+  if (report.params.engineFlags.length > 0) console.log(`engine process (rows 4-6) run with: node ${report.params.engineFlags.join(" ")}`);
   if (w.metricEvents !== undefined) {
     console.log(
       `Workload: ${int(report.params.events)} events (${int(Number(w.metricEvents))} metric / ${int(Number(w.logEvents))} log, ` +
@@ -260,6 +268,7 @@ async function serverVersion(server: NatsServerProcess): Promise<string> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  useEngineNodeFlags(options.engineFlags);
   const want = (row: number): boolean => options.rows.has(row);
   const world = buildWorld(options.seed);
   const allRules = generateRules(world, Math.max(options.evalRules, ...options.rules.map((r) => r.estate)), options.seed);
@@ -340,7 +349,7 @@ async function main(): Promise<void> {
   if (natsServer === "unknown") natsServer = await withServer(serverVersion);
   const report: Report = {
     machine: { ...machine(), natsServer },
-    params: { events: options.events, rules: options.rules.map(ruleSetLabel), evalRules: options.evalRules, seed: options.seed, quick: options.quick, rows: [...options.rows] },
+    params: { events: options.events, rules: options.rules.map(ruleSetLabel), evalRules: options.evalRules, seed: options.seed, quick: options.quick, rows: [...options.rows], engineFlags: [...options.engineFlags] },
     workload: set
       ? {
           metricEvents: set.metricCount,
