@@ -1,8 +1,12 @@
 import { Counter, type Registry } from "prom-client";
 
 /** One label value's count: `inc()` adds to a plain number, handed to prom-client when metrics are read. */
-export interface DeferredCount {
-  inc(): void;
+export class DeferredCount {
+  value = 0;
+
+  inc(): void {
+    this.value++;
+  }
 }
 
 /**
@@ -11,7 +15,7 @@ export interface DeferredCount {
  * until a scrape (or any read of the registry) collects them, so what is read is exact.
  */
 export class DeferredCounter {
-  private readonly counts = new Map<string, { value: number }>();
+  private readonly counts = new Map<string, DeferredCount>();
 
   constructor(registry: Registry, name: string, help: string, labelName: string) {
     const counts = this.counts;
@@ -30,15 +34,10 @@ export class DeferredCounter {
     });
   }
 
-  /** The count of one label value; bind it once and call `inc()` per event. */
+  /** The count of one label value: the same object for the same value, so a caller need not keep its own. */
   child(value: string): DeferredCount {
     let count = this.counts.get(value);
-    if (count === undefined) this.counts.set(value, (count = { value: 0 }));
-    const bound = count;
-    return {
-      inc: () => {
-        bound.value++;
-      },
-    };
+    if (count === undefined) this.counts.set(value, (count = new DeferredCount()));
+    return count;
   }
 }

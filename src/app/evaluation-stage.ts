@@ -58,8 +58,6 @@ export class EvaluationStage {
   private snapshotSaving: Promise<void> | undefined;
   /** The part the next periodic save takes. */
   private nextPart = 0;
-  /** The events counter's count per event type, bound once. */
-  private readonly eventsInByType = new Map<string, { inc(): void }>();
 
   constructor(
     private readonly deps: EvaluationStageDeps,
@@ -247,17 +245,11 @@ export class EvaluationStage {
       this.deps.logger.error({ err: error, seq }, "evaluation failed");
       return this.deadLetter(m, delivery, "processing_error", (error as Error).message ?? String(error)).then(settled);
     }
-    this.eventsIn(decoded.event.type).inc();
+    this.deps.metrics.eventsIn.child(decoded.event.type).inc();
     this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
     this.behind = delivery.pending > 0;
     if (transitions.length === 0) settled();
     else void this.outbox.enqueue(transitions).then(settled);
-  }
-
-  private eventsIn(type: string): { inc(): void } {
-    let counter = this.eventsInByType.get(type);
-    if (!counter) this.eventsInByType.set(type, (counter = this.deps.metrics.eventsIn.child(type)));
-    return counter;
   }
 
   private async deadLetter(m: JsMsg, delivery: Delivery, reason: DeadLetterReason, detail: string): Promise<void> {
