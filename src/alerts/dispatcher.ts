@@ -2,6 +2,7 @@ import { DeadlineQueue } from "../core/deadline-queue.js";
 import { sha256HexPrefix } from "../core/hash.js";
 import { InternPool } from "../core/intern-pool.js";
 import type { AlertRecord, GroupNotification, GroupRecord, NotifyReason } from "./dispatcher.types.js";
+import { GroupMembership } from "./group-membership.js";
 import { Inhibitor } from "./inhibitor.js";
 import type { Labels } from "./model.js";
 import { groupKey, matchRoutes, type RouteNode, type Routing } from "./routing.js";
@@ -10,6 +11,7 @@ import { toStoredAlert, toStoredGroup, type StoredAlert, type StoredGroup } from
 import type { TimeIntervals } from "./time-intervals.js";
 
 const NO_ALERTS: readonly AlertRecord[] = Object.freeze([]);
+
 
 /** What receiving an alert did: the stage counts and audits these. */
 export type ReceiveOutcome = "new" | "updated" | "resolved" | "duplicate" | "stale";
@@ -32,8 +34,7 @@ export interface DispatcherChanges {
 export class Dispatcher {
   private readonly alerts = new Map<string, AlertRecord>();
   private readonly groups = new Map<string, GroupRecord>();
-  /** The groups each alert is in: an array, not a Set, as it is nearly always one (a Set per alert was ~14 MB in a storm). */
-  private readonly groupsOfAlert = new Map<string, string[]>();
+  private readonly membership = new GroupMembership();
   private readonly queue = new DeadlineQueue<string>();
   private routesById = new Map<string, RouteNode>();
   private inhibitor: Inhibitor;
@@ -69,7 +70,7 @@ export class Dispatcher {
     this.dirtyAlerts.add(incoming.fingerprint);
     if (incoming.status === "firing") {
       for (const route of matchRoutes(this.routing.root, incoming.labels)) this.addToGroup(route, incoming, nowMs);
-    } else if (!this.groupsOfAlert.has(incoming.fingerprint)) {
+    } else if (!this.membership.has(incoming.fingerprint)) {
       this.deleteAlert(incoming.fingerprint);
     }
     return outcome;
@@ -95,7 +96,7 @@ export class Dispatcher {
     const changes: DispatcherChanges = { alerts: [], deletedAlerts: [], groups: [], deletedGroups: [] };
     for (const fp of this.dirtyAlerts) {
       const alert = this.alerts.get(fp);
-      if (alert) changes.alerts.push(toStoredAlert(alert, this.groupsOfAlert.get(fp)));
+      if (alert) changes.alerts.push(toStoredAlert(alert, this.membership.groupsOf(fp)));
       else changes.deletedAlerts.push(fp);
     }
     for (const id of this.dirtyGroups) {
@@ -116,7 +117,7 @@ export class Dispatcher {
     }
     for (const group of groups) {
       this.groups.set(group.id, group);
-      for (const fp of group.fingerprints) this.linkAlert(fp, group.id);
+      for (const fp of group.fingerprints) this.membership.link(fp, group.id);
       this.queue.push(group.nextFlushAtMs, group.id);
     }
   }
@@ -187,12 +188,11 @@ export class Dispatcher {
       this.queue.push(group.nextFlushAtMs, id);
       this.dirtyGroups.add(id);
     }
-    // groupsOfAlert mirrors group membership: asking it is O(1) where scanning a group of thousands is not.
     // Membership is stored with the alert, so joining changes the alert's record, not the group's.
-    if (!this.groupsOfAlert.get(alert.fingerprint)?.includes(id)) {
+    if (!this.membership.includes(alert.fingerprint, id)) {
       group.fingerprints.push(alert.fingerprint);
       // The group's own id string, not the one just computed: every member then shares one copy.
-      this.linkAlert(alert.fingerprint, group.id);
+      this.membership.link(alert.fingerprint, group.id);
       this.dirtyAlerts.add(alert.fingerprint);
     }
     // An alert that has been firing longer than group_wait (e.g. found after a restart) need not wait again.
@@ -302,25 +302,12 @@ export class Dispatcher {
     if (generator !== undefined) alert.generator = this.generators.intern(`${generator.rule}\u0000${generator.version}`, generator);
   }
 
-  private linkAlert(fp: string, groupId: string): void {
-    const ids = this.groupsOfAlert.get(fp);
-    if (!ids) this.groupsOfAlert.set(fp, [groupId]);
-    else if (!ids.includes(groupId)) ids.push(groupId);
-  }
-
   /** One pass over the group, however many leave: a storm resolving thousands at once was quadratic. */
   private removeFromGroup(group: GroupRecord, leaving: ReadonlySet<string>): void {
     group.fingerprints = group.fingerprints.filter((f) => !leaving.has(f));
     for (const fp of leaving) {
-      const ids = this.groupsOfAlert.get(fp);
-      const at = ids ? ids.indexOf(group.id) : -1;
-      if (ids && at >= 0) ids.splice(at, 1);
-      if (ids && ids.length === 0) {
-        this.groupsOfAlert.delete(fp);
-        this.deleteAlert(fp);
-      } else {
-        this.dirtyAlerts.add(fp);
-      }
+      if (this.membership.unlink(fp, group.id)) this.deleteAlert(fp);
+      else this.dirtyAlerts.add(fp);
     }
   }
 

@@ -219,7 +219,8 @@ export class Evaluator {
           out.push({ rule: runtime.compiled.rule.id, labels, annotations: this.flapAnnotations(runtime, s), startsAtMs: s.flappingSinceMs });
         }
         if (s.publishedFiringSinceMs !== undefined) {
-          out.push({ rule: runtime.compiled.rule.id, labels: s.labels, annotations: runtime.render(this.renderFacts(runtime, s)), startsAtMs: s.publishedFiringSinceMs });
+          const labels = s.labels;
+          out.push({ rule: runtime.compiled.rule.id, labels, annotations: runtime.render(this.renderFacts(runtime, s, labels)), startsAtMs: s.publishedFiringSinceMs });
         }
       }
     }
@@ -438,11 +439,12 @@ export class Evaluator {
     const { rule } = runtime.compiled;
     const startsAtMs = firing ? atMs : series.publishedFiringSinceMs;
     if (startsAtMs === undefined) return; // a resolve of what was never announced
+    const labels = series.labels;
     const transition: AlertTransition = {
       status: firing ? "firing" : "resolved",
       fingerprint: series.fingerprint,
-      labels: series.labels,
-      annotations: runtime.render(this.renderFacts(runtime, series, atMs)),
+      labels,
+      annotations: runtime.render(this.renderFacts(runtime, series, labels, atMs)),
       startsAtMs,
       rule: { id: rule.id, version: rule.version },
     };
@@ -470,18 +472,18 @@ export class Evaluator {
 
   private flapAnnotations(runtime: RuleRuntime, series: Series): Record<string, string> {
     const flapping = runtime.compiled.rule.flapping;
-    const rendered = runtime.render(this.renderFacts(runtime, series));
+    const rendered = runtime.render(this.renderFacts(runtime, series, series.labels));
     const window = flapping ? formatDuration(flapping.window) : "";
     rendered.flapping = `changed state ${series.changes.length} times within ${window}; individual changes are held back until it is stable for ${window}`;
     return rendered;
   }
 
-  private renderFacts(runtime: RuleRuntime, series: Series, atMs?: number): RenderFacts {
+  private renderFacts(runtime: RuleRuntime, series: Series, labels: Readonly<Record<string, string>>, atMs?: number): RenderFacts {
     const rule = runtime.compiled.rule;
     const facts: Record<string, unknown> = mergeRecords(series.facts);
     facts.value = series.lastValue;
     facts.count = series.window?.count;
-    facts.labels = series.labels;
+    facts.labels = labels;
     facts.lastSeen = runtime.mayReadLastSeen ? new Date(series.lastSeenMs).toISOString() : undefined;
     if (atMs !== undefined && runtime.mayReadTime) facts.time = new Date(atMs).toISOString();
     facts.rule = { id: rule.id, version: rule.version };
@@ -531,14 +533,12 @@ export class Evaluator {
       runtime.series.set(series.key, series);
       return;
     }
-    const labels = alertLabels(runtime.compiled.rule, series.identity);
-    const newFingerprint = fingerprint(labels);
+    const newFingerprint = fingerprint(alertLabels(runtime.compiled.rule, series.identity));
     if (newFingerprint !== series.fingerprint) {
       const wasPublished = series.publishedFiringSinceMs !== undefined;
       const wasFlapping = series.flappingSinceMs !== undefined;
       this.resolvePublished(runtime.compiled.rule, series, nowMs);
-      series.labels = labels;
-      series.fingerprint = newFingerprint;
+      series.labelFrom(runtime.compiled.rule);
       if (wasPublished) this.announce(runtime, series, true, nowMs);
       if (wasFlapping) {
         series.flappingSinceMs = nowMs;

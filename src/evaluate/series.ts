@@ -41,7 +41,11 @@ export class Series {
   // lastValue, as a number field and a flag for the same reason.
   private value = 0;
   private hasValue = false;
-  private cachedLabels: Readonly<Record<string, string>> | undefined;
+  /**
+   * Labels given rather than derived: what a snapshot says downstream was told. Derived labels are not kept: they are
+   * needed only when the series fires or resolves, and the alert stage holds its own copy of every firing alert's.
+   */
+  private givenLabels: Readonly<Record<string, string>> | undefined;
   private cachedFingerprint: string | undefined;
   // A series made by an event derives its identity from that event when first asked (labels, snapshots): most
   // series never fire, and an identity object per new series was a good part of what a new series cost. Until then
@@ -64,7 +68,7 @@ export class Series {
     public lastSeenMs: number,
     public window: SlidingWindow | undefined,
   ) {
-    this.cachedLabels = labels;
+    this.givenLabels = labels;
     this.cachedFingerprint = fingerprintOfLabels;
     this.identityValue = identity;
   }
@@ -97,29 +101,21 @@ export class Series {
     if (value !== undefined) this.value = value;
   }
 
-  /** From now on labels (and fingerprint) are this rule's, derived when first needed. */
+  /** From now on labels (and fingerprint) are this rule's, derived when needed. */
   labelFrom(rule: LabelSource): void {
     this.rule = rule;
-    this.cachedLabels = undefined;
+    this.givenLabels = undefined;
     this.cachedFingerprint = undefined;
   }
 
+  /** A new object each time unless given (see `givenLabels`): read it once where it is used twice. */
   get labels(): Readonly<Record<string, string>> {
-    this.cachedLabels ??= alertLabels(this.rule as LabelSource, this.identity);
-    return this.cachedLabels;
-  }
-
-  set labels(value: Readonly<Record<string, string>>) {
-    this.cachedLabels = value;
+    return this.givenLabels ?? alertLabels(this.rule as LabelSource, this.identity);
   }
 
   get fingerprint(): string {
     this.cachedFingerprint ??= fingerprint(this.labels);
     return this.cachedFingerprint;
-  }
-
-  set fingerprint(value: string) {
-    this.cachedFingerprint = value;
   }
 }
 

@@ -1,4 +1,4 @@
-import { LABEL_NAME_PATTERN, LOG_LEVELS, TIME_ZONE_SUFFIX, TOKEN_PATTERN, type KlaxonEvent } from "./event.schema.js";
+import { LABEL_NAME_PATTERN, LOG_LEVELS, NO_LABELS, TIME_ZONE_SUFFIX, TOKEN_PATTERN, type KlaxonEvent } from "./event.schema.js";
 
 /**
  * The common case, checked by hand: a well-formed metric or log event, as `JSON.parse` gave it. Returns the event
@@ -79,9 +79,9 @@ function hasExactly(fields: Record<string, unknown>, count: number): boolean {
   return n === count;
 }
 
-/** Labels as the schema's record gives them (a copy); undefined when they are not plainly valid. */
+/** Labels as the schema's record gives them (a copy, or NO_LABELS for none); undefined when they are not plainly valid. */
 function labelsOf(labels: unknown): Record<string, string> | undefined {
-  if (labels === undefined) return {};
+  if (labels === undefined) return NO_LABELS;
   if (typeof labels !== "object" || labels === null || Array.isArray(labels)) return undefined;
   if (Object.getPrototypeOf(labels) !== Object.prototype) return undefined;
   const out: Record<string, string> = {};

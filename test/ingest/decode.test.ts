@@ -1,7 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { decodeEvent, type Decoded, type DecodeLimits } from "../../src/ingest/decode.js";
-import { EVENT_TYPES, eventSchema, normalizeEvent } from "../../src/ingest/event.schema.js";
+import { EVENT_TYPES, eventSchema, NO_LABELS, normalizeEvent } from "../../src/ingest/event.schema.js";
 import { fastEvent } from "../../src/ingest/fast-event.js";
 import { jsonPath } from "../../src/core/errors.js";
 import { MINUTE, T0 } from "../support/events.js";
@@ -16,6 +16,12 @@ function decode(value: unknown, subject?: string, nowMs = T0): Decoded {
   return decodeEvent(encode(value), subject ?? `events.${String(v.type)}.${String(v.source)}`, "events", LIMITS, nowMs);
 }
 
+function decodeOk(value: unknown): Extract<Decoded, { ok: true }>["event"] {
+  const result = decode(value);
+  assert.equal(result.ok, true, `expected ${JSON.stringify(value)} to decode`);
+  return (result as Extract<Decoded, { ok: true }>).event;
+}
+
 function rejected(result: Decoded): { reason: string; detail: string } {
   assert.equal(result.ok, false, "expected the event to be rejected");
   return result as { ok: false; reason: string; detail: string };
@@ -27,6 +33,17 @@ const errorLog = { type: "log", source: "api-7", service: "api", level: "error",
 describe("decodeEvent", () => {
   test("a valid metric event", () => {
     assert.deepEqual(decode(cpu), { ok: true, event: { type: "metric", source: "host-1", name: "cpu", value: 93.5, labels: {}, timeMs: T0 } });
+  });
+
+  test("events without labels share one frozen empty labels object, on the fast path and through the schema", () => {
+    const fast = fastEvent(JSON.parse(JSON.stringify(cpu)) as Record<string, unknown>);
+    const slow = normalizeEvent(eventSchema.parse({ ...cpu, time: "2026-11-25T10:00:00+00:00" }));
+    for (const event of [fast, slow, decodeOk(cpu), decodeOk({ ...cpu, source: "host-2" })]) {
+      assert.equal(event?.labels, NO_LABELS, "the shared object");
+    }
+    assert.ok(Object.isFrozen(NO_LABELS), "frozen: nobody can add a label to every event at once");
+    assert.equal(Object.keys(NO_LABELS).length, 0);
+    assert.notEqual(decodeOk({ ...cpu, labels: { region: "eu" } }).labels, NO_LABELS, "events with labels keep their own");
   });
 
   test("a valid log event", () => {
