@@ -12,6 +12,12 @@ import type { TimeIntervals } from "./time-intervals.js";
 
 const NO_ALERTS: readonly AlertRecord[] = Object.freeze([]);
 
+/**
+ * At most this many alerts of each list (firing, resolved, muted) travel in a group notification in full; the rest
+ * are counted. A notification is one NATS message: with every alert of a group of a few thousand in it, it went past
+ * the server's payload limit (1 MB by default) and was never sent. Nobody reads a page listing thousands anyway.
+ */
+export const MAX_ALERTS_PER_NOTIFICATION = 100;
 
 /** What receiving an alert did: the stage counts and audits these. */
 export type ReceiveOutcome = "new" | "updated" | "resolved" | "duplicate" | "stale";
@@ -250,9 +256,12 @@ export class Dispatcher {
         groupLabels: group.groupLabels,
         reason,
         status: firing.length > 0 ? "firing" : "resolved",
-        firing,
-        resolved: resolvedToTell,
-        muted,
+        firing: firing.slice(0, MAX_ALERTS_PER_NOTIFICATION),
+        resolved: resolvedToTell.slice(0, MAX_ALERTS_PER_NOTIFICATION),
+        muted: muted.slice(0, MAX_ALERTS_PER_NOTIFICATION),
+        firingCount: firing.length,
+        resolvedCount: resolvedToTell.length,
+        mutedCount: muted.length,
         atMs: nowMs,
       };
     } else if (firing.length === 0 && group.notifiedFiring.length > 0 && !route.sendResolved) {

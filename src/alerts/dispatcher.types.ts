@@ -42,9 +42,14 @@ export interface GroupNotification {
   groupLabels: Labels;
   reason: NotifyReason;
   status: "firing" | "resolved";
+  /** The first of the group's firing alerts, at most MAX_ALERTS_PER_NOTIFICATION; `firingCount` says how many fire. */
   firing: AlertRecord[];
   resolved: AlertRecord[];
-  /** Firing alerts held back, and why (silence ids or "inhibited"): tracked, not notified. */
+  /** Firing alerts held back, and why (silence ids or "inhibited"): tracked, not notified. Capped like `firing`. */
   muted: Array<{ fingerprint: string; by: string[] }>;
+  /** How many alerts of each list the group holds: the lists may show only the first of them. */
+  firingCount: number;
+  resolvedCount: number;
+  mutedCount: number;
   atMs: number;
 }

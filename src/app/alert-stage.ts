@@ -3,6 +3,7 @@ import { alertMessageSchema } from "../alerts/alert.js";
 import { Dispatcher } from "../alerts/dispatcher.js";
 import type { AlertRecord, GroupNotification } from "../alerts/dispatcher.types.js";
 import { fingerprint } from "../alerts/fingerprint.js";
+import { encodeNotification } from "../alerts/notification-size.js";
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { Silencer } from "../alerts/silences.js";
 import type { Clock } from "../core/clock.js";
@@ -16,8 +17,6 @@ import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
 import { AuditWriter } from "./audit-writer.js";
-
-const encoder = new TextEncoder();
 
 export interface AlertStageDeps {
   config: Config;
@@ -144,10 +143,12 @@ export class AlertStage {
 
   private async flushDue(): Promise<void> {
     const notifications = this.dispatcher.tick(this.deps.clock.now());
-    for (const notification of notifications) await this.publish(notification);
+    const sent: GroupNotification[] = [];
+    for (const notification of notifications) sent.push(await this.publish(notification));
     await this.persist();
-    for (const n of notifications) {
+    for (const n of sent) {
       this.deps.metrics.groupNotifications.inc({ receiver: n.receiver, reason: n.reason });
+      // The alerts the notification listed (each alert's own firing and resolving are audited as it happens), and how many there were.
       await this.auditRecord("group.notified", n.groupId, {
         notification: n.id,
         receiver: n.receiver,
@@ -156,18 +157,23 @@ export class AlertStage {
         firing: n.firing.map((a) => a.fingerprint),
         resolved: n.resolved.map((a) => a.fingerprint),
         muted: n.muted,
+        firingCount: n.firingCount,
+        resolvedCount: n.resolvedCount,
+        mutedCount: n.mutedCount,
       });
     }
   }
 
-  private async publish(notification: GroupNotification): Promise<void> {
+  private async publish(notification: GroupNotification): Promise<GroupNotification> {
     const { js, config, metrics } = this.deps;
     const subject = `${config.subjects.notifications}.${notification.receiver}`;
+    const { sent, bytes } = encodeNotification(notification);
     await retryUntilDone(
-      () => js.publish(subject, encoder.encode(JSON.stringify(notification)), { msgID: notification.id }),
+      () => js.publish(subject, bytes, { msgID: notification.id }),
       () => metrics.publishRetries.inc({ what: "notification" }),
       () => this.stopping,
     );
+    return sent;
   }
 
   private async persist(): Promise<void> {

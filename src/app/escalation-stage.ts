@@ -1,5 +1,7 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { MAX_ALERTS_PER_NOTIFICATION } from "../alerts/dispatcher.js";
 import type { GroupNotification } from "../alerts/dispatcher.types.js";
+import { groupTitle } from "../notify/context.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { Config } from "../config/config.schema.js";
@@ -94,7 +96,8 @@ export class EscalationStage {
     if (notification.status === "firing") {
       if (openId) {
         const outcome = await store.mutateIncident(openId, (incident) => {
-          const fingerprints = [...new Set([...incident.alertFingerprints, ...notification.firing.map((a) => a.fingerprint)])];
+          // Bounded like a notification's list: the incident (one KV value) and every page carry it.
+          const fingerprints = [...new Set([...incident.alertFingerprints, ...notification.firing.map((a) => a.fingerprint)])].slice(0, MAX_ALERTS_PER_NOTIFICATION);
           return fingerprints.length === incident.alertFingerprints.length ? undefined : { incident: { ...incident, alertFingerprints: fingerprints }, result: true };
         });
         // Redelivered because paging failed half-way: finish what was decided.
@@ -123,8 +126,8 @@ export class EscalationStage {
       await this.auditRecord("incident.no_policy", notification.groupId, { policy: policyId, receiver: notification.receiver });
       return;
     }
-    const first = notification.firing[0];
-    const title = `${first?.labels.alertname ?? "alert"}${notification.firing.length > 1 ? ` and ${notification.firing.length - 1} more` : ""}: ${first?.annotations.summary ?? Object.entries(notification.groupLabels).map(([k, v]) => `${k}=${v}`).join(", ")}`;
+    // Notifications published before the totals existed list every alert.
+    const title = groupTitle(notification.firing, notification.groupLabels, notification.firingCount ?? notification.firing.length);
     const id = notification.id.replace(/:/g, "-");
     const opened = openIncident({ id, groupId: notification.groupId, receiver: notification.receiver, title, alertFingerprints: notification.firing.map((a) => a.fingerprint) }, policy, now);
     const incident = { ...opened.incident, pendingPages: opened.pages };

@@ -51,6 +51,10 @@ export const groupNotificationSchema = z.object({
   firing: z.array(alertRecordSchema),
   resolved: z.array(alertRecordSchema),
   muted: z.array(z.object({ fingerprint: z.string(), by: z.array(z.string()) })),
+  // Totals, when the lists show only the first alerts; notifications published before they existed list them all.
+  firingCount: z.number().int().nonnegative().optional(),
+  resolvedCount: z.number().int().nonnegative().optional(),
+  mutedCount: z.number().int().nonnegative().optional(),
   atMs: z.number(),
 });
 export type GroupNotificationIn = z.output<typeof groupNotificationSchema>;

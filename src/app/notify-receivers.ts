@@ -27,7 +27,9 @@ export class ReceiverHandler {
     const alerts = [...n.firing, ...n.resolved];
     const purpose: Purpose = n.status === "resolved" ? "resolved" : "firing";
     const incident = await this.incident(receiver, n);
-    const context = buildContext({ purpose, title: groupTitle(alerts, n.groupLabels), receiver: n.receiver, groupId: n.groupId, groupLabels: n.groupLabels, alerts, incident, atMs: n.atMs });
+    const counts = { firing: n.firingCount ?? n.firing.length, resolved: n.resolvedCount ?? n.resolved.length };
+    const title = groupTitle(alerts, n.groupLabels, counts.firing + counts.resolved);
+    const context = buildContext({ purpose, title, receiver: n.receiver, groupId: n.groupId, groupLabels: n.groupLabels, alerts, counts, incident, atMs: n.atMs });
     const plans: DeliveryPlan[] = [];
     const common = { kind: "group" as const, groupId: n.groupId, ...(incident ? { incidentId: incident.id } : {}) };
     const slack = receiver.slack;

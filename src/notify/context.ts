@@ -29,6 +29,8 @@ export interface ContextInput {
   groupId: string;
   groupLabels: Readonly<Record<string, string>>;
   alerts: readonly AlertInput[];
+  /** How many alerts fire and resolved in all, when `alerts` lists only the first of them. */
+  counts?: { firing: number; resolved: number } | undefined;
   incident?: IncidentInput | undefined;
   recipient?: { id: string; name: string } | undefined;
   replyCode?: string | undefined;
@@ -85,6 +87,8 @@ export function buildContext(input: ContextInput): TemplateContext {
   const incident = input.incident ? incidentView(input.incident) : null;
   const resolved = input.purpose === "resolved" || incident?.state === "resolved" || (alerts.length > 0 && firing.length === 0);
   const ref: ActionRef = { incident: incident?.id ?? null, group: input.groupId };
+  const firingCount = Math.max(firing.length, input.counts?.firing ?? 0);
+  const resolvedCount = Math.max(alerts.length - firing.length, input.counts?.resolved ?? 0);
   return {
     purpose: input.purpose,
     title: input.title,
@@ -95,8 +99,9 @@ export function buildContext(input: ContextInput): TemplateContext {
     groupLabels: { ...input.groupLabels },
     groupLabelList: sortedList(input.groupLabels),
     alerts,
-    firingCount: firing.length,
-    resolvedCount: alerts.length - firing.length,
+    firingCount,
+    resolvedCount,
+    unlistedCount: Math.max(0, firingCount + resolvedCount - alerts.length),
     incident,
     recipient: input.recipient ?? null,
     replyCode: input.replyCode ?? null,
@@ -106,10 +111,11 @@ export function buildContext(input: ContextInput): TemplateContext {
   };
 }
 
-/** A title for a group notification without an incident: the first alert and how many more. */
-export function groupTitle(alerts: readonly AlertInput[], groupLabels: Readonly<Record<string, string>>): string {
+/** A title for a group notification without an incident: the first alert and how many more (`total`: listed or not). */
+export function groupTitle(alerts: readonly AlertInput[], groupLabels: Readonly<Record<string, string>>, total = alerts.length): string {
   const first = alerts.find((a) => a.status === "firing") ?? alerts[0];
-  const more = alerts.length > 1 ? ` and ${alerts.length - 1} more` : "";
+  const count = Math.max(total, alerts.length);
+  const more = count > 1 ? ` and ${count - 1} more` : "";
   const what = first?.annotations.summary ?? Object.entries(groupLabels).map(([k, v]) => `${k}=${v}`).join(", ");
   return `${first?.labels.alertname ?? "alert"}${more}: ${what}`;
 }

@@ -53,8 +53,11 @@ export interface TemplateContext {
   groupLabels: Record<string, string>;
   groupLabelList: Array<{ name: string; value: string }>;
   alerts: AlertView[];
+  /** How many alerts the group holds, which may be more than `alerts` lists (a notification lists the first 100). */
   firingCount: number;
   resolvedCount: number;
+  /** Alerts counted but not in `alerts`: templates say "and N more". */
+  unlistedCount: number;
   incident: IncidentView | null;
   /** The person this copy is for; null for a receiver's channel or webhook. */
   recipient: { id: string; name: string } | null;

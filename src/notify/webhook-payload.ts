@@ -17,6 +17,8 @@ export interface WebhookPayload {
   groupLabels: Record<string, string>;
   alerts: Array<{ fingerprint: string; status: "firing" | "resolved"; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string | null }>;
   muted: Array<{ fingerprint: string; by: string[] }>;
+  /** Alerts of the group not in `alerts` (a notification lists the first 100 of each kind), as Alertmanager's field. */
+  truncatedAlerts: number;
   notifiedAt: string;
 }
 
@@ -29,6 +31,9 @@ export interface GroupNotificationInput {
   firing: readonly AlertInput[];
   resolved: readonly AlertInput[];
   muted: ReadonlyArray<{ fingerprint: string; by: string[] }>;
+  /** Totals when the lists show only the first alerts (absent: the lists are complete). */
+  firingCount?: number | undefined;
+  resolvedCount?: number | undefined;
   atMs: number;
 }
 
@@ -52,6 +57,7 @@ export function webhookPayload(id: string, n: GroupNotificationInput): WebhookPa
       endsAt: a.endsAtMs === undefined ? null : iso(a.endsAtMs),
     })),
     muted: n.muted.map((m) => ({ fingerprint: m.fingerprint, by: [...m.by] })),
+    truncatedAlerts: Math.max(0, (n.firingCount ?? n.firing.length) - n.firing.length) + Math.max(0, (n.resolvedCount ?? n.resolved.length) - n.resolved.length),
     notifiedAt: iso(n.atMs),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Dispatcher } from "../../src/alerts/dispatcher.js";
+import { Dispatcher, MAX_ALERTS_PER_NOTIFICATION } from "../../src/alerts/dispatcher.js";
 import type { AlertRecord, GroupNotification, GroupRecord } from "../../src/alerts/dispatcher.types.js";
 import { fromStored, type StoredAlert, type StoredGroup } from "../../src/alerts/stored-state.js";
 import { fingerprint } from "../../src/alerts/fingerprint.js";
@@ -75,6 +75,29 @@ describe("dispatcher: Alertmanager grouping semantics", () => {
     assert.deepEqual(first && names(first), ["a", "b"]);
     assert.deepEqual(first?.groupLabels, { alertname: "disk" });
     assert.equal(first?.id.endsWith(":1"), true);
+  });
+
+  test("a group of hundreds: notifications list the first alerts of each kind and count them all", () => {
+    const { dispatcher, silencer } = setup();
+    const alerts = Array.from({ length: 250 }, (_, i) => firing({ alertname: "disk", source: `h${i}` }, s(0)));
+    for (const a of alerts) dispatcher.receive(a, s(0));
+    silencer.upsert({ id: "s1", matchers: [parseMatcher('source=~"h2[0-9][0-9]"')], startsAtMs: s(0), endsAtMs: s(99_999), createdBy: "alice", comment: "", updatedAtMs: s(0) });
+    const [first] = run(dispatcher, s(0), s(30));
+    assert.equal(first?.firingCount, 200, "h0-h199 fire; h200-h249 are silenced");
+    assert.equal(first?.mutedCount, 50);
+    assert.equal(first?.firing.length, MAX_ALERTS_PER_NOTIFICATION);
+    assert.deepEqual(first?.firing.map((a) => a.labels.source), alerts.slice(0, MAX_ALERTS_PER_NOTIFICATION).map((a) => a.labels.source), "the first to join");
+    assert.equal(first?.muted.length, 50);
+    // The group remembers every alert it told of, listed or not: nothing new, so no notification.
+    assert.deepEqual(run(dispatcher, s(31), s(330)), []);
+    dispatcher.receive(firing({ alertname: "disk", source: "late" }, s(400)), s(400));
+    for (const a of alerts.slice(0, 150)) dispatcher.receive(resolved(a, s(400)), s(400));
+    const [update] = run(dispatcher, s(331), s(630));
+    assert.equal(update?.reason, "new_alerts");
+    assert.equal(update?.firingCount, 51, "h150-h199 and late");
+    assert.equal(update?.resolvedCount, 150);
+    assert.equal(update?.resolved.length, MAX_ALERTS_PER_NOTIFICATION);
+    assert.deepEqual(update && names(update), [...alerts.slice(150, 200).map((a) => a.labels.source as string), "late"].sort());
   });
 
   test("a change is sent no sooner than group_interval after the last notification", () => {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { KvAlertStateStore } from "../../src/store/jetstream/alert-state-store.js";
 import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
+import { MAX_ALERTS_PER_NOTIFICATION } from "../../src/alerts/dispatcher.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
 import { auditRecords } from "../support/audit-records.js";
 
@@ -20,12 +21,12 @@ const diskRule = {
   severity: "critical",
 };
 
-async function withRoutes(groupWait: string): Promise<string> {
-  const dir = await rulesDir([diskRule]);
+async function withRoutes(groupWait: string, groupInterval = "1m", rule: Record<string, unknown> = diskRule): Promise<string> {
+  const dir = await rulesDir([rule]);
   await mkdir(join(dir, "routes"));
   await writeFile(
     join(dir, "routes", "routes.json"),
-    JSON.stringify({ version: 1, route: { receiver: "ops", groupBy: ["alertname"], groupWait, groupInterval: "1m", repeatInterval: "4h" }, receivers: [{ name: "ops" }] }),
+    JSON.stringify({ version: 1, route: { receiver: "ops", groupBy: ["alertname"], groupWait, groupInterval, repeatInterval: "4h" }, receivers: [{ name: "ops" }] }),
   );
   return dir;
 }
@@ -74,6 +75,36 @@ describe("alert stage on a real nats-server", () => {
     const audit = await auditRecords(js);
     assert.equal(audit.filter((r) => r.action === "group.notified").length, 1);
     assert.equal(audit.filter((r) => r.action === "alert.fired").length, 2);
+    await nc.close();
+  });
+
+  test("a group of thousands is notified: the notification lists the first alerts and counts them all", async () => {
+    // 4,000 alerts listed in full (~330 bytes each, a long label among them) made a message past nats-server's
+    // 1 MB payload limit: it was never sent.
+    const alerts = 4_000;
+    // A rule and metric of their own: the group holds only this test's alerts (the stream has earlier tests' events).
+    const match = { all: [{ fact: "name", operator: "equal", value: "disk_everywhere" }] };
+    const rule = { ...diskRule, id: "disk-full-everywhere", match, keyBy: ["source", "labels.note"] };
+    const config = testConfig(nats.current.url, await withRoutes("1s", "2s", rule), { consumer: { durable: "big-group", alertsDurable: "big-group-alerts" }, state: { alertBucket: "big-group-state" } });
+    const { nc, js } = await client(nats.current.url);
+    const engine = await startEngine(config);
+    const t0 = Date.now();
+    const acks: Array<Promise<unknown>> = [];
+    for (let i = 0; i < alerts; i++) acks.push(js.publish(`events.metric.web-${i}`, JSON.stringify(metricEvent(`web-${i}`, "disk_everywhere", 99, t0, { labels: { rack: `rack-${i % 40}`, note: "x".repeat(100) } }))));
+    await Promise.all(acks);
+    const sent = await eventually(
+      "a notification counting every alert",
+      async () => (await notifications(js)).find((n) => n.firing[0]?.labels.alertname === rule.id && n.firingCount === alerts),
+      30_000,
+    );
+    assert.equal(sent.firing.length, MAX_ALERTS_PER_NOTIFICATION, "the first alerts, in full");
+    assert.equal(new Set(sent.firing.map((a) => a.fingerprint)).size, MAX_ALERTS_PER_NOTIFICATION);
+    assert.ok(sent.firing.every((a) => a.status === "firing" && a.labels.alertname === rule.id));
+    const audit = (await auditRecords(js)).filter((r) => r.action === "group.notified");
+    const details = audit.map((r) => r.details as { notification: string; firingCount: number; firing: string[] }).find((d) => d.notification === sent.id);
+    assert.equal(details?.firingCount, alerts, "the audit trail counts every alert");
+    assert.deepEqual(details?.firing, sent.firing.map((a) => a.fingerprint), "and names those the notification listed");
+    await engine.stop();
     await nc.close();
   });
 

@@ -87,7 +87,16 @@ describe("webhook payload", () => {
     });
     assert.equal(payload.version, 1);
     assert.deepEqual(payload.alerts, [{ fingerprint: "f1", status: "firing", labels: { alertname: "db-down" }, annotations: { summary: "db-1 is down" }, startsAt: new Date(NOW).toISOString(), endsAt: null }]);
+    assert.equal(payload.truncatedAlerts, 0, "a notification that lists every alert");
     const body = JSON.stringify(payload);
     assert.equal(signWebhookBody("s3cret", body), `sha256=${createHmac("sha256", "s3cret").update(body).digest("hex")}`);
+  });
+
+  test("truncatedAlerts counts the firing and resolved alerts the notification does not list", () => {
+    const alert = (i: number, status: "firing" | "resolved") => ({ fingerprint: `f${i}`, status, labels: { alertname: "disk" }, annotations: {}, startsAtMs: NOW });
+    const n = { receiver: "ops", status: "firing" as const, reason: "new_alerts", groupId: "g1", groupLabels: {}, muted: [], atMs: NOW };
+    const payload = webhookPayload("n.g1-2.webhook", { ...n, firing: [alert(1, "firing"), alert(2, "firing")], resolved: [alert(3, "resolved")], firingCount: 250, resolvedCount: 11 });
+    assert.equal(payload.alerts.length, 3);
+    assert.equal(payload.truncatedAlerts, 248 + 10);
   });
 });

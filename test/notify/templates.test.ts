@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { TemplateSet, templateFiles } from "../../src/notify/templates.js";
 import { checkTemplates } from "../../src/notify/templates-check.js";
 import { sampleContexts } from "../../src/notify/sample.js";
-import { buildContext } from "../../src/notify/context.js";
+import { buildContext, groupTitle } from "../../src/notify/context.js";
 import { PURPOSES } from "../../src/notify/model.js";
 import { fitsOneSegment, isGsm7 } from "../../src/notify/sms-text.js";
 import { checkCommand } from "../../src/cli/commands/check.js";
@@ -46,6 +46,25 @@ describe("templates", () => {
     assert.match(acked.thread ?? "", /Acknowledged by alice via slack/);
     const value = JSON.parse(((acked.blocks.at(-1) as { elements: Array<{ value: string }> }).elements[0] as { value: string }).value) as Record<string, unknown>;
     assert.deepEqual(value, { incident: "5c2f0e7a91b3d4c6e8f0-1", group: "5c2f0e7a91b3d4c6e8f0" });
+  });
+
+  test("a notification listing the first of many alerts says how many more there are, everywhere", async () => {
+    const templates = await shipped();
+    const listed = Array.from({ length: 3 }, (_, i) => ({ fingerprint: `f${i}`, status: "firing" as const, labels: { alertname: "disk", severity: "critical", source: `h${i}` }, annotations: { summary: "disk full" }, startsAtMs: 0 }));
+    const counts = { firing: 250, resolved: 7 };
+    const context = buildContext({ purpose: "firing", title: groupTitle(listed, {}, 257), receiver: "ops", groupId: "g1", groupLabels: {}, alerts: listed, counts, atMs: 0 });
+    assert.equal(context.title, "disk and 256 more: disk full", "the title counts every alert");
+    assert.deepEqual([context.firingCount, context.resolvedCount, context.unlistedCount], [250, 7, 254]);
+    const email = templates.email("firing", context);
+    assert.match(email.text, /250 firing, 7 resolved/);
+    assert.match(email.text, /and 254 more, not listed here/);
+    assert.match(email.html, /and 254 more, not listed here/);
+    for (const purpose of ["firing", "escalated", "acknowledged", "resolved"] as const) {
+      assert.match(JSON.stringify(templates.slack(purpose, { ...context, purpose }).blocks), /and 254 more, not listed here/, `slack ${purpose}`);
+    }
+    const complete = buildContext({ purpose: "firing", title: "t", receiver: "ops", groupId: "g1", groupLabels: {}, alerts: listed, atMs: 0 });
+    assert.equal(complete.unlistedCount, 0);
+    assert.doesNotMatch(templates.email("firing", complete).text, /not listed/, "nothing to say when every alert is listed");
   });
 
   test("alert text cannot inject HTML into e-mail or mentions into Slack", async () => {
