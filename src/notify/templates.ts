@@ -7,6 +7,7 @@ import { TemplateError } from "./errors.js";
 import { PURPOSES, type EmailMessage, type Purpose, type SlackMessage, type TemplateContext } from "./model.js";
 import { TEMPLATE_HELPERS } from "./template-helpers.js";
 import { fitSms } from "./sms-text.js";
+import { fitSlackLimits } from "./slack-limits.js";
 
 /** The files a templates directory must hold: one per channel and purpose, plus the e-mail subject. */
 export function templateFiles(): string[] {
@@ -94,7 +95,7 @@ export class TemplateSet {
       const issue = parsed.error.issues[0];
       throw new TemplateError(join(this.dir, file), `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
     }
-    return parsed.data;
+    return fitSlackLimits(parsed.data);
   }
 
   email(purpose: Purpose, context: TemplateContext): EmailMessage {

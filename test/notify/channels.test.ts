@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHmac } from "node:crypto";
 import { SlackChannel } from "../../src/notify/channels/slack.js";
+import { TemplateSet } from "../../src/notify/templates.js";
+import { buildContext } from "../../src/notify/context.js";
 import { EmailChannel } from "../../src/notify/channels/email.js";
 import { SmsChannel } from "../../src/notify/channels/sms.js";
 import { WebhookChannel } from "../../src/notify/channels/webhook.js";
@@ -49,6 +51,29 @@ describe("Slack channel (the @slack/web-api client against a local Slack)", () =
     const down = await failure(new SlackChannel({ apiUrl: "http://127.0.0.1:9/api/", token: "xoxb-test-token", timeoutMs: 2_000 }).post("#ops", message, "inc-1.r0l0.alice.slack"));
     assert.equal(down.retryable, true);
     assert.doesNotMatch(down.message, /xoxb/, "the token never appears in an error");
+  });
+
+  test("a group of 40 alerts, as the shipped templates render it, is posted: Slack would refuse the section unfitted", async () => {
+    const { templates } = await TemplateSet.load("templates");
+    const alerts = Array.from({ length: 40 }, (_, i) => ({
+      fingerprint: `f${i}`,
+      status: "firing" as const,
+      labels: { alertname: "HighLatency", severity: "critical", source: `api-${i}.prod.example.com`, region: "eu-west-1" },
+      annotations: { summary: `p99 latency on api-${i} is 2.3 s (threshold 1 s)` },
+      startsAtMs: 0,
+    }));
+    const context = buildContext({ purpose: "firing", title: "HighLatency and 39 more", receiver: "ops", groupId: "g40", groupLabels: { alertname: "HighLatency" }, alerts, atMs: 0 });
+    const rendered = (templates as TemplateSet).slack("firing", context);
+    const channel = new SlackChannel({ apiUrl: slack.apiUrl, token: "xoxb-test-token", timeoutMs: 2_000 });
+    const receipt = await channel.post("#ops", rendered, "n.g40-1.slack");
+    const posted = slack.messages().find((m) => m.ts === receipt.slack.ts);
+    const list = JSON.stringify(posted?.blocks);
+    assert.match(list, /api-0\.prod/, "the first alerts are shown");
+    assert.match(list, /cut here to fit Slack's limit/, "and the cut is said");
+    // The same message with the section as the template wrote it: what Slack (and its stand-in) refuse.
+    const unfitted = { ...rendered, blocks: rendered.blocks.map((b, i) => (i === 2 ? { type: "section", text: { type: "mrkdwn", text: "x".repeat(3_001) } } : b)) };
+    const refused = await failure(channel.post("#ops", unfitted, "n.g40-1b.slack"));
+    assert.deepEqual([refused.retryable, refused.message], [false, "Slack chat.postMessage: invalid_blocks"]);
   });
 
   test("without a bot token Slack is not configured: a permanent failure", async () => {

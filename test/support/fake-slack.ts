@@ -147,6 +147,8 @@ export class FakeSlack {
       case "chat.postMessage": {
         const channel = String(params.channel ?? "");
         if (channel === "" || channel === "#nowhere") return { ok: false, error: "channel_not_found" };
+        const invalid = invalidBlocks(params.blocks);
+        if (invalid) return invalid;
         const ts = this.nextTs();
         const message: SlackPostedMessage = { channel: channel.replace(/^#/, "C"), ts, text: String(params.text ?? ""), blocks: (params.blocks as unknown[]) ?? [], updates: [] };
         if (channel.startsWith("#")) this.named.set(channel.slice(1), message.channel);
@@ -176,6 +178,8 @@ export class FakeSlack {
       case "chat.update": {
         const message = this.posted.find((m) => m.channel === params.channel && m.ts === params.ts);
         if (!message) return { ok: false, error: "message_not_found" };
+        const invalid = invalidBlocks(params.blocks);
+        if (invalid) return invalid;
         message.updates.push({ text: String(params.text ?? ""), blocks: (params.blocks as unknown[]) ?? [] });
         return { ok: true, channel: message.channel, ts: message.ts, text: params.text };
       }
@@ -272,4 +276,27 @@ function safeJson(text: string): unknown {
 function send(res: ServerResponse, status: number, body: string, contentType = "application/json; charset=utf-8"): void {
   res.writeHead(status, { "content-type": contentType });
   res.end(body);
+}
+
+/**
+ * Slack refuses a message whose block texts pass its limits (section 3,000 characters, section field 2,000, header
+ * 150, context element 3,000; at most 50 blocks), as the real API answers: `invalid_blocks` with a JSON pointer.
+ */
+function invalidBlocks(blocks: unknown): Record<string, unknown> | undefined {
+  if (!Array.isArray(blocks)) return undefined;
+  const errors: string[] = [];
+  if (blocks.length > 50) errors.push("must be less than 51 items [json-pointer:/blocks]");
+  const check = (text: unknown, max: number, pointer: string): void => {
+    const value = (text as { text?: unknown } | undefined)?.text;
+    if (typeof value === "string" && [...value].length > max) errors.push(`must be less than ${max + 1} characters [json-pointer:${pointer}/text]`);
+  };
+  blocks.forEach((block: { type?: string; text?: unknown; fields?: unknown[]; elements?: unknown[] }, i) => {
+    if (block.type === "header") check(block.text, 150, `/blocks/${i}/text`);
+    if (block.type === "section") {
+      check(block.text, 3_000, `/blocks/${i}/text`);
+      block.fields?.forEach((field, f) => check(field, 2_000, `/blocks/${i}/fields/${f}`));
+    }
+    if (block.type === "context") block.elements?.forEach((element, e) => check(element, 3_000, `/blocks/${i}/elements/${e}`));
+  });
+  return errors.length > 0 ? { ok: false, error: "invalid_blocks", errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } } : undefined;
 }
