@@ -247,7 +247,6 @@ export class Dispatcher {
       group.notificationCount++;
       group.lastNotifiedAtMs = nowMs;
       group.notifiedFiring = firing.map((a) => a.fingerprint);
-      group.notifiedResolved = resolvedToTell.map((a) => a.fingerprint);
       notification = {
         id: `${group.id}:${group.notificationCount}`,
         receiver: group.receiver,
@@ -268,8 +267,10 @@ export class Dispatcher {
       // Everything the receiver knew of resolved, and the route does not announce resolves: forget quietly.
       group.notifiedFiring = [];
     }
-    // Resolved alerts have had their say: they leave the group.
+    // Resolved alerts have had their say: they leave the group, so there is no list of them to keep (records from
+    // before kept one: a mass resolve's made the stored group too big to write).
     if (resolved.length > 0) this.removeFromGroup(group, new Set(resolved.map((a) => a.fingerprint)));
+    group.notifiedResolved = [];
     if (group.fingerprints.length === 0) this.deleteGroup(group);
     return notification;
   }

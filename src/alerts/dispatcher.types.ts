@@ -25,6 +25,7 @@ export interface GroupRecord {
   lastNotifiedAtMs?: number;
   /** What the receiver was last told: it decides whether a flush has news. */
   notifiedFiring: string[];
+  /** Empty: resolved alerts leave the group at the flush that tells of them. Records written before may list some. */
   notifiedResolved: string[];
   notificationCount: number;
 }

@@ -4,7 +4,7 @@ import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { scanKv } from "./kv-scan.js";
 import type { AlertRecord, GroupRecord } from "../../alerts/dispatcher.types.js";
 import type { DispatcherChanges } from "../../alerts/dispatcher.js";
-import { fromStored, type StoredAlert, type StoredGroup } from "../../alerts/stored-state.js";
+import { fromStored, splitStoredGroup, type StoredAlert, type StoredGroup, type StoredToldPart } from "../../alerts/stored-state.js";
 import { silenceSchema, type Silence } from "../../alerts/silences.js";
 import { AppError } from "../../core/errors.js";
 
@@ -16,11 +16,14 @@ export class SilenceNotFoundError extends AppError {}
 
 /**
  * Alerts, aggregation groups and silences in one JetStream KV bucket, one key each (`alert.<fp>`, `group.<id>`,
- * `silence.<id>`). Written on change (a transition, a flush), never per event; group membership lives in the alert
- * records (see stored-state.ts). Silences are changed with
+ * `silence.<id>`; a large group's told list also `told.<id>.<n>`). Written on change (a transition, a flush), never
+ * per event; group membership lives in the alert records (see stored-state.ts). Silences are changed with
  * compare-and-set so two operators expiring one silence cannot both win.
  */
 export class KvAlertStateStore {
+  /** How many told-list parts each group has stored, so that parts a shorter list no longer needs are deleted. */
+  private readonly toldPartCounts = new Map<string, number>();
+
   private constructor(
     private readonly kv: KV,
     private readonly js: JetStreamClient,
@@ -34,24 +37,49 @@ export class KvAlertStateStore {
   async loadAll(): Promise<{ alerts: AlertRecord[]; groups: GroupRecord[]; silences: Silence[] }> {
     const alerts: StoredAlert[] = [];
     const groups: StoredGroup[] = [];
+    const toldParts: StoredToldPart[] = [];
     const silences: Silence[] = [];
     const decoder = new TextDecoder();
     for (const { key, value } of await scanKv(this.js, this.bucket)) {
       const json: unknown = JSON.parse(decoder.decode(value));
       if (key.startsWith("alert.")) alerts.push(json as StoredAlert);
       else if (key.startsWith("group.")) groups.push(json as StoredGroup);
+      else if (key.startsWith("told.")) toldParts.push(json as StoredToldPart);
       else if (key.startsWith("silence.")) silences.push(silenceSchema.parse(json));
     }
-    return { ...fromStored(alerts, groups), silences };
+    for (const part of toldParts) this.toldPartCounts.set(part.group, Math.max(this.toldPartCounts.get(part.group) ?? 0, part.part + 1));
+    return { ...fromStored(alerts, groups, toldParts), silences };
   }
 
   async apply(changes: DispatcherChanges): Promise<void> {
-    await Promise.all([
+    const writes: Array<Promise<unknown>> = [
       ...changes.alerts.map((a) => this.kv.put(`alert.${a.fingerprint}`, encode(a))),
       ...changes.deletedAlerts.map((fp) => this.kv.delete(`alert.${fp}`)),
-      ...changes.groups.map((g) => this.kv.put(`group.${g.id}`, encode(g))),
-      ...changes.deletedGroups.map((id) => this.kv.delete(`group.${id}`)),
-    ]);
+    ];
+    const partCounts = new Map<string, number>();
+    for (const group of changes.groups) {
+      const { record, parts } = splitStoredGroup(group);
+      writes.push(this.kv.put(`group.${group.id}`, encode(record)));
+      for (const part of parts) writes.push(this.kv.put(`told.${group.id}.${part.part}`, encode(part)));
+      writes.push(...this.dropToldParts(group.id, parts.length));
+      partCounts.set(group.id, parts.length);
+    }
+    for (const id of changes.deletedGroups) {
+      writes.push(this.kv.delete(`group.${id}`), ...this.dropToldParts(id, 0));
+      partCounts.set(id, 0);
+    }
+    await Promise.all(writes);
+    // Only once written: a failed apply is retried whole, and must find the parts to delete again.
+    for (const [id, count] of partCounts) {
+      if (count === 0) this.toldPartCounts.delete(id);
+      else this.toldPartCounts.set(id, count);
+    }
+  }
+
+  /** Deletes of a group's told-list parts from `keep` on. */
+  private dropToldParts(groupId: string, keep: number): Array<Promise<void>> {
+    const stored = this.toldPartCounts.get(groupId) ?? 0;
+    return Array.from({ length: Math.max(0, stored - keep) }, (_, i) => this.kv.delete(`told.${groupId}.${keep + i}`));
   }
 
   async createSilence(silence: Silence): Promise<void> {
