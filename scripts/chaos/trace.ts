@@ -2,6 +2,8 @@
 // stream), grouped (in a group notification), escalated (a page planned) or delivered. A lost page must be a lead
 // to follow, not a number.
 import type { JetStreamClient } from "@nats-io/jetstream";
+import { scanKv } from "../../src/store/jetstream/kv-scan.js";
+import { auditRecords } from "../../test/support/audit-records.js";
 import { readStream } from "../../test/support/engine.js";
 
 interface Labelled {
@@ -15,13 +17,39 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
   if (sources.length === 0) return {};
   const alerts = (await readStream(js, "KLAXON_ALERTS")).map((m) => m.json<Labelled>());
   const notifications = (await readStream(js, "KLAXON_NOTIFICATIONS")).map((m) => m.json<{ firing?: Labelled[] }>());
-  const pages = (await readStream(js, "KLAXON_PAGES")).map((m) => m.json<{ title?: string; channel?: string }>());
+  const pages = (await readStream(js, "KLAXON_PAGES")).map((m) => ({ seq: m.seq, page: m.json<{ id?: string; title?: string; channel?: string }>() }));
+  const deliveries = await deliveryRecords(js);
+  // What the notify stage said of a page message it gave up on or parked (by stream sequence), and of a delivery.
+  const audit = (await auditRecords<{ action: string; details?: Record<string, unknown> }>(js).catch(() => [])).filter((r) => /^notify\.(failed|skipped|dead)/.test(r.action));
   const out: Record<string, string> = {};
   for (const source of sources) {
     const fired = alerts.some((a) => a.labels["source"] === source && a.status === "firing");
     const notified = notifications.some((n) => (n.firing ?? []).some((a) => a.labels["source"] === source));
-    const planned = pages.filter((p) => p.title?.includes(`${source} `) === true).map((p) => p.channel ?? "?");
-    out[source] = `fired ${fired ? "yes" : "no"}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.join("+") : "none"}`;
+    const planned = pages.filter((p) => p.page.title?.includes(`${source} `) === true);
+    const lostChannels = lostPages.filter((page) => page.startsWith(`${source}/`)).map((page) => page.split("/")[1]);
+    // Where the lost channel's page got to: its message on the pages stream and its delivery record, if any.
+    const where = planned
+      .filter((p) => lostChannels.includes(p.page.channel))
+      .map((p) => {
+        const said = audit.filter((r) => r.details?.seq === p.seq || r.details?.delivery === p.page.id).map((r) => `${r.action} ${JSON.stringify(r.details)}`);
+        return `${p.page.channel} page ${p.page.id ?? "?"} (stream seq ${p.seq}): ${deliveries.get(p.page.id ?? "") ?? "no delivery record"}${said.length ? `; audit: ${said.join(", ")}` : ""}`;
+      });
+    out[source] = `fired ${fired ? "yes" : "no"}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}`;
+  }
+  return out;
+}
+
+/** Delivery records of the notify stage's bucket (`delivery.<id>`), summed up as "status, attempts, error". */
+async function deliveryRecords(js: JetStreamClient): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const decoder = new TextDecoder();
+  for (const { key, value } of await scanKv(js, "klaxon-notify", "delivery.").catch(() => [])) {
+    const record = JSON.parse(decoder.decode(value)) as Record<string, unknown>;
+    const summary = ["status", "channel", "tried", "reason", "startedAtMs", "heartbeatAtMs", "finishedAtMs", "contentDigest"]
+      .filter((field) => record[field] !== undefined)
+      .map((field) => `${field} ${JSON.stringify(record[field])}`)
+      .join(", ");
+    out.set(key.slice("delivery.".length), summary);
   }
   return out;
 }
