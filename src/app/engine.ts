@@ -176,7 +176,7 @@ export class Engine {
 
     // One hash chain per replica: its appends are serialised by this one sink, shared by every stage and service.
     this.audit = new JetStreamAuditSink(this.js, config.subjects.audit, { chainId: this.instanceId, stream: config.streams.audit });
-    this.deadLetters = new AuditedDeadLetterSink(new JetStreamDeadLetterSink(this.js, config.subjects.deadLetter), (action, details, subject) => this.recordAudit(action, details, subject));
+    this.deadLetters = new AuditedDeadLetterSink(new JetStreamDeadLetterSink(this.js, config.subjects.deadLetter, () => this.nc.info?.max_payload), (action, details, subject) => this.recordAudit(action, details, subject));
     this.opsAudit.attach(this.audit);
     this.auditWriter = new AuditWriter(this.audit, this.actor, this.clock, this.metrics, this.logger, () => this.stopping);
     // Every resource provisioning created or changed, and every difference JetStream cannot change, is audited.

@@ -74,6 +74,22 @@ describe("engine on a real nats-server", () => {
     assert.match(metrics ?? "", /reason="oversized"} 1/);
   });
 
+  test("an event as big as the server's payload limit is dead-lettered cut to fit, and the stream keeps flowing", async () => {
+    // Its bytes plus the dead letter's headers passed the limit: the dead letter could never be stored, and the
+    // event was never acknowledged.
+    const limit = nats.nc.info?.max_payload ?? 1_048_576;
+    const huge = new Uint8Array(limit - 64).fill(0x78);
+    await nats.js.publish("events.log.big-1", huge);
+    const t = Date.now();
+    await publishEvent(nats.js, metricEvent("db-10", "cpu", 99, t));
+    const letter = await eventually("the dead letter of the huge event", async () => (await readStream(nats.js, "KLAXON_DEADLETTER")).find((l) => l.headers["Klaxon-Original-Subject"] === "events.log.big-1"));
+    assert.equal(letter.headers["Klaxon-Reason"], "oversized");
+    assert.equal(letter.headers["Klaxon-Truncated"], String(huge.length), "says how long the original was");
+    assert.ok(letter.data.length > limit / 2 && letter.data.length < huge.length, `${letter.data.length} bytes kept`);
+    assert.deepEqual(letter.data, huge.subarray(0, letter.data.length), "the start of the original bytes");
+    await eventually("the valid event after it fired", async () => (await alerts(nats.js)).find((a) => a.labels.source === "db-10"));
+  });
+
   test("rule reload applies a changed rule and audits old and new version", async () => {
     const running = engine as Engine;
     const dir = running.config.rulesDir;

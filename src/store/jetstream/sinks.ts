@@ -22,11 +22,23 @@ export class JetStreamAlertSink implements AlertSink {
   }
 }
 
-/** Dead letters keep the original bytes as the body; the reason and where it came from ride in headers. */
+/**
+ * Room kept for the headers of a dead letter (at most ~1.5 kB: the detail is cut to 1,024 characters, subjects are
+ * short) and its message id, out of the server's payload limit.
+ */
+const DEAD_LETTER_HEADER_ROOM = 4_096;
+
+/**
+ * Dead letters keep the original bytes as the body; the reason and where it came from ride in headers. A message
+ * as big as the server's payload limit no longer fits with those headers: its body is cut to fit, and
+ * `Klaxon-Truncated` gives the original length (a dead letter that cannot be stored would hold up the stream).
+ */
 export class JetStreamDeadLetterSink implements DeadLetterSink {
   constructor(
     private readonly js: JetStreamClient,
     private readonly subjectPrefix: string,
+    /** The connected server's payload limit (it can change with a reconnect); undefined when unknown. */
+    private readonly maxPayload: () => number | undefined = () => undefined,
   ) {}
 
   async send(letter: DeadLetter): Promise<void> {
@@ -36,8 +48,14 @@ export class JetStreamDeadLetterSink implements DeadLetterSink {
     h.set("Klaxon-Original-Subject", letter.originalSubject);
     if (letter.streamSequence !== undefined) h.set("Klaxon-Stream-Sequence", String(letter.streamSequence));
     if (letter.deliveryCount !== undefined) h.set("Klaxon-Delivery-Count", String(letter.deliveryCount));
+    let data = letter.data;
+    const room = (this.maxPayload() ?? Number.POSITIVE_INFINITY) - DEAD_LETTER_HEADER_ROOM;
+    if (data.length > room) {
+      h.set("Klaxon-Truncated", String(data.length));
+      data = data.subarray(0, Math.max(0, room));
+    }
     const options = letter.streamSequence === undefined ? { headers: h } : { headers: h, msgID: `dl:${letter.originalSubject}:${letter.streamSequence}` };
-    await this.js.publish(`${this.subjectPrefix}.${letter.reason}`, letter.data, options);
+    await this.js.publish(`${this.subjectPrefix}.${letter.reason}`, data, options);
   }
 }
 
