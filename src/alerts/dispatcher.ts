@@ -3,14 +3,12 @@ import { sha256HexPrefix } from "../core/hash.js";
 import { InternPool } from "../core/intern-pool.js";
 import type { AlertRecord, GroupNotification, GroupRecord, NotifyReason } from "./dispatcher.types.js";
 import { GroupMembership } from "./group-membership.js";
-import { Inhibitor } from "./inhibitor.js";
+import { Inhibitor, type InhibitionSources } from "./inhibitor.js";
 import type { Labels } from "./model.js";
 import { groupKey, matchRoutes, type RouteNode, type Routing } from "./routing.js";
 import type { Silencer } from "./silences.js";
 import { toStoredAlert, toStoredGroup, type StoredAlert, type StoredGroup } from "./stored-state.js";
 import type { TimeIntervals } from "./time-intervals.js";
-
-const NO_ALERTS: readonly AlertRecord[] = Object.freeze([]);
 
 /**
  * At most this many alerts of each list (firing, resolved, muted) travel in a group notification in full; the rest
@@ -85,10 +83,13 @@ export class Dispatcher {
   /** Flush every group that is due. Returns the notifications to send, in due order. */
   tick(nowMs: number): GroupNotification[] {
     const out: GroupNotification[] = [];
+    // One index of inhibiting alerts for every group this tick flushes: flushes change no alert's status.
+    let sources: InhibitionSources | undefined;
     while (this.queue.popDue(nowMs)) {
       const group = this.groups.get(this.queue.poppedItem as string);
       if (!group || group.nextFlushAtMs !== this.queue.poppedDueMs) continue;
-      const notification = this.flush(group, nowMs);
+      sources ??= this.inhibitionSources();
+      const notification = this.flush(group, nowMs, sources);
       if (notification) out.push(notification);
     }
     return out;
@@ -141,32 +142,32 @@ export class Dispatcher {
   }
 
   /**
-   * Every alert with what mutes it now (nothing for resolved ones). The firing list the inhibitor compares against is
-   * built once for the whole listing: built per alert, a listing of 100,000 alerts took minutes.
+   * Every alert with what mutes it now (nothing for resolved ones). The inhibiting alerts are indexed once for the
+   * whole listing: built per alert, a listing of 100,000 alerts took minutes.
    */
   alertsWithMutes(nowMs: number): Array<{ alert: AlertRecord; mutedBy: string[] }> {
-    const firing = this.inhibitionSources();
+    const sources = this.inhibitionSources();
     const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];
-    for (const alert of this.alerts.values()) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, firing) : [] });
+    for (const alert of this.alerts.values()) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, sources) : [] });
     return out;
   }
 
   /** Alerts by state, counted in place: the ops poller asks every few seconds, and copying 100,000 alerts for a count was most of a storm's garbage. */
   countByState(nowMs: number): { firing: number; suppressed: number; resolved: number } {
     const counts = { firing: 0, suppressed: 0, resolved: 0 };
-    const firing = this.inhibitionSources();
+    const sources = this.inhibitionSources();
     for (const alert of this.alerts.values()) {
       if (alert.status === "resolved") counts.resolved++;
-      else if (this.muteReasons(alert, nowMs, firing).length > 0) counts.suppressed++;
+      else if (this.muteReasons(alert, nowMs, sources).length > 0) counts.suppressed++;
       else counts.firing++;
     }
     return counts;
   }
 
   /** Why a firing alert would not be notified now: active silence ids and/or "inhibited". */
-  private muteReasons(alert: AlertRecord, nowMs: number, firing: readonly AlertRecord[]): string[] {
+  private muteReasons(alert: AlertRecord, nowMs: number, sources: InhibitionSources | undefined): string[] {
     const by = this.silencer.mutedBy(alert.labels, nowMs);
-    if (this.inhibitor.inhibits(alert, firing)) by.push("inhibited");
+    if (sources?.inhibits(alert)) by.push("inhibited");
     return by;
   }
 
@@ -216,7 +217,7 @@ export class Dispatcher {
    * A flush happens at the tick that finds it due: after downtime that is now, once, not once per missed interval,
    * so a long outage does not release a burst of repeats.
    */
-  private flush(group: GroupRecord, nowMs: number): GroupNotification | undefined {
+  private flush(group: GroupRecord, nowMs: number, sources: InhibitionSources | undefined): GroupNotification | undefined {
     const route = this.routesById.get(group.routeId) ?? this.routing.root;
     group.nextFlushAtMs = nowMs + route.groupIntervalMs;
     this.queue.push(group.nextFlushAtMs, group.id);
@@ -227,7 +228,6 @@ export class Dispatcher {
     const firing: AlertRecord[] = [];
     const resolved: AlertRecord[] = [];
     const muted: GroupNotification["muted"] = [];
-    const allFiring = this.inhibitionSources();
     for (const fp of group.fingerprints) {
       const alert = this.alerts.get(fp);
       if (!alert) continue;
@@ -235,7 +235,7 @@ export class Dispatcher {
         resolved.push(alert);
         continue;
       }
-      const by = this.muteReasons(alert, nowMs, allFiring);
+      const by = this.muteReasons(alert, nowMs, sources);
       if (by.length > 0) muted.push({ fingerprint: fp, by });
       else firing.push(alert);
     }
@@ -289,9 +289,9 @@ export class Dispatcher {
     return route.activeTimeIntervals.length > 0 && !route.activeTimeIntervals.some((name) => this.timeIntervals.isActive(name, nowMs));
   }
 
-  /** What the inhibitor compares a target with: every firing alert, listed only when inhibit rules exist. */
-  private inhibitionSources(): readonly AlertRecord[] {
-    return this.inhibitor.hasRules ? this.firingAlerts() : NO_ALERTS;
+  /** The firing alerts that can inhibit others, indexed; undefined when there are no inhibit rules. */
+  private inhibitionSources(): InhibitionSources | undefined {
+    return this.inhibitor.hasRules ? this.inhibitor.sources(this.firingAlerts()) : undefined;
   }
 
   private firingAlerts(): AlertRecord[] {
