@@ -116,6 +116,16 @@ describe("console: the alert board", () => {
     assert.ok(!cards.some((c) => c.key === "g-quiet"), "a group with nothing firing and its incident resolved is gone from the board");
   });
 
+  test("a storm's group of 150,000 alerts makes one card, oldest first (spreading them as arguments overflowed the stack)", async () => {
+    const { buildBoard } = await load<BoardModule>("views/board.js");
+    const alerts = Array.from({ length: 150_000 }, (_, i) => alert(`a${i}`, "warning", 1_000_000 - i));
+    const cards = buildBoard({ alerts, groups: [group("g-storm", alerts.map((a) => a.fingerprint))], incidents: [], pages: [] });
+    assert.equal(cards.length, 1);
+    assert.equal(cards[0]?.alerts.length, 150_000);
+    assert.equal(cards[0]?.alerts[0]?.fingerprint, "a149999", "the oldest first");
+    assert.equal((cards[0] as unknown as { sinceMs: number }).sinceMs, 1_000_000 - 149_999);
+  });
+
   test("pages are listed per person, in the order they were due", async () => {
     const { pagesByPerson } = await load<BoardModule>("views/board.js");
     const people = pagesByPerson([

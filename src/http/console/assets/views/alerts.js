@@ -5,6 +5,8 @@ import { duration, relative, when } from "../format.js";
 import { buildBoard, pagesByPerson } from "./board.js";
 
 const REFRESH_MS = 10_000;
+/** Alert rows drawn per card: a storm's group can hold 100,000, which no page can draw (the count says the rest). */
+const ROWS_PER_CARD = 50;
 
 export async function renderAlerts(root, context) {
   const load = async () => {
@@ -55,7 +57,7 @@ function groupCard(card, context, nowMs, reload) {
     h("header", {}, h("h2", {}, groupTitle(card)), badge(card.state)),
     meta.length > 0 ? h("p", { class: "meta" }, meta.join(" · ")) : null,
     incident ? incidentPanel(incident, card.pages, context, nowMs, reload) : null,
-    card.alerts.length > 0 ? h("ul", { class: "alerts" }, card.alerts.map((alert) => alertRow(alert, nowMs))) : null,
+    card.alerts.length > 0 ? h("ul", { class: "alerts" }, card.alerts.slice(0, ROWS_PER_CARD).map((alert) => alertRow(alert, nowMs)), moreRow(card.alerts.length - ROWS_PER_CARD)) : null,
   );
 }
 
@@ -99,6 +101,10 @@ function incidentPanel(incident, pages, context, nowMs, reload) {
     h("a", { class: "button quiet", href: `#/timeline/${encodeURIComponent(incident.id)}` }, "Timeline"),
   );
   return h("div", { class: "incident" }, lines, actions);
+}
+
+function moreRow(count) {
+  return count > 0 ? h("li", { class: "more muted" }, `… and ${count.toLocaleString("en-US")} more firing in this group`) : null;
 }
 
 function alertRow(alert, nowMs) {

@@ -49,7 +49,9 @@ export function buildBoard({ alerts, groups, incidents, pages }) {
   for (const card of cards) {
     card.alerts.sort((a, b) => severityRank(a.labels.severity) - severityRank(b.labels.severity) || a.startsAtMs - b.startsAtMs);
     card.severity = card.alerts.length > 0 ? worstSeverity(card.alerts) : "critical";
-    card.sinceMs = Math.min(...card.alerts.map((a) => a.startsAtMs), card.incident?.openedAtMs ?? Infinity);
+    // A loop, not Math.min(...): spreading a storm's alerts as arguments overflows the stack (~120,000 in V8).
+    card.sinceMs = card.incident?.openedAtMs ?? Infinity;
+    for (const alert of card.alerts) card.sinceMs = Math.min(card.sinceMs, alert.startsAtMs);
     card.state = card.incident?.state ?? "firing";
   }
   const urgency = (card) => (card.incident ? INCIDENT_ORDER[card.incident.state] : 0.5);
