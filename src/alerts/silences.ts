@@ -44,16 +44,31 @@ export const silenceSchema = z.strictObject({
   updatedAtMs: z.number(),
 });
 
+interface CompiledSilence {
+  silence: Silence;
+  matches: (labels: Labels) => boolean;
+}
+
 /** Which silences mute an alert now. Shares the `mutes` shape with the inhibitor. */
 export class Silencer {
-  private readonly silences = new Map<string, { silence: Silence; matches: (labels: Labels) => boolean }>();
+  private readonly silences = new Map<string, CompiledSilence>();
+  /**
+   * The silences active from `activeFromMs` until (not including) `activeUntilMs`: no silence starts or ends in
+   * between. Expired silences are kept (they are listed), and asking each of them about each alert of a storm was
+   * most of the work; the active few are asked instead.
+   */
+  private active: readonly CompiledSilence[] | undefined;
+  private activeFromMs = 0;
+  private activeUntilMs = 0;
 
   upsert(silence: Silence): void {
     this.silences.set(silence.id, { silence, matches: compileMatchers(silence.matchers) });
+    this.active = undefined;
   }
 
   remove(id: string): void {
     this.silences.delete(id);
+    this.active = undefined;
   }
 
   get(id: string): Silence | undefined {
@@ -67,10 +82,18 @@ export class Silencer {
   /** Ids of the active silences that match these labels. */
   mutedBy(labels: Labels, nowMs: number): string[] {
     const ids: string[] = [];
-    for (const { silence, matches } of this.silences.values()) {
-      if (silenceState(silence, nowMs) === "active" && matches(labels)) ids.push(silence.id);
-    }
+    for (const { silence, matches } of this.activeAt(nowMs)) if (matches(labels)) ids.push(silence.id);
     return ids;
+  }
+
+  private activeAt(nowMs: number): readonly CompiledSilence[] {
+    if (this.active !== undefined && nowMs >= this.activeFromMs && nowMs < this.activeUntilMs) return this.active;
+    const active: CompiledSilence[] = [];
+    for (const entry of this.silences.values()) if (silenceState(entry.silence, nowMs) === "active") active.push(entry);
+    this.active = active;
+    this.activeFromMs = nowMs;
+    this.activeUntilMs = this.nextChangeMs(nowMs) ?? Number.POSITIVE_INFINITY;
+    return active;
   }
 
   /** The next instant a silence starts or ends: the dispatcher looks again then. */
