@@ -180,10 +180,12 @@ export class NotifyStage {
       if (this.stopping) return;
       const deliveries = m.info.deliveryCount;
       this.deps.logger.error({ err: error, subject: m.subject, seq: m.seq, deliveries }, "notify stage could not handle a message; it will be redelivered");
+      // Never given up: a page dropped after a few failures (a NATS restart's timeouts) is a page lost. Past
+      // consumer.maxDeliver deliveries each failure is audited too, so a message that keeps failing is seen.
       if (deliveries >= this.deps.config.consumer.maxDeliver) {
-        await this.auditWriter.record("notify.failed", { subject: m.subject, seq: m.seq, deliveries, error: error instanceof Error ? error.message : String(error), why: "gave up after the maximum number of deliveries" });
-        m.term();
-      } else m.nak(backoffMs(deliveries, 1_000, 30_000));
+        await this.auditWriter.record("notify.stuck", { subject: m.subject, seq: m.seq, deliveries, error: error instanceof Error ? error.message : String(error), why: "still failing; retried until it succeeds" });
+      }
+      m.nak(backoffMs(deliveries, 1_000, 30_000));
     }
   }
 

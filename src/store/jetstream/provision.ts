@@ -81,16 +81,26 @@ export function streamConfigs(config: Config): Array<StreamSettings & { name: st
   ];
 }
 
+/**
+ * JetStream's max_deliver for the consumers of alerts, notifications and pages: unlimited. With a limit the server
+ * stops delivering a message after that many deliveries, silently; every nak of a page waiting for another replica's
+ * lease, every ack wait that ran out on a killed replica counts, and a page that ran out was lost. Those stages
+ * retry until a message succeeds (with backoff) and park what can never succeed themselves; the event consumers keep
+ * `consumer.maxDeliver`, as their stages dead-letter an event that reaches it.
+ */
+const UNLIMITED_DELIVERIES = -1;
+
 /** Every durable consumer: one line each. Add a stage's consumer (or a partition's) here and it is provisioned. */
-export function consumerDeclarations(config: Config): Array<{ stream: string; durable: string; filter: string; ackPolicy?: AckPolicy }> {
+export function consumerDeclarations(config: Config): Array<{ stream: string; durable: string; filter: string; ackPolicy?: AckPolicy; maxDeliver?: number }> {
   const inventory = inventoryFilters(config.subjects.events, config.cluster.partitions);
+  const unlimited = UNLIMITED_DELIVERIES;
   return [
     // Evaluation acks in order, so one ack can settle a run of events (AckPolicy.All): a fraction of the acks.
     ...evaluationPartitions(config).map((p) => ({ stream: config.streams.events, durable: p.durable, filter: `${p.subjectPrefix}.>`, ackPolicy: AckPolicy.All })),
-    { stream: config.streams.alerts, durable: config.consumer.alertsDurable, filter: `${config.subjects.alerts}.>` },
-    { stream: config.streams.notifications, durable: config.consumer.escalateDurable, filter: `${config.subjects.notifications}.>` },
-    { stream: config.streams.pages, durable: config.consumer.notifyDurable, filter: `${config.subjects.pages}.>` },
-    { stream: config.streams.notifications, durable: config.consumer.notifyDurable, filter: `${config.subjects.notifications}.>` },
+    { stream: config.streams.alerts, durable: config.consumer.alertsDurable, filter: `${config.subjects.alerts}.>`, maxDeliver: unlimited },
+    { stream: config.streams.notifications, durable: config.consumer.escalateDurable, filter: `${config.subjects.notifications}.>`, maxDeliver: unlimited },
+    { stream: config.streams.pages, durable: config.consumer.notifyDurable, filter: `${config.subjects.pages}.>`, maxDeliver: unlimited },
+    { stream: config.streams.notifications, durable: config.consumer.notifyDurable, filter: `${config.subjects.notifications}.>`, maxDeliver: unlimited },
     { stream: config.streams.events, durable: config.consumer.inventoryStateDurable, filter: inventory.state },
     { stream: config.streams.events, durable: config.consumer.inventoryChangeDurable, filter: inventory.change },
   ];
@@ -102,7 +112,7 @@ export function declareResources(config: Config): Declaration[] {
   return [
     ...streamConfigs(config).map(({ name, ...settings }): Declaration => ({ kind: "stream", name, settings })),
     ...consumerDeclarations(config).map(
-      ({ stream, durable, filter, ackPolicy }): Declaration => ({
+      ({ stream, durable, filter, ackPolicy, maxDeliver }): Declaration => ({
         kind: "consumer",
         stream,
         name: durable,
@@ -111,7 +121,7 @@ export function declareResources(config: Config): Declaration[] {
           ack_policy: ackPolicy ?? AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           ack_wait: config.consumer.ackWaitMs * MS_TO_NS,
-          max_deliver: config.consumer.maxDeliver,
+          max_deliver: maxDeliver ?? config.consumer.maxDeliver,
           max_ack_pending: Math.max(config.consumer.batch * 4, 1_000),
         },
       }),
