@@ -36,6 +36,12 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
       });
     out[source] = `fired ${fired ? "yes" : "no"}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}`;
   }
+  // Where the notify stage's consumers stood at the end: messages still pending, in flight (and for how many), taken.
+  const jsm = await js.jetstreamManager();
+  for (const stream of ["KLAXON_PAGES", "KLAXON_NOTIFICATIONS"]) {
+    const info = await jsm.consumers.info(stream, "klaxon-notify").catch(() => undefined);
+    if (info) out[`consumer ${stream}/klaxon-notify`] = `pending ${info.num_pending}, ack pending ${info.num_ack_pending}, redelivered ${info.num_redelivered}, waiting pulls ${info.num_waiting}, delivered ${info.delivered.consumer_seq} (stream ${info.delivered.stream_seq}), ack floor ${info.ack_floor.stream_seq}, max_deliver ${info.config.max_deliver}`;
+  }
   return out;
 }
 
