@@ -154,9 +154,12 @@ export class ClusterMembership {
     try {
       await this.deps.runner.start(role);
     } catch (error) {
-      // A role we cannot run is given back rather than held idle: someone else may manage.
+      // A role we cannot run is given back rather than held idle: someone else may manage. What of it did start
+      // (the coordinator is four stages) is stopped first: left running, it would read the role's consumers beside
+      // the next holder's stages.
       this.warn(`role ${role} failed to start; releasing it`, error);
       this.held.delete(role);
+      await this.deps.runner.stop(role, false).catch((stopError: unknown) => this.warn(`role ${role}: stopping what had started failed`, stopError));
       await this.deps.store.release(role, revision).catch(() => false);
     }
   }
