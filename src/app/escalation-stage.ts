@@ -1,7 +1,7 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { MAX_ALERTS_PER_NOTIFICATION } from "../alerts/dispatcher.js";
 import type { GroupNotification } from "../alerts/dispatcher.types.js";
-import { groupTitle } from "../notify/context.js";
+import { groupTitle, notificationTotals } from "../notify/context.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { Config } from "../config/config.schema.js";
@@ -126,8 +126,7 @@ export class EscalationStage {
       await this.auditRecord("incident.no_policy", notification.groupId, { policy: policyId, receiver: notification.receiver });
       return;
     }
-    // Notifications published before the totals existed list every alert.
-    const title = groupTitle(notification.firing, notification.groupLabels, notification.firingCount ?? notification.firing.length);
+    const title = groupTitle(notification.firing, notification.groupLabels, notificationTotals(notification).firing);
     const id = notification.id.replace(/:/g, "-");
     const opened = openIncident({ id, groupId: notification.groupId, receiver: notification.receiver, title, alertFingerprints: notification.firing.map((a) => a.fingerprint) }, policy, now);
     const incident = { ...opened.incident, pendingPages: opened.pages };

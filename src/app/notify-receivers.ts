@@ -1,5 +1,5 @@
 import type { Receiver } from "../alerts/routing.js";
-import { buildContext, groupTitle, type IncidentInput } from "../notify/context.js";
+import { buildContext, groupTitle, notificationTotals, type IncidentInput } from "../notify/context.js";
 import type { Purpose } from "../notify/model.js";
 import { webhookPayload } from "../notify/webhook-payload.js";
 import type { DeliveryOutcome, DeliveryPlan } from "./notify-delivery.js";
@@ -27,7 +27,7 @@ export class ReceiverHandler {
     const alerts = [...n.firing, ...n.resolved];
     const purpose: Purpose = n.status === "resolved" ? "resolved" : "firing";
     const incident = await this.incident(receiver, n);
-    const counts = { firing: n.firingCount ?? n.firing.length, resolved: n.resolvedCount ?? n.resolved.length };
+    const counts = notificationTotals(n);
     const title = groupTitle(alerts, n.groupLabels, counts.firing + counts.resolved);
     const context = buildContext({ purpose, title, receiver: n.receiver, groupId: n.groupId, groupLabels: n.groupLabels, alerts, counts, incident, atMs: n.atMs });
     const plans: DeliveryPlan[] = [];

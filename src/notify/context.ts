@@ -111,6 +111,14 @@ export function buildContext(input: ContextInput): TemplateContext {
   };
 }
 
+/**
+ * How many firing and resolved alerts a group notification stands for: its totals (its lists show only the first
+ * alerts), or its lists' lengths for a notification published before the totals existed.
+ */
+export function notificationTotals(n: { firing: readonly unknown[]; resolved: readonly unknown[]; firingCount?: number | undefined; resolvedCount?: number | undefined }): { firing: number; resolved: number } {
+  return { firing: Math.max(n.firing.length, n.firingCount ?? 0), resolved: Math.max(n.resolved.length, n.resolvedCount ?? 0) };
+}
+
 /** A title for a group notification without an incident: the first alert and how many more (`total`: listed or not). */
 export function groupTitle(alerts: readonly AlertInput[], groupLabels: Readonly<Record<string, string>>, total = alerts.length): string {
   const first = alerts.find((a) => a.status === "firing") ?? alerts[0];

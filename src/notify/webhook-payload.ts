@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import type { AlertInput } from "./context.js";
+import { notificationTotals, type AlertInput } from "./context.js";
 
 /** The version of the webhook body; a change that could break a receiver gets a new number. */
 export const WEBHOOK_PAYLOAD_VERSION = 1;
@@ -57,9 +57,14 @@ export function webhookPayload(id: string, n: GroupNotificationInput): WebhookPa
       endsAt: a.endsAtMs === undefined ? null : iso(a.endsAtMs),
     })),
     muted: n.muted.map((m) => ({ fingerprint: m.fingerprint, by: [...m.by] })),
-    truncatedAlerts: Math.max(0, (n.firingCount ?? n.firing.length) - n.firing.length) + Math.max(0, (n.resolvedCount ?? n.resolved.length) - n.resolved.length),
+    truncatedAlerts: truncatedAlerts(n),
     notifiedAt: iso(n.atMs),
   };
+}
+
+function truncatedAlerts(n: GroupNotificationInput): number {
+  const totals = notificationTotals(n);
+  return totals.firing - n.firing.length + (totals.resolved - n.resolved.length);
 }
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the shared secret (GitHub's scheme, so tools exist). */
