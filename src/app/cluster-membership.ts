@@ -53,7 +53,7 @@ export class ClusterMembership {
   /** Join: the first plan runs before this resolves, so a lone replica holds every role when it returns. */
   async start(): Promise<void> {
     await this.heartbeat();
-    await this.plan();
+    await this.plan().catch((error: unknown) => this.planFailed(error));
     this.heartbeatTimer = setInterval(
       () =>
         void this.heartbeat().catch((error: unknown) => {
@@ -103,13 +103,15 @@ export class ClusterMembership {
   private planOnce(): void {
     if (this.planning || this.stopped) return;
     this.planning = this.plan()
-      .catch((error: unknown) => {
-        this.lastHeartbeatFailureMs = this.now;
-        this.warn("rebalancing failed; trying again next period", error);
-      })
+      .catch((error: unknown) => this.planFailed(error))
       .finally(() => {
         this.planning = undefined;
       });
+  }
+
+  private planFailed(error: unknown): void {
+    this.lastHeartbeatFailureMs = this.now;
+    this.warn("rebalancing failed; trying again next period", error);
   }
 
   private async plan(): Promise<void> {
@@ -132,6 +134,9 @@ export class ClusterMembership {
       // Our own id with another incarnation: the process we replace after a crash. Take its roles back now.
       const predecessor = lease !== undefined && lease.value.owner === instanceId && lease.value.incarnation !== this.incarnation;
       if (this.held.has(role) && (lease === undefined || lease.value.owner !== instanceId || predecessor)) await this.lost(role, lease?.value.owner);
+      // Ours, this very run, yet not held: an acquisition whose write landed while its reply was lost (NATS
+      // restarting). Everyone else sees the role held; left so, nobody would ever run it.
+      if (lease !== undefined && !this.held.has(role) && lease.value.owner === instanceId && lease.value.incarnation === this.incarnation) await this.adopt(role, lease);
       views.push({ role, owner: predecessor ? `${instanceId} (previous run)` : lease?.value.owner, stale: predecessor || (lease !== undefined && !live.includes(lease.value.owner)) });
     }
 
@@ -147,12 +152,26 @@ export class ClusterMembership {
     const lease: LeaseRecord = { owner: this.deps.instanceId, incarnation: this.incarnation, acquiredAtMs: Date.now() };
     const revision = current ? await this.deps.store.takeOver(role, lease, current.revision) : await this.deps.store.acquire(role, lease);
     if (revision === undefined) return; // another replica was faster; the next period sees who holds it
-    this.held.set(role, revision);
     this.deps.metrics.roleChanges.inc({ change: takeover ? "takeover" : "acquired" });
     this.deps.logger.info({ role, from: current?.value.owner ?? null }, takeover ? "took over a role from a silent replica" : "acquired a role");
     await this.audit(takeover ? "cluster.takeover" : "cluster.acquired", { role, ...(current ? { from: current.value.owner } : {}) });
+    await this.run(role, revision);
+  }
+
+  private async adopt(role: string, lease: { value: LeaseRecord; revision: number }): Promise<void> {
+    this.deps.metrics.roleChanges.inc({ change: "adopted" });
+    this.deps.logger.warn({ role }, "a role this replica acquired while NATS did not answer is its own after all; starting it");
+    await this.audit("cluster.acquired", { role, adopted: true });
+    await this.run(role, lease.revision);
+  }
+
+  /** Hold the role and start it; one that cannot start is given back. */
+  private async run(role: string, revision: number): Promise<void> {
+    this.held.set(role, revision);
+    const startedAt = this.now;
     try {
       await this.deps.runner.start(role);
+      this.tookLong(role, "start", startedAt);
     } catch (error) {
       // A role we cannot run is given back rather than held idle: someone else may manage. What of it did start
       // (the coordinator is four stages) is stopped first: left running, it would read the role's consumers beside
@@ -165,7 +184,9 @@ export class ClusterMembership {
   }
 
   private async handOver(role: string, revision: number): Promise<void> {
+    const stoppingAt = this.now;
     await this.deps.runner.stop(role, true);
+    this.tookLong(role, "graceful stop", stoppingAt);
     this.held.delete(role);
     await this.deps.store.release(role, revision);
     this.deps.metrics.roleChanges.inc({ change: "handed_over" });
@@ -180,6 +201,12 @@ export class ClusterMembership {
     this.deps.metrics.roleChanges.inc({ change: "lost" });
     this.deps.logger.error({ role, to: to ?? null }, "lost a role to another replica; it presumed this one dead");
     await this.audit("cluster.lost", { role, to: to ?? null });
+  }
+
+  /** A role's start or stop runs inside the rebalancing period: one that takes longer than a lease holds every role still. */
+  private tookLong(role: string, what: string, sinceMs: number): void {
+    const tookMs = Math.round(this.now - sinceMs);
+    if (tookMs > this.deps.leaseMs) this.deps.logger.warn({ role, tookMs }, `role ${what} took longer than a lease`);
   }
 
   private checkDuplicateInstance(incarnation: string | undefined, revision: number | undefined): void {

@@ -23,7 +23,7 @@ export function createMetrics() {
     notifications: new Counter({ name: "klaxon_notifications_total", help: "Notification deliveries by channel and outcome: attempt, sent, retry, failed, fallback, skipped", labelNames: ["channel", "outcome"], registers: [registry] }),
     notificationRetries: new Counter({ name: "klaxon_notification_retries_total", help: "Notification attempts retried after a retryable failure, by channel", labelNames: ["channel"], registers: [registry] }),
     notificationReconciles: new Counter({ name: "klaxon_notification_reconcile_total", help: "Deliveries taken over from a dead replica whose provider was asked whether they went out, by channel and outcome: found (recorded as sent), not_found (sent), failed (the lookup failed; sent again)", labelNames: ["channel", "outcome"], registers: [registry] }),
-    roleChanges: new Counter({ name: "klaxon_cluster_role_changes_total", help: "Roles (evaluation partitions, coordinator) acquired, taken over from a dead replica, handed over or lost", labelNames: ["change"], registers: [registry] }),
+    roleChanges: new Counter({ name: "klaxon_cluster_role_changes_total", help: "Roles (evaluation partitions, coordinator) acquired, taken over from a dead replica, handed over or lost; adopted: acquired while NATS did not answer, found ours later", labelNames: ["change"], registers: [registry] }),
     rulesLoaded: new Gauge({ name: "klaxon_rules_loaded", help: "Rules currently loaded", registers: [registry] }),
     activeSeries: new Gauge({ name: "klaxon_active_series", help: "Series holding evaluation state", registers: [registry] }),
     ruleEvaluations: new EvaluationMeter(registry),

@@ -38,4 +38,42 @@ describe("cluster membership on a real nats-server", () => {
       await nc.close();
     }
   });
+
+  test("a lease whose write landed while its reply was lost (NATS restarting) is found ours and started, not left idle", async () => {
+    const { nc } = await client(nats.current.url);
+    const real = await KvClusterStore.open(nc, "membership-lost-reply");
+    // The server stored the lease; the client heard nothing back within its timeout.
+    let replies = 0;
+    const store = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property !== "acquire") return Reflect.get(target, property, receiver) as unknown;
+        return async (...args: Parameters<KvClusterStore["acquire"]>) => {
+          const revision = await target.acquire(...args);
+          if (replies++ === 0) throw new Error("TIMEOUT: request timed out");
+          return revision;
+        };
+      },
+    });
+    const started: string[] = [];
+    const runner: RoleRunner = {
+      async start(role) {
+        started.push(role);
+      },
+      async stop() {},
+    };
+    const metrics = createMetrics();
+    const membership = new ClusterMembership({ store, instanceId: "r1", roles: ["coordinator"], leaseMs: 1_000, renewMs: 100, runner, logger: silentLogger, metrics, recordAudit: async () => undefined });
+    try {
+      await membership.start();
+      assert.equal((await real.leases()).get("coordinator")?.value.owner, "r1", "the lease is r1's for everyone else");
+      const deadline = Date.now() + 5_000;
+      while (started.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(started, ["coordinator"], "so r1 runs it");
+      assert.deepEqual(membership.roles(), ["coordinator"]);
+      assert.match(await metrics.registry.metrics(), /klaxon_cluster_role_changes_total\{change="adopted"\} 1/);
+    } finally {
+      membership.halt();
+      await nc.close();
+    }
+  });
 });
