@@ -169,9 +169,10 @@ export class EscalationStage {
         return { incident: withPendingPages(step.incident, [...(incident.pendingPages ?? []), ...step.pages]), result: step };
       });
       this.track(outcome.incident);
-      if (!outcome.result) continue;
-      for (const event of outcome.result.events) await this.auditRecord(event.action, id, event.details);
-      await this.planPending(id, outcome.incident);
+      for (const event of outcome.result?.events ?? []) await this.auditRecord(event.action, id, event.details);
+      // Planned even with no result: a step whose write landed but whose reply was lost reads as "nothing to do" on
+      // the retry, with its level's pages waiting in pendingPages.
+      if (outcome.incident.pendingPages?.length) await this.planPending(id, outcome.incident);
     }
     for (const id of [...this.unplanned]) await this.planPending(id);
     for (const intent of [...this.scheduled.values()]) if (intent.dueAtMs <= now) await this.sendIfStillNeeded(intent);
@@ -184,8 +185,13 @@ export class EscalationStage {
       this.deps.logger.error({ incident: incident.id, ...miss }, "a target of this escalation level cannot be paged");
       await this.auditRecord("page.unreachable", incident.id, { level: level.level, round: level.round, ...miss });
     }
-    for (const intent of plan.intents) {
-      if (!(await this.deps.store.claimPage(intent))) continue; // claimed before: by a replica, or before a restart
+    for (const planned of plan.intents) {
+      const claim = await this.deps.store.claimPage(planned);
+      // Claimed before, by a replica or before a restart, and settled: nothing to do. Claimed and still scheduled: the
+      // claim may be our own whose reply was lost, or a dead engine's; not sending it would lose it, and sending it
+      // again cannot page twice (the page id is the message id and the notify stage's delivery id).
+      if (claim !== "claimed" && claim.status !== "scheduled") continue;
+      const intent = claim === "claimed" ? planned : claim.intent;
       this.scheduled.set(intent.id, intent);
       if (intent.dueAtMs <= this.deps.clock.now()) await this.sendIfStillNeeded(intent, incident);
     }

@@ -87,13 +87,18 @@ export class KvEscalationStore {
     return (await this.listPrefix("incident.")).map((e) => e as Incident);
   }
 
-  /** Claim a page: true for exactly one caller, whatever the number of replicas or redeliveries. */
-  async claimPage(intent: PageIntent): Promise<boolean> {
+  /**
+   * Claim a page: "claimed" for exactly one caller, whatever the number of replicas or redeliveries; otherwise the
+   * page as it is stored. A claim whose reply was lost (NATS restarting) lands all the same: its caller then finds
+   * the page "scheduled", as it would one a dead engine claimed and never sent.
+   */
+  async claimPage(intent: PageIntent): Promise<"claimed" | StoredPage> {
     try {
       await this.kv.create(`page.${intent.id}`, encode({ intent, status: "scheduled" } satisfies StoredPage));
-      return true;
+      return "claimed";
     } catch (error) {
-      if (await this.kv.get(`page.${intent.id}`)) return false;
+      const existing = await this.kv.get(`page.${intent.id}`);
+      if (existing && existing.operation === "PUT") return existing.json<StoredPage>();
       throw error;
     }
   }
