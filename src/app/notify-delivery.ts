@@ -79,6 +79,11 @@ export class DeliveryRunner {
   /** Halted (a crash, in tests): stop as abruptly as a dead process would, giving nothing back. */
   private halted = false;
   private readonly wakers = new Set<() => void>();
+  /**
+   * Deliveries this process holds now. Its own lease can look stale while NATS is away (renewals fail, the message is
+   * redelivered after its ack wait); taking it over from ourselves would send a second time what may be on its way.
+   */
+  private readonly holding = new Set<string>();
 
   constructor(private readonly deps: DeliveryRunnerDeps) {
     const limiter = (ms: number): RateLimiter => new RateLimiter(ms, { now: () => Date.now(), sleep: (t) => this.sleep(t) });
@@ -117,10 +122,17 @@ export class DeliveryRunner {
    * it `sending` for ever. A live holder's delivery is left to it.
    */
   private async settleAbandoned(plan: DeliveryPlan, reason: string): Promise<DeliveryOutcome> {
-    const { metrics, audit, clock } = this.deps;
     const claim = await this.claim(plan);
     if ("outcome" in claim) return claim;
-    const { handle } = claim;
+    try {
+      return await this.settleClaimed(plan, claim.handle, reason);
+    } finally {
+      this.holding.delete(plan.id);
+    }
+  }
+
+  private async settleClaimed(plan: DeliveryPlan, handle: RecordHandle, reason: string): Promise<DeliveryOutcome> {
+    const { metrics, audit, clock } = this.deps;
     const subject = plan.incidentId ?? plan.groupId;
     const answer = await askProvider(plan.findSent?.(handle.record.channel, handle.record.address), handle.record);
     const now = clock.now();
@@ -158,6 +170,7 @@ export class DeliveryRunner {
       throw error;
     } finally {
       clearInterval(timer);
+      this.holding.delete(plan.id);
     }
   }
 
@@ -168,13 +181,15 @@ export class DeliveryRunner {
   private async claim(plan: DeliveryPlan): Promise<{ handle: RecordHandle; silentForMs?: number } | DeliveryOutcome> {
     const { store, clock, leaseMs } = this.deps;
     for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.holding.has(plan.id)) return { outcome: "busy", retryInMs: leaseMs };
       const now = clock.now();
       const existing = await store.getDelivery(plan.id);
       if (!existing) {
         const record: DeliveryRecord = { ...this.base(plan, now), status: "sending" };
         const revision = await store.createDelivery(record);
-        if (revision !== undefined) return { handle: new RecordHandle(store, record, revision) };
-        continue;
+        if (revision === undefined) continue;
+        this.holding.add(plan.id);
+        return { handle: new RecordHandle(store, record, revision) };
       }
       const record = existing.value;
       if (record.status !== "sending") return { outcome: "already", record };
@@ -184,6 +199,7 @@ export class DeliveryRunner {
       const taken: DeliveryRecord = { ...record, heartbeatAtMs: now };
       const revision = await store.updateDelivery(taken, existing.revision);
       if (revision === undefined) continue;
+      this.holding.add(plan.id);
       return { handle: new RecordHandle(store, taken, revision), silentForMs: age };
     }
     return { outcome: "busy", retryInMs: 1_000 };

@@ -1,0 +1,85 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { DeliveryRunner, type DeliveryOutcome, type DeliveryPlan } from "../../src/app/notify-delivery.js";
+import { NotifyStore } from "../../src/app/notify-store.js";
+import { createMetrics } from "../../src/app/metrics.js";
+import { FakeClock } from "../../src/core/clock.js";
+import { silentLogger } from "../../src/core/logger.js";
+import type { Receipt } from "../../src/notify/model.js";
+import { useNatsWithClient } from "../support/engine.js";
+
+const LEASE_MS = 4_000;
+
+/** A runner on a real delivery-record bucket, whose clock only the test moves and whose lease is never renewed. */
+async function runnerOn(nats: ReturnType<typeof useNatsWithClient>, bucket: string, clock: FakeClock): Promise<DeliveryRunner> {
+  const store = await NotifyStore.open(nats.nc, bucket, 60_000);
+  return new DeliveryRunner({
+    store,
+    clock,
+    logger: silentLogger,
+    metrics: createMetrics(),
+    audit: () => Promise.resolve(),
+    retry: { baseMs: 10, maxMs: 10, maxAttempts: 3 },
+    leaseMs: LEASE_MS,
+    rateLimits: { slack: 0, email: 0, sms: 0, webhook: 0 },
+    heartbeatMs: 3_600_000,
+  });
+}
+
+/** An e-mail page whose sends wait until the test lets each one finish; `release` finishes any still waiting. */
+function heldPlan(id: string): { plan: DeliveryPlan; sends: Array<(receipt: Receipt) => void>; release: () => void } {
+  const sends: Array<(receipt: Receipt) => void> = [];
+  const plan: DeliveryPlan = {
+    id,
+    kind: "page",
+    incidentId: "incident-1",
+    user: "alice",
+    first: { channel: "email", address: "alice@example.com" },
+    send: () => new Promise<Receipt>((resolve) => sends.push(resolve)),
+  };
+  return { plan, sends, release: () => sends.forEach((send, i) => send({ email: { messageId: `<released-${i}@example.com>` } })) };
+}
+
+describe("DeliveryRunner on a real KV bucket", () => {
+  const nats = useNatsWithClient();
+
+  test("a delivery this process is sending is never taken over by itself, however stale its lease looks", async (t) => {
+    const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
+    const runner = await runnerOn(nats, "runner-own", clock);
+    const { plan, sends, release } = heldPlan("page-1.email");
+    t.after(release);
+    const first = runner.run(plan);
+    while (sends.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // NATS was away: no renewal landed, and the page's message came again after its ack wait.
+    clock.advance(LEASE_MS + 1_000);
+    let again: DeliveryOutcome | undefined;
+    const second = runner.run(plan).then((outcome) => (again = outcome));
+    while (again === undefined && sends.length === 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(sends.length, 1, "one send to the provider, not a second while the first is on its way");
+    await second;
+    assert.equal(again?.outcome, "busy", "the second run waits for the first instead of sending again");
+    sends[0]?.({ email: { messageId: "<m1@example.com>" } });
+    const settled: DeliveryOutcome = await first;
+    assert.equal(settled.outcome, "sent");
+    assert.equal((await runner.run(plan)).outcome, "already", "once settled, a redelivery finds it done");
+    assert.equal(sends.length, 1);
+  });
+
+  test("another runner (another replica) still takes over a stale delivery and sends it", async (t) => {
+    const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
+    const dead = await runnerOn(nats, "runner-other", clock);
+    const live = await runnerOn(nats, "runner-other", clock);
+    const { plan, sends, release } = heldPlan("page-2.email");
+    t.after(release);
+    const stalled = dead.run(plan);
+    while (sends.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    clock.advance(LEASE_MS + 1_000);
+    const takeover = live.run(plan);
+    while (sends.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    sends[1]?.({ email: { messageId: "<m2@example.com>" } });
+    assert.equal((await takeover).outcome, "sent", "the live replica sent it (e-mail is sent again: receivers drop repeats by Message-ID)");
+    // The stalled one comes back to find its record taken: it settles nothing.
+    sends[0]?.({ email: { messageId: "<m1@example.com>" } });
+    assert.equal((await stalled).outcome, "interrupted");
+  });
+});
