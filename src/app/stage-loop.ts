@@ -1,4 +1,4 @@
-import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../core/logger.js";
 import { LIVE_PULL } from "../store/jetstream/pull-options.js";
 import { deliveryOf, type Delivery } from "../ingest/delivery-info.js";
@@ -23,6 +23,10 @@ export interface StageLoopOptions {
 /** Redeliveries per audit record at most, so one record always fits a message. */
 const REDELIVERIES_PER_RECORD = 500;
 
+/** After the iterator ended on its own: wait this long (times the attempt, up to the cap) before pulling again. */
+const RESTART_PAUSE_MS = 500;
+const MAX_RESTART_PAUSE_MS = 10_000;
+
 /**
  * What every stage shares: a durable consumer read in order, a ticker, and one lane so that messages, ticks and
  * outside calls (reloads, acks, queries) never touch the stage's state at the same time.
@@ -35,6 +39,10 @@ export class StageLoop {
   private stoppingFlag = false;
   private options: StageLoopOptions | undefined;
   private redeliveries: Array<{ sequence: number; deliveryCount: number; subject: string }> = [];
+  /** How often the message iterator ended without being asked to and was replaced (0 in health). */
+  private restarts = 0;
+  /** Ends the pause before a new pull early: set while one is waiting. */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly name: string,
@@ -47,39 +55,85 @@ export class StageLoop {
 
   async start(js: JetStreamClient, options: StageLoopOptions): Promise<void> {
     const consumer = await js.consumers.get(options.stream, options.durable);
-    const messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
-    this.messages = messages;
+    this.messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
     this.options = options;
-    this.loop = (async () => {
-      for await (const m of messages) {
-        if (this.stoppingFlag) break;
-        const delivery = deliveryOf(m);
-        if (delivery.deliveryCount > 1) this.redeliveries.push({ sequence: delivery.seq, deliveryCount: delivery.deliveryCount, subject: m.subject });
-        if (!this.lane.isIdle) {
-          await this.lane.run(() => options.handle(m, delivery)).catch((error: unknown) => this.failedMessage(delivery, error));
-          continue;
-        }
-        // Nothing else holds the lane: run here, and keep the lane held only if the handler goes on asynchronously.
-        let running: void | Promise<void>;
-        try {
-          running = options.handle(m, delivery);
-        } catch (error) {
-          this.failedMessage(delivery, error);
-          continue;
-        }
-        if (running) await this.lane.hold(running).catch((error: unknown) => this.failedMessage(delivery, error));
-      }
-    })();
+    this.loop = this.keepConsuming(consumer, this.messages, options);
     this.timer = setInterval(() => {
       void this.recordRedeliveries();
       void this.lane.run(options.tick).catch((error: unknown) => this.failed(`${this.name}: tick`, error));
     }, options.tickIntervalMs);
   }
 
+  /**
+   * Read until stopped. The client's iterator can end on its own (a 400 from the server, a subscription error, a
+   * closed connection): the stage would go deaf with nothing to show for it, its messages unacknowledged and never
+   * pulled again. So an end that is not ours is logged, counted, and followed by a new pull after a pause.
+   */
+  private async keepConsuming(consumer: Consumer, first: ConsumerMessages, options: StageLoopOptions): Promise<void> {
+    let messages = first;
+    for (;;) {
+      const cause = await this.read(messages, options).then(
+        () => "the message iterator ended",
+        (error: unknown) => error,
+      );
+      if (this.stoppingFlag) return;
+      const next = await this.consumeAgain(consumer, options, cause);
+      if (!next) return;
+      messages = next;
+    }
+  }
+
+  /** A new iterator on the same consumer, after a pause that grows while pulling keeps failing; undefined if stopped. */
+  private async consumeAgain(consumer: Consumer, options: StageLoopOptions, cause: unknown): Promise<ConsumerMessages | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      this.restarts++;
+      this.logger.error({ err: cause, stream: options.stream, consumer: options.durable, restarts: this.restarts }, `${this.name}: stopped receiving messages; consuming again`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(RESTART_PAUSE_MS * attempt, MAX_RESTART_PAUSE_MS));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      if (this.stoppingFlag) return undefined;
+      try {
+        const messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
+        if (!this.stoppingFlag) return (this.messages = messages);
+        await messages.close();
+        return undefined;
+      } catch (error) {
+        cause = error;
+      }
+    }
+  }
+
+  private async read(messages: ConsumerMessages, options: StageLoopOptions): Promise<void> {
+    for await (const m of messages) {
+      if (this.stoppingFlag) break;
+      const delivery = deliveryOf(m);
+      if (delivery.deliveryCount > 1) this.redeliveries.push({ sequence: delivery.seq, deliveryCount: delivery.deliveryCount, subject: m.subject });
+      if (!this.lane.isIdle) {
+        await this.lane.run(() => options.handle(m, delivery)).catch((error: unknown) => this.failedMessage(delivery, error));
+        continue;
+      }
+      // Nothing else holds the lane: run here, and keep the lane held only if the handler goes on asynchronously.
+      let running: void | Promise<void>;
+      try {
+        running = options.handle(m, delivery);
+      } catch (error) {
+        this.failedMessage(delivery, error);
+        continue;
+      }
+      if (running) await this.lane.hold(running).catch((error: unknown) => this.failedMessage(delivery, error));
+    }
+  }
+
   /** Stop taking messages and ticks; finish what is in the lane. */
   async stop(): Promise<void> {
     this.stoppingFlag = true;
     clearInterval(this.timer);
+    this.wake?.();
     await this.messages?.close();
     await this.loop;
     await this.lane.idle();
@@ -90,6 +144,7 @@ export class StageLoop {
   halt(): void {
     this.stoppingFlag = true;
     clearInterval(this.timer);
+    this.wake?.();
     // Pull no more: a replica that lost its role while alive must not keep taking (and dropping) messages.
     void this.messages?.close().catch(() => undefined);
   }

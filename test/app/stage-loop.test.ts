@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { AckPolicy, jetstreamManager, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { StageLoop, type StageLoopOptions } from "../../src/app/stage-loop.js";
 import type { Delivery } from "../../src/ingest/delivery-info.js";
@@ -129,4 +129,45 @@ describe("StageLoop on a real nats-server", () => {
       const info = await (await jetstreamManager(nc)).consumers.info("STOPS", "stage");
       assert.equal(info.num_ack_pending, 200 - atStop - info.num_pending, "what was not handled is left for redelivery");
     }));
+
+  test("an iterator that ends on its own (the client gave up on it) is replaced: the stage goes on reading", () =>
+    withStage(nats.current.url, "ENDS", 10, 1_000, async ({ nc, js, loop }) => {
+      // The client ends a consume() iterator itself on a 400 from the server, a subscription error or a closed
+      // subscription; here the test ends it the same way (stop with an error) through the iterators it hands out.
+      const iterators: ConsumerMessages[] = [];
+      const watched = watchConsume(js, iterators);
+      const handled: number[] = [];
+      await loop.start(watched, { stream: "ENDS", durable: "stage", batch: 50, tickIntervalMs: 60_000, tick: () => undefined, handle: (m) => {
+        handled.push(Number(m.string()));
+        m.ack();
+      } });
+      await until("the first ten", () => handled.length === 10);
+      iterators[0]?.stop(new Error("the server answered 400"));
+      for (let i = 10; i < 20; i++) await js.publish("ends.m", String(i));
+      await until("the ten published after the iterator ended", () => handled.length === 20);
+      assert.equal(iterators.length, 2, "one new iterator, on the same consumer");
+      assert.deepEqual(handled, Array.from({ length: 20 }, (_, i) => i));
+      const info = await (await jetstreamManager(nc)).consumers.info("ENDS", "stage");
+      assert.equal(info.num_ack_pending + info.num_pending, 0, "everything acknowledged");
+    }));
 });
+
+/** `js` whose consumers hand every consume() iterator to `iterators` as well. */
+function watchConsume(js: JetStreamClient, iterators: ConsumerMessages[]): JetStreamClient {
+  const consumers = new Proxy(js.consumers, {
+    get(target, property, receiver) {
+      if (property !== "get") return Reflect.get(target, property, receiver) as unknown;
+      return async (...args: Parameters<typeof target.get>) => {
+        const consumer = await target.get(...args);
+        const consume = consumer.consume.bind(consumer);
+        consumer.consume = async (options) => {
+          const messages = await consume(options);
+          iterators.push(messages);
+          return messages;
+        };
+        return consumer;
+      };
+    },
+  });
+  return new Proxy(js, { get: (target, property, receiver) => (property === "consumers" ? consumers : (Reflect.get(target, property, receiver) as unknown)) });
+}
