@@ -19,6 +19,7 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
   const notifications = (await readStream(js, "KLAXON_NOTIFICATIONS")).map((m) => m.json<{ firing?: Labelled[] }>());
   const pages = (await readStream(js, "KLAXON_PAGES")).map((m) => ({ seq: m.seq, page: m.json<{ id?: string; title?: string; channel?: string }>() }));
   const deliveries = await deliveryRecords(js);
+  const escalation = new Map((await scanKv(js, "klaxon-escalation", "page.").catch(() => [])).map((r) => [r.key, (JSON.parse(new TextDecoder().decode(r.value)) as { status?: string }).status ?? "?"]));
   // What the notify stage said of a page message it gave up on or parked (by stream sequence), and of a delivery.
   const audit = (await auditRecords<{ action: string; details?: Record<string, unknown> }>(js).catch(() => [])).filter((r) => /^notify\.(failed|skipped|dead)/.test(r.action));
   const out: Record<string, string> = {};
@@ -34,8 +35,15 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
         const said = audit.filter((r) => r.details?.seq === p.seq || r.details?.delivery === p.page.id).map((r) => `${r.action} ${JSON.stringify(r.details)}`);
         return `${p.page.channel} page ${p.page.id ?? "?"} (stream seq ${p.seq}): ${deliveries.get(p.page.id ?? "") ?? "no delivery record"}${said.length ? `; audit: ${said.join(", ")}` : ""}`;
       });
-    out[source] = `fired ${fired ? "yes" : "no"}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}`;
+    // A lost channel never planned: what the escalation stage stored of its page claim (scheduled = claimed, unsent).
+    const incidents = new Set(planned.flatMap((p) => (p.page.id ? [p.page.id.split(".")[0] as string] : [])));
+    const claims = [...escalation.entries()].filter(([key]) => incidents.has(key.split(".")[1] ?? "") && lostChannels.some((channel) => key.endsWith(`.${channel}`))).map(([key, status]) => `${key} ${status}`);
+    out[source] = `fired ${fired ? "yes" : "no"}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}${claims.length ? `; page claims: ${claims.join(", ")}` : ""}`;
   }
+  // Who held the coordinator at the end, and since when: a holder whose stages stopped reading looks alive.
+  const leases = await scanKv(js, "klaxon-cluster", "lease.").catch(() => []);
+  const decoder = new TextDecoder();
+  for (const { key, value, createdAtMs } of leases.filter((l) => l.key === "lease.coordinator")) out[key] = `${decoder.decode(value)} (written ${new Date(createdAtMs).toISOString()})`;
   // Where the notify stage's consumers stood at the end: messages still pending, in flight (and for how many), taken.
   const jsm = await js.jetstreamManager();
   for (const stream of ["KLAXON_PAGES", "KLAXON_NOTIFICATIONS"]) {
