@@ -74,23 +74,33 @@ export class NotifyStore {
     return entry && entry.operation === "PUT" ? { value: entry.json<DeliveryRecord>(), revision: entry.revision } : undefined;
   }
 
-  /** Create-if-absent: the revision, or undefined when a record exists already (another holder, an earlier run). */
+  /**
+   * Create-if-absent: the revision, or undefined when a record exists already (another holder, an earlier run).
+   * A create whose reply was lost (NATS restarting) but which landed is recognised by its bytes and is ours.
+   */
   async createDelivery(record: DeliveryRecord): Promise<number | undefined> {
+    const bytes = encode(record);
     try {
-      return await this.kv.create(`delivery.${record.id}`, encode(record));
+      return await this.kv.create(`delivery.${record.id}`, bytes);
     } catch (error) {
-      if (await this.kv.get(`delivery.${record.id}`)) return undefined;
+      const current = await this.kv.get(`delivery.${record.id}`);
+      if (current && current.operation === "PUT") return sameBytes(current.value, bytes) ? current.revision : undefined;
       throw error;
     }
   }
 
-  /** Compare-and-set: the new revision, or undefined when someone else wrote the record since `revision`. */
+  /**
+   * Compare-and-set: the new revision, or undefined when someone else wrote the record since `revision`. Our own
+   * write that landed without its reply reads as the one after `revision` holding our bytes: that is success, not a
+   * takeover (a record carries its holder's heartbeat time, so another holder's write is never byte-identical).
+   */
   async updateDelivery(record: DeliveryRecord, revision: number): Promise<number | undefined> {
+    const bytes = encode(record);
     try {
-      return await this.kv.update(`delivery.${record.id}`, encode(record), revision);
+      return await this.kv.update(`delivery.${record.id}`, bytes, revision);
     } catch (error) {
       const current = await this.kv.get(`delivery.${record.id}`);
-      if (current && current.revision !== revision) return undefined;
+      if (current && current.revision !== revision) return sameBytes(current.value, bytes) ? current.revision : undefined;
       throw error;
     }
   }
@@ -176,4 +186,8 @@ export class NotifyStore {
       throw error;
     }
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

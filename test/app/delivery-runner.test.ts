@@ -6,13 +6,15 @@ import { createMetrics } from "../../src/app/metrics.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Receipt } from "../../src/notify/model.js";
+import type { KV } from "@nats-io/kv";
 import { useNatsWithClient } from "../support/engine.js";
 
 const LEASE_MS = 4_000;
 
 /** A runner on a real delivery-record bucket, whose clock only the test moves and whose lease is never renewed. */
-async function runnerOn(nats: ReturnType<typeof useNatsWithClient>, bucket: string, clock: FakeClock): Promise<DeliveryRunner> {
+async function runnerOn(nats: ReturnType<typeof useNatsWithClient>, bucket: string, clock: FakeClock, changeStore: (store: NotifyStore) => void = () => undefined): Promise<DeliveryRunner> {
   const store = await NotifyStore.open(nats.nc, bucket, 60_000);
+  changeStore(store);
   return new DeliveryRunner({
     store,
     clock,
@@ -81,5 +83,35 @@ describe("DeliveryRunner on a real KV bucket", () => {
     // The stalled one comes back to find its record taken: it settles nothing.
     sends[0]?.({ email: { messageId: "<m1@example.com>" } });
     assert.equal((await stalled).outcome, "interrupted");
+  });
+
+  test("a record write that landed while its reply was lost is the runner's own: the delivery is sent, not interrupted", async (t) => {
+    const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
+    let loseNextReply = false;
+    const runner = await runnerOn(nats, "runner-lost-reply", clock, (store) => {
+      // The bucket is the store's own; every update after `loseNextReply` is set lands, and its reply never comes.
+      const inside = store as unknown as { kv: KV };
+      const kv = inside.kv;
+      inside.kv = new Proxy(kv, {
+        get: (target, property, receiver) =>
+          property === "update"
+            ? async (...args: Parameters<KV["update"]>) => {
+                const revision = await target.update(...args);
+                if (!loseNextReply) return revision;
+                loseNextReply = false;
+                throw new Error("TIMEOUT: request timed out");
+              }
+            : (Reflect.get(target, property, receiver) as unknown),
+      });
+    });
+    const { plan, sends, release } = heldPlan("page-3.email");
+    t.after(release);
+    const run = runner.run(plan);
+    while (sends.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    loseNextReply = true; // the write of "sent"
+    sends[0]?.({ email: { messageId: "<m3@example.com>" } });
+    const outcome = await run;
+    assert.equal(outcome.outcome, "sent", "its own write is not read as another engine's takeover");
+    assert.equal(loseNextReply, false, "a reply was lost");
   });
 });
