@@ -7,7 +7,7 @@ import { encodeNotification } from "../alerts/notification-size.js";
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { Silencer } from "../alerts/silences.js";
 import type { Clock } from "../core/clock.js";
-import { jsonPath } from "../core/errors.js";
+import { describeIssues } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Config } from "../config/config.schema.js";
 import type { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
@@ -116,7 +116,7 @@ export class AlertStage {
     }
     const parsed = alertMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      return this.reject(m, parsed.error.issues.slice(0, 5).map((i) => `${jsonPath(i.path) || "(root)"}: ${i.message}`).join("; "));
+      return this.reject(m, describeIssues(parsed.error.issues));
     }
     const message = parsed.data;
     const expected = fingerprint(message.labels);

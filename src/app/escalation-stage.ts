@@ -1,8 +1,8 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { MAX_ALERTS_PER_NOTIFICATION } from "../alerts/dispatcher.js";
-import type { GroupNotification } from "../alerts/dispatcher.types.js";
 import { groupTitle, notificationTotals } from "../notify/context.js";
 import type { Clock } from "../core/clock.js";
+import { describeIssues } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Config } from "../config/config.schema.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
@@ -14,6 +14,7 @@ import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
 import { AuditWriter } from "./audit-writer.js";
+import { groupNotificationSchema, jsonOf, type GroupNotificationIn } from "./notify-messages.js";
 
 const encoder = new TextEncoder();
 
@@ -88,7 +89,16 @@ export class EscalationStage {
   }
 
   private async handle(m: JsMsg): Promise<void> {
-    const notification = m.json<GroupNotification>();
+    const parsed = groupNotificationSchema.safeParse(jsonOf(m));
+    if (!parsed.success) {
+      // Not from our alert stage (a hand-made publish): it stays in the stream, the audit says where, the rest flows.
+      const why = describeIssues(parsed.error.issues);
+      this.deps.logger.error({ subject: m.subject, seq: m.seq, why }, "not a valid group notification; skipped");
+      await this.auditRecord("escalation.invalid_notification", m.subject, { seq: m.seq, why });
+      m.ack();
+      return;
+    }
+    const notification = parsed.data;
     const { store, clock } = this.deps;
     const policyId = this.deps.directory().policyOf(notification.receiver);
     const openId = await store.openIncidentOf(notification.groupId);
@@ -119,7 +129,7 @@ export class EscalationStage {
     m.ack();
   }
 
-  private async open(notification: GroupNotification, policyId: string, now: number): Promise<void> {
+  private async open(notification: GroupNotificationIn, policyId: string, now: number): Promise<void> {
     const policy = this.deps.directory().policies.get(policyId);
     if (!policy) {
       this.deps.logger.error({ policy: policyId, receiver: notification.receiver }, "receiver names an unknown escalation policy; nobody is paged");

@@ -1,3 +1,4 @@
+import type { JsMsg } from "@nats-io/jetstream";
 import { z } from "zod";
 
 /** A page as the escalation stage publishes it on `klaxon.pages.<channel>` (PageMessage). */
@@ -70,4 +71,13 @@ export const OPENING_STATE_KEY = "triggered-r0l0";
 export function purposeOfStateKey(stateKey: string): IncidentUpdate["purpose"] {
   if (stateKey === "resolved") return "resolved";
   return stateKey.startsWith("acknowledged") ? "acknowledged" : "escalated";
+}
+
+/** A message's JSON, or undefined when it is not JSON: the schema then says what is wrong. */
+export function jsonOf(m: JsMsg): unknown {
+  try {
+    return m.json();
+  } catch {
+    return undefined;
+  }
 }

@@ -18,7 +18,7 @@ import type { Metrics } from "./metrics.js";
 import { buildChannels, readNotifySecrets, type NotifySecrets } from "./notify-channels.js";
 import { DeliveryRunner, type DeliveryOutcome } from "./notify-delivery.js";
 import { NotifyFacts } from "./notify-facts.js";
-import { groupNotificationSchema, incidentUpdateSchema, pageMessageSchema } from "./notify-messages.js";
+import { groupNotificationSchema, incidentUpdateSchema, jsonOf, pageMessageSchema } from "./notify-messages.js";
 import { PageHandler } from "./notify-pages.js";
 import { ReceiverHandler } from "./notify-receivers.js";
 import { SafeRenderer } from "./notify-render.js";
@@ -232,13 +232,5 @@ export class NotifyStage {
     } finally {
       if (--entry.users === 0) this.incidentLanes.delete(incidentId);
     }
-  }
-}
-
-function jsonOf(m: JsMsg): unknown {
-  try {
-    return m.json();
-  } catch {
-    return undefined;
   }
 }

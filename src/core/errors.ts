@@ -28,6 +28,14 @@ export class ValidationError extends AppError {
   }
 }
 
+/** What is wrong with a message, for a dead letter or a log line: the first few issues, each at its JSON path. */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, max = 5): string {
+  return issues
+    .slice(0, max)
+    .map((i) => `${jsonPath(i.path) || "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
 /** Render a JSON path such as `conditions.all[0].operator` from zod-style path segments. */
 export function jsonPath(segments: ReadonlyArray<PropertyKey>): string {
   let out = "";

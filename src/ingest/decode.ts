@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { jsonPath } from "../core/errors.js";
+import { describeIssues } from "../core/errors.js";
 import { EVENT_TYPES, eventSchema, normalizeEvent, type KlaxonEvent } from "./event.schema.js";
 import { fastEvent } from "./fast-event.js";
 
@@ -25,10 +25,7 @@ export interface DecodeLimits {
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function schemaDetail(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${jsonPath(i.path) || "(root)"}: ${i.message}`)
-    .join("; ");
+  return describeIssues(error.issues);
 }
 
 /**

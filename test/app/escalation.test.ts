@@ -91,3 +91,32 @@ describe("escalation on a real nats-server", () => {
     await nc.close();
   });
 });
+
+describe("escalation: messages that are not group notifications", () => {
+  const nats = useNatsServer();
+
+  test("a group notification that is not one is skipped and audited; the notifications after it still open incidents", async () => {
+    const clock = new FakeClock(Date.now());
+    const config = testConfig(nats.current.url, await oncallRules());
+    const { nc, js } = await client(nats.current.url);
+    const engine = await startEngine(config, clock);
+    try {
+      // Hand-made publishes on the notifications subject: not JSON, and JSON missing the group.
+      const notJson = await js.publish("klaxon.notifications.db", "not json");
+      const noGroup = await js.publish("klaxon.notifications.db", JSON.stringify({ id: "x:1", receiver: "db", status: "firing" }));
+      await publishEvent(js, metricEvent("db-7", "db_up", 0, clock.now()));
+      await eventually("alice is paged about db-7", async () => ((await pages(js)).some((p) => p.title.includes("db-7")) ? true : undefined));
+      const skipped = await eventually("both audited", async () => {
+        const records = (await auditRecords(js)).filter((r) => r.action === "escalation.invalid_notification");
+        return records.length === 2 ? records : undefined;
+      });
+      assert.deepEqual(skipped.map((r) => (r.details as { seq: number }).seq).sort((a, b) => a - b), [notJson.seq, noGroup.seq]);
+      assert.match(String((skipped.find((r) => (r.details as { seq: number }).seq === noGroup.seq)?.details as { why: string }).why), /groupId/);
+      const jsm = await js.jetstreamManager();
+      await eventually("nothing left unacknowledged", async () => ((await jsm.consumers.info("KLAXON_NOTIFICATIONS", "klaxon-escalate")).num_ack_pending === 0 ? true : undefined));
+    } finally {
+      await engine.stop();
+      await nc.close();
+    }
+  });
+});
