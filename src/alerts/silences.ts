@@ -20,6 +20,11 @@ export function silenceState(silence: Silence, nowMs: number): SilenceState {
   return nowMs < silence.endsAtMs ? "active" : "expired";
 }
 
+/** Expired for longer than `retentionMs`: removed from the store, as Alertmanager drops them after its retention. */
+export function isPastRetention(silence: Silence, nowMs: number, retentionMs: number): boolean {
+  return silenceState(silence, nowMs) === "expired" && nowMs - silence.endsAtMs >= retentionMs;
+}
+
 /** What a person (CLI, HTTP, Slack button) submits; ids and times are filled in by the silence service. */
 export const silenceRequestSchema = z
   .strictObject({

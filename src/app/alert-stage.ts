@@ -5,7 +5,7 @@ import type { AlertRecord, GroupNotification } from "../alerts/dispatcher.types.
 import { fingerprint } from "../alerts/fingerprint.js";
 import { encodeNotification } from "../alerts/notification-size.js";
 import type { LoadedRouting } from "../alerts/routing-set.js";
-import { Silencer } from "../alerts/silences.js";
+import { isPastRetention, Silencer, type Silence } from "../alerts/silences.js";
 import type { Clock } from "../core/clock.js";
 import { describeIssues } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -30,6 +30,9 @@ export interface AlertStageDeps {
   actor: string;
 }
 
+/** How often the stage looks for expired silences past their retention. */
+const SILENCE_PURGE_EVERY_MS = 60_000;
+
 /**
  * The second stage: alert state changes from `klaxon.alerts.>` go through the dispatcher (dedup, routing, grouping,
  * silences, inhibition, mute windows); group notifications go out on `klaxon.notifications.<receiver>`. State lives
@@ -43,6 +46,8 @@ export class AlertStage {
   private readonly loop: StageLoop;
   private readonly auditWriter: AuditWriter;
   private stopWatch: (() => void) | undefined;
+  private nextPurgeAtMs = 0;
+  private purging: Promise<void> | undefined;
 
   constructor(private readonly deps: AlertStageDeps) {
     this.loop = new StageLoop("alert stage", deps.logger);
@@ -81,6 +86,7 @@ export class AlertStage {
   async stop(): Promise<void> {
     this.stopWatch?.();
     await this.loop.stop();
+    await this.purging;
   }
 
   /** Hard stop for crash tests: nothing more is written. */
@@ -142,6 +148,7 @@ export class AlertStage {
   }
 
   private async flushDue(): Promise<void> {
+    this.purgeSilencesWhenDue();
     const notifications = this.dispatcher.tick(this.deps.clock.now());
     const sent: GroupNotification[] = [];
     for (const notification of notifications) sent.push(await this.publish(notification));
@@ -194,6 +201,32 @@ export class AlertStage {
       () => this.stopping,
     );
     m.ack();
+  }
+
+  /** Now and then, delete silences expired for longer than the retention; outside the lane, one round at a time. */
+  private purgeSilencesWhenDue(): void {
+    const now = this.deps.clock.now();
+    if (this.purging || now < this.nextPurgeAtMs) return;
+    this.nextPurgeAtMs = now + SILENCE_PURGE_EVERY_MS;
+    const retentionMs = this.deps.config.state.silenceRetentionMs;
+    const due = this.silencer.list().filter((silence) => isPastRetention(silence, now, retentionMs));
+    if (due.length === 0) return;
+    this.purging = this.purgeSilences(due, retentionMs)
+      .catch((error: unknown) => this.deps.logger.warn({ err: String(error) }, "purging expired silences failed; trying again later"))
+      .finally(() => {
+        this.purging = undefined;
+      });
+  }
+
+  private async purgeSilences(due: readonly Silence[], retentionMs: number): Promise<void> {
+    for (const silence of due) {
+      if (this.loop.stopping) return;
+      const now = this.deps.clock.now();
+      // Judged again on the stored silence: one extended meanwhile stays.
+      if (!(await this.deps.store.deleteSilenceIf(silence.id, (current) => isPastRetention(current, now, retentionMs)))) continue;
+      this.silencer.remove(silence.id);
+      await this.auditRecord("silence.purged", silence.id, { silence, retentionMs });
+    }
   }
 
   private auditRecord(action: string, subject: string, details: Record<string, unknown>): Promise<void> {

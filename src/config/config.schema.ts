@@ -84,6 +84,8 @@ export const configSchema = z.strictObject({
       snapshotIntervalMs: z.number().int().min(100).default(10_000),
       /** How many parts the evaluator's state is saved in: a save pauses evaluation for 1/parts of the whole. */
       snapshotParts: z.number().int().min(1).max(256).default(16),
+      /** Expired silences are kept (listed, auditable) this long, then deleted: Alertmanager's 120 h by default. */
+      silenceRetentionMs: z.number().int().min(60_000).default(120 * 3_600_000),
     })
     .prefault({}),
   http: z

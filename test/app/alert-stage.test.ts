@@ -9,6 +9,8 @@ import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
 import { MAX_ALERTS_PER_NOTIFICATION } from "../../src/alerts/dispatcher.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
 import { auditRecords } from "../support/audit-records.js";
+import { Kvm } from "@nats-io/kv";
+import { FakeClock } from "../../src/core/clock.js";
 
 const diskRule = {
   id: "disk-full",
@@ -165,5 +167,38 @@ describe("alert stage on a real nats-server", () => {
     const records = (await auditRecords(js)).filter((r) => r.subject === id);
     assert.deepEqual(records.map((r) => [r.action, r.actor]), [["silence.created", "bob"], ["silence.expired", "carol"]]);
     await nc.close();
+  });
+
+  test("silences expired for longer than the retention are deleted and audited; the others stay", async () => {
+    const clock = new FakeClock(Date.now());
+    const config = testConfig(nats.current.url, await withRoutes("0s"), { state: { silenceRetentionMs: 3_600_000 } });
+    const engine = await startEngine(config, clock);
+    const out: string[] = [];
+    const io = { log: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) };
+    const add = async (source: string, duration: string): Promise<string> => {
+      assert.equal(await silenceAddCommand([`source=${source}`], { nats: nats.current.url, author: "bob", duration, comment: "maintenance" }, io), 0);
+      return /created silence (\S+)/.exec(out.at(-1) ?? "")?.[1] as string;
+    };
+    const ended = await add("purge-1", "30m");
+    const running = await add("purge-2", "1000h");
+    assert.equal(await silenceExpireCommand(ended, { nats: nats.current.url, author: "carol" }, io), 0);
+    const { nc, js } = await client(nats.current.url);
+    const kv = await new Kvm(js).open(config.state.alertBucket);
+    try {
+      await eventually("the engine sees both", async () => ((await engine.silences.list()).length >= 2 ? true : undefined));
+      clock.advance(30 * 60_000); // within the retention: kept
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(await kv.get(`silence.${ended}`).then((e) => e?.operation === "PUT"), "kept while within the retention");
+
+      clock.advance(31 * 60_000);
+      await eventually("the expired silence deleted", async () => ((await kv.get(`silence.${ended}`))?.operation === "PUT" ? undefined : true));
+      const purged = await eventually("audited", async () => (await auditRecords(js)).find((r) => r.action === "silence.purged" && r.subject === ended));
+      assert.equal((purged.details as { retentionMs: number }).retentionMs, 3_600_000);
+      assert.equal((await kv.get(`silence.${running}`))?.operation, "PUT", "the running silence stays");
+      assert.deepEqual((await engine.silences.list()).map((s) => s.id).filter((id) => id === ended || id === running), [running]);
+    } finally {
+      await engine.stop();
+      await nc.close();
+    }
   });
 });

@@ -105,6 +105,21 @@ export class KvAlertStateStore {
     }
   }
 
+  /**
+   * Delete a silence if it still is what `stillWanted` says (read again here): a silence someone extended since it
+   * was judged stays. True when it was deleted.
+   */
+  async deleteSilenceIf(id: string, stillWanted: (silence: Silence) => boolean): Promise<boolean> {
+    const entry = await this.kv.get(`silence.${id}`);
+    if (!entry || entry.operation !== "PUT" || !stillWanted(silenceSchema.parse(entry.json()))) return false;
+    try {
+      await this.kv.delete(`silence.${id}`, { previousSeq: entry.revision });
+      return true;
+    } catch {
+      return false; // changed in between: judged again next time
+    }
+  }
+
   /** Calls `onChange` for every silence written or deleted after now (by this or any other replica, CLI, API). */
   async watchSilences(onChange: (silence: Silence | undefined, id: string) => void): Promise<() => void> {
     const watcher = await this.kv.watch({ key: "silence.>", include: KvWatchInclude.UpdatesOnly });
