@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, JsMsg, OrderedConsumerOptions } from "@nats-io/jetstream";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import type { AlertTransition } from "../alerts/alert.js";
 import type { Config } from "../config/config.schema.js";
@@ -56,6 +56,7 @@ export class EvaluationStage {
   private newestEventMs = 0;
   private lastTickMs = 0;
   private snapshotSaving: Promise<void> | undefined;
+  private awaitTimer: NodeJS.Timeout | undefined;
   /** The part the next periodic save takes. */
   private nextPart = 0;
 
@@ -100,6 +101,7 @@ export class EvaluationStage {
   /** Finish what is in hand, save a snapshot. */
   async stop(): Promise<void> {
     clearInterval(this.snapshotTimer);
+    clearTimeout(this.awaitTimer);
     await this.loop.stop();
     await Promise.race([this.outbox.drained(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await this.saveSnapshot(true);
@@ -110,6 +112,7 @@ export class EvaluationStage {
   halt(): void {
     this.acks.discard();
     clearInterval(this.snapshotTimer);
+    clearTimeout(this.awaitTimer);
     this.loop.halt();
     this.outbox.stop();
   }
@@ -152,7 +155,7 @@ export class EvaluationStage {
    */
   /** Returns whether the snapshot it started from was a complete set of parts of the current layout. */
   private async recover(): Promise<boolean> {
-    const { config, jsm, js, logger, metrics } = this.deps;
+    const { config, jsm, logger, metrics } = this.deps;
     const now = this.deps.clock.now();
     const parts = await loadSnapshotParts(this.deps.snapshots, this.snapshotName, config.state.snapshotParts, logger);
     const coverage = parts ? new PartCoverage(parts) : undefined;
@@ -172,42 +175,45 @@ export class EvaluationStage {
       onAckError: (error) => logger.debug({ err: String(error) }, "ack not sent; JetStream will redeliver and the event is recognised as applied"),
     });
     const ackFloor = info.ack_floor.stream_seq;
+    const deliveredUpTo = info.delivered.stream_seq;
     // Settled events (up to the ack floor) are replayed into every part that lacks them. Above it, only events some
     // part already holds: they were applied once without harm; the rest come back through the consumer, with their
-    // delivery count, so a message that kills engines runs into the redelivery limit instead of looping.
-    const replayUpTo = Math.max(ackFloor, coverage?.top ?? 0);
+    // delivery count, so a message that kills engines runs into the redelivery limit instead of looping. Those of
+    // the rest that an earlier holder had taken are awaited: no cumulative ack may settle them before they are back.
+    const replayUpTo = Math.max(ackFloor, coverage?.top ?? 0, deliveredUpTo);
+    const takenElsewhere = new Set<number>();
     let replayed = 0;
     if (replayUpTo > (coverage?.floor ?? 0)) {
       const horizon = Math.max(0, ...this.compiled.map((r) => r.horizonMs));
       const position = coverage
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: coverage.floor + 1 }
         : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(now - horizon).toISOString() };
-      const ordered = await js.consumers.get(config.streams.events, { filter_subjects: `${this.deps.partition.subjectPrefix}.>`, ...position });
-      // Nothing to replay (a horizon of zero, or events aged out of the stream): do not wait for messages.
-      if ((await ordered.info(true)).num_pending > 0) {
-        const messages = await ordered.consume({ max_messages: 1_000, ...SCAN_PULL });
-        for await (const m of messages) {
-          const holders = coverage?.holders(m.seq) ?? "none";
-          if (holders !== "all" && (m.seq <= ackFloor || holders !== "none")) {
-            const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, config.limits, now);
-            if (decoded.ok) {
-              try {
-                void this.outbox.enqueue(holders === "none" ? this.evaluator.apply(decoded.event) : this.evaluator.replay(decoded.event, holders));
-              } catch (error) {
-                // Settled already: it broke the evaluator when it first came, and went to dead letter then.
-                logger.warn({ err: String(error), seq: m.seq }, "replayed event fails evaluation again; skipped");
-              }
-              this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
-              replayed++;
-            }
+      await this.readPartition(position, replayUpTo, (m) => {
+        const holders = coverage?.holders(m.seq) ?? "none";
+        if (holders === "none" && m.seq > ackFloor && m.seq <= deliveredUpTo) takenElsewhere.add(m.seq);
+        else if (holders !== "all" && (m.seq <= ackFloor || holders !== "none")) {
+          const decoded = decodeEvent(m.data, m.subject, this.deps.partition.subjectPrefix, config.limits, now);
+          if (!decoded.ok) return;
+          try {
+            void this.outbox.enqueue(holders === "none" ? this.evaluator.apply(decoded.event) : this.evaluator.replay(decoded.event, holders));
+          } catch (error) {
+            // Settled already: it broke the evaluator when it first came, and went to dead letter then.
+            logger.warn({ err: String(error), seq: m.seq }, "replayed event fails evaluation again; skipped");
           }
-          if (m.seq >= replayUpTo || m.info.pending === 0) break;
+          this.newestEventMs = Math.max(this.newestEventMs, decoded.event.timeMs);
+          replayed++;
         }
-        await messages.close();
-      }
+      });
+    }
+    // Without a snapshot the replay starts at a time, which may be after what the previous holder had taken.
+    if (!coverage && deliveredUpTo > ackFloor) {
+      await this.readPartition({ deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: ackFloor + 1 }, deliveredUpTo, (m) => {
+        if (m.seq <= deliveredUpTo) takenElsewhere.add(m.seq);
+      });
     }
     this.applied = coverage ? coverage.union() : new AppliedSequences();
     this.applied.raiseFloor(ackFloor);
+    this.awaitTakenElsewhere([...takenElsewhere].sort((a, b) => a - b));
     this.behind = info.num_pending + info.num_ack_pending > 0;
     void this.outbox.enqueue(this.evaluator.tick(this.timeHorizon(now)));
     metrics.replayedEvents.inc(replayed);
@@ -215,6 +221,37 @@ export class EvaluationStage {
     logger.info({ fromSnapshot: snapshotFloor, parts: parts?.length ?? 0, replayed, upTo: replayUpTo }, "evaluation state recovered");
     await this.deps.recordAudit("engine.recovered", { partition: this.deps.partition.role, snapshotFloor, replayed, upToSeq: replayUpTo });
     return parts !== undefined && parts.length === config.state.snapshotParts && parts.every((p) => p.part.of === config.state.snapshotParts);
+  }
+
+  /** The partition's events from `position` up to sequence `upTo` (or the end of the stream), in order. */
+  private async readPartition(position: Partial<OrderedConsumerOptions>, upTo: number, visit: (m: JsMsg) => void): Promise<void> {
+    const { config, js } = this.deps;
+    const ordered = await js.consumers.get(config.streams.events, { filter_subjects: `${this.deps.partition.subjectPrefix}.>`, ...position });
+    // Nothing to read (a horizon of zero, or events aged out of the stream): do not wait for messages.
+    if ((await ordered.info(true)).num_pending === 0) return;
+    const messages = await ordered.consume({ max_messages: 1_000, ...SCAN_PULL });
+    for await (const m of messages) {
+      visit(m);
+      if (m.seq >= upTo || m.info.pending === 0) break;
+    }
+    await messages.close();
+  }
+
+  /**
+   * Hold cumulative acks below the events an earlier holder took and never applied until JetStream hands them back
+   * (after their ack wait). One that never comes back (gone from the stream) stops holding them after a while.
+   */
+  private awaitTakenElsewhere(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    this.acks.awaitRedelivery(seqs);
+    const { ackWaitMs } = this.deps.config.consumer;
+    this.deps.logger.info({ events: seqs.length, first: seqs[0], ackWaitMs }, "events taken by the previous holder are awaited back before acknowledging past them");
+    const giveUpAfterMs = 3 * ackWaitMs + 5_000;
+    this.awaitTimer = setTimeout(() => {
+      const left = this.acks.awaiting(true);
+      if (left.length > 0) this.deps.logger.warn({ events: left.length, first: left[0], waitedMs: giveUpAfterMs }, "events taken by the previous holder did not come back; acknowledging past them");
+    }, giveUpAfterMs);
+    this.awaitTimer.unref();
   }
 
   // ---- the event path ---------------------------------------------------------------------------------------

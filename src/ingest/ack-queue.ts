@@ -42,8 +42,34 @@ export class AckQueue<M extends Ackable> {
     this.flush();
   };
   private discarded = false;
+  /**
+   * Sequences an earlier holder of the consumer took and never applied (it died, or stopped with them in its buffer):
+   * JetStream redelivers them after their ack wait. A cumulative ack at or above one of them would settle it unread,
+   * so acks wait here (the highest done entry) until each has come back and been applied.
+   */
+  private readonly awaited = new Set<number>();
+  private lowestAwaited = Infinity;
+  private withheld: Entry<M> | undefined;
 
   constructor(private readonly options: AckQueueOptions = {}) {}
+
+  /** Hold cumulative acks at or above any of `seqs` until that message has been taken and settled here. */
+  awaitRedelivery(seqs: Iterable<number>): void {
+    if (!this.options.cumulative) return; // explicit acks settle one message each: nothing to protect
+    for (const seq of seqs) this.awaited.add(seq);
+    this.lowestAwaited = lowest(this.awaited);
+  }
+
+  /** Sequences still awaited; `giveUp` stops waiting for them (gone from the stream, or past their redeliveries). */
+  awaiting(giveUp = false): number[] {
+    const left = [...this.awaited].sort((a, b) => a - b);
+    if (giveUp && left.length > 0) {
+      this.awaited.clear();
+      this.lowestAwaited = Infinity;
+      this.requestFlush();
+    }
+    return left;
+  }
 
   get size(): number {
     return this.bySeq.size;
@@ -85,14 +111,22 @@ export class AckQueue<M extends Ackable> {
 
   private flush(): void {
     if (this.discarded) return;
-    let last: Entry<M> | undefined;
+    let last = this.withheld;
+    let cameBack = false;
     while (this.head < this.entries.length && (this.entries[this.head] as Entry<M>).done) {
       const entry = this.entries[this.head++] as Entry<M>;
       this.bySeq.delete(entry.seq);
       // A redelivered message can arrive after later ones: the highest sequence settles the whole run.
-      if (this.options.cumulative) last = last && last.seq > entry.seq ? last : entry;
-      else this.ack(entry.message);
+      if (this.options.cumulative) {
+        last = last && last.seq > entry.seq ? last : entry;
+        if (this.awaited.delete(entry.seq)) cameBack = true;
+      } else this.ack(entry.message);
     }
+    if (cameBack) this.lowestAwaited = lowest(this.awaited);
+    if (last && last.seq >= this.lowestAwaited) {
+      this.withheld = last;
+      last = undefined;
+    } else this.withheld = undefined;
     if (last) this.ack(last.message);
     if (this.head > 1_024 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
@@ -107,4 +141,10 @@ export class AckQueue<M extends Ackable> {
       this.options.onAckError?.(error);
     }
   }
+}
+
+function lowest(seqs: ReadonlySet<number>): number {
+  let min = Infinity;
+  for (const seq of seqs) if (seq < min) min = seq;
+  return min;
 }

@@ -34,6 +34,17 @@ const errorBurst = {
   severity: "error",
 };
 
+/** Take events from the durable consumer up to `seq` and leave that one unacknowledged, as a holder that died would. */
+async function takeWithoutAck(js: Parameters<typeof readStream>[0], durable: string, seq: number): Promise<Awaited<ReturnType<typeof js.consumers.get>>> {
+  const consumer = await js.consumers.get("KLAXON_EVENTS", durable);
+  for (;;) {
+    const taken = await consumer.next({ expires: 2_000 });
+    assert.ok(taken, "the consumer delivers our message");
+    if (taken.seq === seq) return consumer;
+    taken.ack(); // earlier tests' events: not this test's business
+  }
+}
+
 async function firing(js: Parameters<typeof readStream>[0]): Promise<AlertMessage[]> {
   return (await streamJson<AlertMessage>(js, "KLAXON_ALERTS")).filter((a) => a.status === "firing");
 }
@@ -139,13 +150,7 @@ describe("evaluation state survives engine restarts", () => {
     await provision(await jetstreamManager(nc), config);
     const seq = await publishEvent(js, metricEvent("mq-2", "queue_depth", 1, Date.now()));
     // A consumer that takes the message and dies before acking it, as a crashing engine would.
-    const consumer = await js.consumers.get("KLAXON_EVENTS", "poison");
-    for (;;) {
-      const taken = await consumer.next({ expires: 2_000 });
-      assert.ok(taken, "the consumer delivers our message");
-      if (taken.seq === seq) break;
-      taken.ack(); // earlier tests' events: not this test's business
-    }
+    const consumer = await takeWithoutAck(js, "poison", seq);
     assert.equal((await consumer.info()).config.ack_policy, AckPolicy.All, "evaluation consumers ack cumulatively; nothing after our message is acked, so it stays pending");
     await new Promise((r) => setTimeout(r, 1_200));
 
@@ -157,6 +162,27 @@ describe("evaluation state survives engine restarts", () => {
     assert.equal(letter.headers["Klaxon-Delivery-Count"], "2");
     await engine.stop();
     await nc.close();
+  });
+
+  test("an event a dead holder had taken, but not applied, is not acknowledged away by its successor's later acks", async () => {
+    const dir = await rulesDir([{ ...slowFor, id: "taken-by-dead", for: "0s" }]);
+    const config = testConfig(nats.current.url, dir, { consumer: { durable: "taken", ackWaitMs: 1_000 } });
+    const { nc, js } = await client(nats.current.url);
+    await provision(await jetstreamManager(nc), config);
+    const seq = await publishEvent(js, metricEvent("mq-11", "queue_depth", 9999, Date.now()));
+    // The holder before took the event into its client and died: delivered, never acknowledged.
+    await takeWithoutAck(js, "taken", seq);
+    // Its successor starts at once, before the event's ack wait has run out, and takes newer events.
+    const engine = await startEngine(config);
+    try {
+      await publishEvent(js, metricEvent("mq-12", "queue_depth", 9999, Date.now()));
+      await eventually("the newer event's alert", async () => (await firing(js)).find((a) => a.labels.source === "mq-12"));
+      // Acknowledging the newer event (cumulatively) must not settle the one the dead holder never applied.
+      await eventually("the taken event's alert", async () => (await firing(js)).find((a) => a.labels.source === "mq-11"), 8_000);
+    } finally {
+      await engine.stop();
+      await nc.close();
+    }
   });
 
   test("the engine rides out a nats-server restart and keeps evaluating", async () => {

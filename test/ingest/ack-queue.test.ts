@@ -85,6 +85,40 @@ describe("AckQueue, batched", () => {
     assert.equal(queue.size, 0);
   });
 
+  test("cumulative: no ack passes a message an earlier holder took until it has come back and been settled", () => {
+    const acked: string[] = [];
+    const queue = new AckQueue<ReturnType<typeof message>>({ cumulative: true });
+    // The previous holder took 4 and 6 and died; this one starts with 7, 8.
+    queue.awaitRedelivery([4, 6]);
+    queue.track(message(3, acked))();
+    assert.deepEqual(acked, ["3"], "below every awaited message: acked at once");
+    queue.track(message(7, acked))();
+    queue.track(message(8, acked))();
+    assert.deepEqual(acked, ["3"], "acking 8 would settle 4 and 6 unread");
+    queue.track(message(4, acked))(); // redelivered after its ack wait
+    assert.deepEqual(acked, ["3"], "6 is still out");
+    const sixth = queue.track(message(6, acked));
+    assert.deepEqual(acked, ["3"], "6 is back but not settled yet");
+    sixth();
+    assert.deepEqual(acked, ["3", "8"], "one ack settles the run once every awaited message is in");
+    assert.deepEqual(queue.awaiting(), []);
+  });
+
+  test("cumulative: giving up on awaited messages releases the acks held for them; explicit acks never wait", () => {
+    const acked: string[] = [];
+    const queue = new AckQueue<ReturnType<typeof message>>({ cumulative: true });
+    queue.awaitRedelivery([5]);
+    queue.track(message(9, acked))();
+    assert.deepEqual(acked, []);
+    assert.deepEqual(queue.awaiting(true), [5]);
+    assert.deepEqual(acked, ["9"]);
+    const explicit = new AckQueue<ReturnType<typeof message>>();
+    const explicitAcks: string[] = [];
+    explicit.awaitRedelivery([5]);
+    explicit.track(message(9, explicitAcks))();
+    assert.deepEqual(explicitAcks, ["9"], "an explicit ack settles only its own message");
+  });
+
   test("after discard (a crash), nothing is acked; an ack that throws is reported, not raised", () => {
     const acked: string[] = [];
     const flushes: Array<() => void> = [];
