@@ -137,7 +137,10 @@ export class ClusterMembership {
       // Ours, this very run, yet not held: an acquisition whose write landed while its reply was lost (NATS
       // restarting). Everyone else sees the role held; left so, nobody would ever run it.
       if (lease !== undefined && !this.held.has(role) && lease.value.owner === instanceId && lease.value.incarnation === this.incarnation) await this.adopt(role, lease);
-      views.push({ role, owner: predecessor ? `${instanceId} (previous run)` : lease?.value.owner, stale: predecessor || (lease !== undefined && !live.includes(lease.value.owner)) });
+      // Held by an earlier run of a replica that has restarted since: that run is dead, whatever its id's heartbeat
+      // says. Left to its new run alone, a role the new run does not want would be held by nobody for ever.
+      const ownerRestarted = lease !== undefined && members.get(lease.value.owner)?.value.incarnation !== undefined && members.get(lease.value.owner)?.value.incarnation !== lease.value.incarnation;
+      views.push({ role, owner: predecessor ? `${instanceId} (previous run)` : lease?.value.owner, stale: predecessor || (lease !== undefined && (!live.includes(lease.value.owner) || ownerRestarted)) });
     }
 
     for (const action of planRoles(instanceId, live.sort(), views)) {

@@ -4,6 +4,7 @@ import { ClusterMembership, type RoleRunner } from "../../src/app/cluster-member
 import { createMetrics } from "../../src/app/metrics.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
+import { desiredOwner } from "../../src/cluster/assignment.js";
 import { client, useNatsServer } from "../support/engine.js";
 
 describe("cluster membership on a real nats-server", () => {
@@ -73,6 +74,38 @@ describe("cluster membership on a real nats-server", () => {
       assert.match(await metrics.registry.metrics(), /klaxon_cluster_role_changes_total\{change="adopted"\} 1/);
     } finally {
       membership.halt();
+      await nc.close();
+    }
+  });
+
+  test("a role held by a replica's earlier run goes to its desired owner when that replica restarts without wanting it", async () => {
+    const { nc } = await client(nats.current.url);
+    const store = await KvClusterStore.open(nc, "membership-restarted");
+    // "a" held the coordinator, was killed and comes back; rendezvous hashing gives the coordinator to "b".
+    assert.equal(desiredOwner("coordinator", ["a", "b"]), "b");
+    await store.heartbeat({ id: "a", incarnation: "a, before the restart", startedAtMs: Date.now(), roles: ["coordinator"] });
+    await store.acquire("coordinator", { owner: "a", incarnation: "a, before the restart", acquiredAtMs: Date.now() });
+    const started: string[] = [];
+    const runnerOf = (id: string): RoleRunner => ({
+      async start(role) {
+        started.push(`${id}: ${role}`);
+      },
+      async stop() {},
+    });
+    const join = (id: string): ClusterMembership =>
+      new ClusterMembership({ store, instanceId: id, roles: ["coordinator"], leaseMs: 1_000, renewMs: 100, runner: runnerOf(id), logger: silentLogger, metrics: createMetrics(), recordAudit: async () => undefined });
+    const [a, b] = [join("a"), join("b")];
+    try {
+      // b joins while a's heartbeat is still fresh, then a comes back (a new run): its heartbeat goes on moving.
+      await b.start();
+      await a.start();
+      const deadline = Date.now() + 5_000;
+      while (started.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(started, ["b: coordinator"], "b runs it; a's new run leaves it to b");
+      assert.equal((await store.leases()).get("coordinator")?.value.owner, "b");
+    } finally {
+      a.halt();
+      b.halt();
       await nc.close();
     }
   });
