@@ -38,7 +38,12 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
     // A lost channel never planned: what the escalation stage stored of its page claim (scheduled = claimed, unsent).
     const incidents = new Set(planned.flatMap((p) => (p.page.id ? [p.page.id.split(".")[0] as string] : [])));
     const claims = [...escalation.entries()].filter(([key]) => incidents.has(key.split(".")[1] ?? "") && lostChannels.some((channel) => key.endsWith(`.${channel}`))).map(([key, status]) => `${key} ${status}`);
-    out[source] = `fired ${fired ? "yes" : "no"}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}${claims.length ? `; page claims: ${claims.join(", ")}` : ""}`;
+    // Never fired: where its events are (stream sequences, partition) and where that partition's consumer stood.
+    const events = fired ? [] : await readStream(js, "KLAXON_EVENTS", `events.part.*.metric.${source}`).catch(() => []);
+    const partition = events[0]?.subject.split(".")[2];
+    const consumer = partition === undefined ? undefined : await (await js.jetstreamManager()).consumers.info("KLAXON_EVENTS", `klaxon-evaluate-p${partition}`).catch(() => undefined);
+    const evaluated = events.length === 0 ? "" : `; events at stream seq ${events.map((e) => e.seq).join(", ")} (partition ${partition ?? "?"})${consumer ? `, its consumer: ack floor ${consumer.ack_floor.stream_seq}, ack pending ${consumer.num_ack_pending}, delivered up to ${consumer.delivered.stream_seq}` : ""}`;
+    out[source] = `fired ${fired ? "yes" : "no"}${evaluated}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}${claims.length ? `; page claims: ${claims.join(", ")}` : ""}`;
   }
   // Who held the coordinator at the end, and since when: a holder whose stages stopped reading looks alive.
   const leases = await scanKv(js, "klaxon-cluster", "lease.").catch(() => []);
