@@ -171,7 +171,13 @@ describe("web console in headless Chromium", { skip: skipReason ?? false }, () =
     const card = page.locator("article.card[data-schedule=db-primary]");
     await card.waitFor();
     // Times on the viewer's clock (the page runs in Europe/Berlin); the engine's clock stood still since the start.
-    const handoff = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Berlin" }).format(clock.now() + 2 * HOUR);
+    // Like the console: the time alone on the viewer's today, with the day before it otherwise (a hand-off past midnight).
+    const berlin = (options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat => new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "Europe/Berlin" });
+    const dayOf = (ms: number): string => berlin({ year: "numeric", month: "2-digit", day: "2-digit" }).format(ms);
+    const handoffAt = clock.now() + 2 * HOUR;
+    const handoff = dayOf(handoffAt) === dayOf(Date.now())
+      ? berlin({ hour: "2-digit", minute: "2-digit" }).format(handoffAt)
+      : berlin({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(handoffAt);
     assert.match(await card.locator(".oncall-now").innerText(), new RegExp(`^On call now: Alice Example until ${handoff} \\(in (2h|1h 5\\dm)\\)$`));
     assert.match(await card.locator(".oncall-next").innerText(), new RegExp(`^Next: Bob Example from ${handoff} \\(in (2h|1h 5\\dm)\\)$`));
     assert.ok((await card.locator("svg g.shift[data-user=alice] rect").count()) >= 1, "alice's shifts are drawn");
