@@ -1,7 +1,7 @@
 // Rows 4-6 run the engine as `klaxon run` in a process of its own: its memory is then its own (peak RSS from
 // /proc), and the bench's publisher and observers do not share its event loop.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -54,8 +54,12 @@ let built: Promise<unknown> | undefined;
 /** Node/V8 flags for the engine process (`npm run bench -- --engine-flags`): none by default, as the Dockerfile runs it. */
 let engineNodeFlags: readonly string[] = [];
 
-export function useEngineNodeFlags(flags: readonly string[]): void {
+/** Where the engine process's whole output goes as well (`--engine-log`), e.g. with `--engine-flags=--trace-gc`. */
+let engineLogFile: string | undefined;
+
+export function useEngineNodeFlags(flags: readonly string[], logFile?: string): void {
   engineNodeFlags = flags;
+  engineLogFile = logFile;
 }
 
 /**
@@ -87,6 +91,7 @@ export class EngineProcess {
   ) {
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString("utf8")).slice(-8_000);
+      if (engineLogFile) appendFileSync(engineLogFile, chunk);
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);

@@ -64,6 +64,8 @@ interface Options {
   backlog: number;
   /** Rows 4-6: Node/V8 flags for the engine process, e.g. V8's memory-saving mode. */
   engineFlags: readonly string[];
+  engineLog: string | undefined;
+  probeLog: string | undefined;
 }
 
 const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rules 10,1000,10000,1000+9000] [--json] [--quick] [--seed S]
@@ -79,6 +81,8 @@ const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rule
   --backlog N    row 6: events queued while the engine is down (default 500000; --quick: 10000)
   --engine-flags=F  rows 4-6: Node/V8 flags for the engine process, space-separated (default none, as the Dockerfile
                  runs it), e.g. --engine-flags=--optimize-for-size (docs/performance.md: less memory, half the throughput)
+  --engine-log FILE  rows 4-6: append the engine process's output to FILE (with --engine-flags=--trace-gc: its GCs)
+  --probe-log FILE   row 4: one line per probe, "<ms since the engine started> <latency ms>", to line up with its GCs
   --json         print the results as JSON instead of a table
   --quick        small sizes, a smoke run
   --seed S       PRNG seed for events and rules (default 42)
@@ -99,6 +103,8 @@ function parseOptions(argv: string[]): Options {
       "storm-seconds": { type: "string" },
       backlog: { type: "string" },
       "engine-flags": { type: "string" },
+      "engine-log": { type: "string" },
+      "probe-log": { type: "string" },
       json: { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       seed: { type: "string" },
@@ -124,6 +130,8 @@ function parseOptions(argv: string[]): Options {
     stormSeconds: values["storm-seconds"] ? positiveInt(values["storm-seconds"], "--storm-seconds") : quick ? 5 : 60,
     backlog: values.backlog ? positiveInt(values.backlog, "--backlog") : quick ? 10_000 : 500_000,
     engineFlags: values["engine-flags"]?.split(/\s+/).filter((flag) => flag !== "") ?? [],
+    engineLog: values["engine-log"],
+    probeLog: values["probe-log"],
     events: values.events ? positiveInt(values.events, "--events") : quick ? 5_000 : 100_000,
     rules: (values.rules ? values.rules.split(",") : quick ? ["10", "1000", "1000+9000"] : ["10", "1000", "10000", "1000+9000"]).map(parseRuleSet),
     evalRules: 1_000,
@@ -165,6 +173,7 @@ function notesText(row: RowResult): string {
   if (d.engines !== undefined) notes.push(`${int(Number(d.engines))} engines`);
   if (d.ruleHits !== undefined) notes.push(`${int(Number(d.ruleHits))} rule hits`);
   if (d.p50Ms !== undefined) notes.push(`p50 ${fixed(Number(d.p50Ms))} ms, p99 ${fixed(Number(d.p99Ms))} ms (${int(Number(d.probes))} probes${d.lostProbes ? `, ${int(Number(d.lostProbes))} lost!` : ""})`);
+  if (d.benchLoopDelayP99Ms !== undefined) notes.push(`this process's own event loop late by p99 ${fixed(Number(d.benchLoopDelayP99Ms))} ms, max ${fixed(Number(d.benchLoopDelayMaxMs))} ms`);
   if (d.backlogAtEnd !== undefined) notes.push(`${int(Number(d.backlogAtEnd))} events still queued when publishing stopped`);
   if (d.alertsFiring !== undefined) notes.push(`${int(Number(d.alertsFiring))} alerts firing after ${fixed(Number(d.allFiringAfterSeconds))} s`);
   if (d.groupNotifications !== undefined) notes.push(`${int(Number(d.groupNotifications))} group notifications for ${int(Number(d.groups))} groups`);
@@ -268,7 +277,7 @@ async function serverVersion(server: NatsServerProcess): Promise<string> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  useEngineNodeFlags(options.engineFlags);
+  useEngineNodeFlags(options.engineFlags, options.engineLog);
   const want = (row: number): boolean => options.rows.has(row);
   const world = buildWorld(options.seed);
   const allRules = generateRules(world, Math.max(options.evalRules, ...options.rules.map((r) => r.estate)), options.seed);
@@ -334,7 +343,7 @@ async function main(): Promise<void> {
     const rate = options.rate ?? (drain ? Math.round(drain.eventsPerSecond / 2) : options.quick ? 2_000 : 5_000);
     const rateSource = options.rate ? "given (--rate)" : drain ? "half of row 2 with 1,000 rules" : "a default (row 2 with 1,000 rules not run; --rate sets it)";
     progress(`row 4: latency at ${int(rate)} events/s`);
-    rows.push(...(await latencyRows({ rules: evalRules, world, seed: options.seed, ratePerSecond: rate, rateSource, durationSeconds: options.latencySeconds, warmupSeconds: options.latencyWarmupSeconds, onProgress: progress })));
+    rows.push(...(await latencyRows({ rules: evalRules, world, seed: options.seed, ratePerSecond: rate, rateSource, durationSeconds: options.latencySeconds, warmupSeconds: options.latencyWarmupSeconds, probeLog: options.probeLog, onProgress: progress })));
   }
   if (want(5)) {
     progress(`row 5: storm of ${int(options.stormAlerts)} alerts`);

@@ -1,6 +1,8 @@
 // Row 4: latency at a steady publish rate. Background events at the given rate keep the engine busy while probe
 // events (20 a second, each firing a new alert) are timed from publish to their state change on klaxon.alerts.*,
 // and from that state change to the first webhook request of their group, beyond group_wait.
+import { writeFile } from "node:fs/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { parseConfig } from "../../src/config/index.js";
 import { generateEvents, type RuleJson, type World } from "../generate.js";
@@ -31,6 +33,8 @@ export async function latencyRows(options: {
   durationSeconds: number;
   /** Seconds of background load before the first probe: longer measures a warm engine (state built, heap settled). */
   warmupSeconds: number;
+  /** One line per probe: when it was published (ms since the engine process started) and its latency, or NaN if lost. */
+  probeLog?: string | undefined;
   onProgress: (text: string) => void;
 }): Promise<RowResult[]> {
   const { ratePerSecond, durationSeconds } = options;
@@ -52,6 +56,9 @@ export async function latencyRows(options: {
     const background = generateEvents(options.world, Math.ceil((ratePerSecond * totalMs) / 1_000) + 1, options.seed + 4, Date.now()).events;
     options.onProgress(`  publishing ${ratePerSecond.toLocaleString("en-US")} events/s for ${durationSeconds} s (+${warmupMs / 1_000} s warm-up), ${PROBES_PER_SECOND} probes/s`);
     const publishedAt = new Map<string, number>();
+    // This process publishes and timestamps: its own event loop's delays are part of what it measures, so say how long.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const began = now();
     let sent = 0;
     let probes = 0;
@@ -71,6 +78,7 @@ export async function latencyRows(options: {
       await sleep(2);
     }
     const publishSeconds = (now() - began) / 1_000;
+    loopDelay.disable();
     const jsm = await jetstreamManager(nc);
     const config = parseConfig({});
     const lag = (await jsm.consumers.info(config.streams.events, config.consumer.durable)).num_pending;
@@ -78,6 +86,11 @@ export async function latencyRows(options: {
     while (now() < settleBy && (stateAt.size < probes || webhook.firstFiringAt.size < probes)) await sleep(50);
 
     const stateLatency: number[] = [];
+    if (options.probeLog) {
+      // Times from the engine process's start, as --trace-gc prints them (within a few ms of its spawn).
+      const lines = [...publishedAt].map(([source, sentAt]) => `${(sentAt - engine.startedAt).toFixed(1)} ${((stateAt.get(source) ?? NaN) - sentAt).toFixed(1)}`);
+      await writeFile(options.probeLog, `${lines.join("\n")}\n`);
+    }
     const channelLatency: number[] = [];
     for (const [source, sentAt] of publishedAt) {
       const changedAt = stateAt.get(source);
@@ -110,6 +123,8 @@ export async function latencyRows(options: {
           startupSeconds,
           warmupSeconds: options.warmupSeconds,
           backlogAtEnd: lag,
+          benchLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+          benchLoopDelayMaxMs: loopDelay.max / 1e6,
         },
         note: `rate ${options.rateSource}`,
       },
