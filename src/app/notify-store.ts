@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { scanKv } from "../store/jetstream/kv-scan.js";
+import { holdsOurBytes } from "../store/jetstream/own-write.js";
 import type { ChannelName, Receipt } from "../notify/model.js";
 
 const encoder = new TextEncoder();
@@ -84,7 +85,7 @@ export class NotifyStore {
       return await this.kv.create(`delivery.${record.id}`, bytes);
     } catch (error) {
       const current = await this.kv.get(`delivery.${record.id}`);
-      if (current && current.operation === "PUT") return sameBytes(current.value, bytes) ? current.revision : undefined;
+      if (current && current.operation === "PUT") return holdsOurBytes(current.value, bytes) ? current.revision : undefined;
       throw error;
     }
   }
@@ -100,7 +101,7 @@ export class NotifyStore {
       return await this.kv.update(`delivery.${record.id}`, bytes, revision);
     } catch (error) {
       const current = await this.kv.get(`delivery.${record.id}`);
-      if (current && current.revision !== revision) return sameBytes(current.value, bytes) ? current.revision : undefined;
+      if (current && current.revision !== revision) return holdsOurBytes(current.value, bytes) ? current.revision : undefined;
       throw error;
     }
   }
@@ -186,8 +187,4 @@ export class NotifyStore {
       throw error;
     }
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -6,8 +6,8 @@ import { createMetrics } from "../../src/app/metrics.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Receipt } from "../../src/notify/model.js";
-import type { KV } from "@nats-io/kv";
 import { useNatsWithClient } from "../support/engine.js";
+import { losingReplies } from "../support/lost-reply.js";
 
 const LEASE_MS = 4_000;
 
@@ -87,31 +87,18 @@ describe("DeliveryRunner on a real KV bucket", () => {
 
   test("a record write that landed while its reply was lost is the runner's own: the delivery is sent, not interrupted", async (t) => {
     const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
-    let loseNextReply = false;
+    let replies: ReturnType<typeof losingReplies> | undefined;
     const runner = await runnerOn(nats, "runner-lost-reply", clock, (store) => {
-      // The bucket is the store's own; every update after `loseNextReply` is set lands, and its reply never comes.
-      const inside = store as unknown as { kv: KV };
-      const kv = inside.kv;
-      inside.kv = new Proxy(kv, {
-        get: (target, property, receiver) =>
-          property === "update"
-            ? async (...args: Parameters<KV["update"]>) => {
-                const revision = await target.update(...args);
-                if (!loseNextReply) return revision;
-                loseNextReply = false;
-                throw new Error("TIMEOUT: request timed out");
-              }
-            : (Reflect.get(target, property, receiver) as unknown),
-      });
+      replies = losingReplies(store, "update");
     });
     const { plan, sends, release } = heldPlan("page-3.email");
     t.after(release);
     const run = runner.run(plan);
     while (sends.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    loseNextReply = true; // the write of "sent"
+    replies?.loseNext(); // the write of "sent"
     sends[0]?.({ email: { messageId: "<m3@example.com>" } });
     const outcome = await run;
     assert.equal(outcome.outcome, "sent", "its own write is not read as another engine's takeover");
-    assert.equal(loseNextReply, false, "a reply was lost");
+    assert.equal(replies?.lost, 1, "a reply was lost");
   });
 });

@@ -2,6 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { scanKv } from "./kv-scan.js";
+import { holdsOurBytes } from "./own-write.js";
 import type { Incident } from "../../escalate/incident.js";
 import type { PageIntent } from "../../escalate/pages.js";
 import { AppError } from "../../core/errors.js";
@@ -42,11 +43,14 @@ export class KvEscalationStore {
 
   /** False when the incident already exists (a redelivered notification): the caller must not page again. */
   async createIncident(incident: Incident): Promise<boolean> {
+    const bytes = encode(incident);
     try {
-      await this.kv.create(`incident.${incident.id}`, encode(incident));
+      await this.kv.create(`incident.${incident.id}`, bytes);
       return true;
     } catch (error) {
-      if (await this.kv.get(`incident.${incident.id}`)) return false;
+      const existing = await this.kv.get(`incident.${incident.id}`);
+      // Our own create whose reply was lost is ours: the incident is opened (and audited) once, here.
+      if (existing && existing.operation === "PUT") return holdsOurBytes(existing.value, bytes);
       throw error;
     }
   }
