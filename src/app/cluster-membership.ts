@@ -50,7 +50,10 @@ export class ClusterMembership {
     return (this.deps.monotonicNow ?? (() => performance.now()))();
   }
 
-  /** Join: the first plan runs before this resolves, so a lone replica holds every role when it returns. */
+  /**
+   * Join: the first plan runs before this resolves, so a lone replica holds every role when it returns (unless NATS
+   * failed that plan: the next period tries again).
+   */
   async start(): Promise<void> {
     await this.heartbeat();
     await this.plan().catch((error: unknown) => this.planFailed(error));
@@ -139,7 +142,8 @@ export class ClusterMembership {
       if (lease !== undefined && !this.held.has(role) && lease.value.owner === instanceId && lease.value.incarnation === this.incarnation) await this.adopt(role, lease);
       // Held by an earlier run of a replica that has restarted since: that run is dead, whatever its id's heartbeat
       // says. Left to its new run alone, a role the new run does not want would be held by nobody for ever.
-      const ownerRestarted = lease !== undefined && members.get(lease.value.owner)?.value.incarnation !== undefined && members.get(lease.value.owner)?.value.incarnation !== lease.value.incarnation;
+      const ownerIncarnation = lease === undefined ? undefined : members.get(lease.value.owner)?.value.incarnation;
+      const ownerRestarted = ownerIncarnation !== undefined && ownerIncarnation !== lease?.value.incarnation;
       views.push({ role, owner: predecessor ? `${instanceId} (previous run)` : lease?.value.owner, stale: predecessor || (lease !== undefined && (!live.includes(lease.value.owner) || ownerRestarted)) });
     }
 
