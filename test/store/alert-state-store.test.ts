@@ -9,6 +9,7 @@ import { Silencer } from "../../src/alerts/silences.js";
 import { TOLD_PART_SIZE } from "../../src/alerts/stored-state.js";
 import { KvAlertStateStore } from "../../src/store/jetstream/alert-state-store.js";
 import { client, useNatsServer } from "../support/engine.js";
+import { losingReplies } from "../support/lost-reply.js";
 
 const T0 = Date.parse("2026-03-02T10:00:00Z");
 
@@ -73,5 +74,21 @@ describe("alert state in a JetStream KV bucket", () => {
     assert.equal(after.groups[0]?.notifiedFiring.length, 5_001);
     assert.deepEqual(after.groups[0]?.notifiedResolved, [], "resolved alerts left the group: nothing of them is kept");
     await nc.close();
+  });
+
+  test("a silence whose create landed while its reply was lost is created, once; an id taken before is refused", async () => {
+    const { nc } = await client(nats.current.url);
+    try {
+      const store = await KvAlertStateStore.open(nc, "silence-lost-reply");
+      const replies = losingReplies(store, "create");
+      const silence = { id: "s-1", matchers: [{ name: "source", op: "=" as const, value: "web-1" }], startsAtMs: 1_000, endsAtMs: 2_000, createdBy: "alice", comment: "resizing", updatedAtMs: 1_000 };
+      replies.loseNext();
+      await store.createSilence(silence);
+      assert.equal(replies.lost, 1, "a reply was lost");
+      assert.deepEqual((await store.listSilences()).map((s) => s.id), ["s-1"]);
+      await assert.rejects(store.createSilence({ ...silence, createdBy: "bob", updatedAtMs: 1_500 }), "another silence under a taken id is refused");
+    } finally {
+      await nc.close();
+    }
   });
 });
