@@ -111,6 +111,17 @@ export class NotifyStore {
     return (await scanKv(this.js, this.bucket, `delivery.${incidentId}.`)).map((r) => JSON.parse(decoder.decode(r.value)) as DeliveryRecord);
   }
 
+  /** Create `key` holding `value`; true also when the key already holds exactly that (our create, its reply lost). */
+  private async createOrFind(key: string, value: string): Promise<boolean> {
+    try {
+      await this.kv.create(key, encoder.encode(value));
+      return true;
+    } catch {
+      const stored = await this.kv.get(key).catch(() => null);
+      return stored !== null && stored.operation === "PUT" && stored.string() === value;
+    }
+  }
+
   // ---- Slack message of a group in its receiver's channel -------------------------------------------------------
 
   async slackGroupMessage(groupId: string): Promise<{ channel: string; ts: string } | undefined> {
@@ -133,20 +144,13 @@ export class NotifyStore {
     if (existing && existing.operation === "PUT") return existing.string();
     for (let attempt = 0; attempt < 50; attempt++) {
       const code = attempt < 20 ? String(randomInt(1_000, 10_000)) : String(randomInt(100_000, 1_000_000));
-      try {
-        await this.kv.create(`smscode.${code}`, encoder.encode(incidentId));
-      } catch {
-        continue; // taken by a live incident
-      }
-      try {
-        await this.kv.create(`smsof.${incidentId}`, encoder.encode(code));
-        return code;
-      } catch {
-        // Another replica gave the incident a code meanwhile: keep theirs, free ours.
-        await this.kv.delete(`smscode.${code}`).catch(() => undefined);
-        const theirs = await this.kv.get(`smsof.${incidentId}`);
-        if (theirs && theirs.operation === "PUT") return theirs.string();
-      }
+      // Each create may land with its reply lost (NATS restarting): what is stored then names this incident or code.
+      if (!(await this.createOrFind(`smscode.${code}`, incidentId))) continue; // taken by a live incident
+      if (await this.createOrFind(`smsof.${incidentId}`, code)) return code;
+      // Another replica gave the incident a code meanwhile: keep theirs, free ours.
+      await this.kv.delete(`smscode.${code}`).catch(() => undefined);
+      const theirs = await this.kv.get(`smsof.${incidentId}`);
+      if (theirs && theirs.operation === "PUT") return theirs.string();
     }
     throw new Error(`could not find a free SMS reply code for incident ${incidentId}`);
   }
