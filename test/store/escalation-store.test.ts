@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { openIncident } from "../../src/escalate/incident.js";
+import { acknowledge, openIncident } from "../../src/escalate/incident.js";
 import { KvEscalationStore } from "../../src/store/jetstream/escalation-store.js";
 import { useNatsWithClient } from "../support/engine.js";
 import { losingReplies } from "../support/lost-reply.js";
@@ -23,5 +23,21 @@ describe("KvEscalationStore on a real nats-server", () => {
     const again = openIncident(input, POLICY, Date.parse("2026-12-06T03:00:05Z")).incident;
     assert.equal(await store.createIncident(again), false);
     assert.equal((await store.getIncident("group-1-1"))?.incident.openedAtMs, first.openedAtMs);
+  });
+
+  test("an acknowledgment whose write landed while its reply was lost is reported as made, not as made before", async () => {
+    const store = await KvEscalationStore.open(nats.nc, "escalation-lost-ack");
+    const opened = openIncident({ id: "group-2-1", groupId: "group-2", receiver: "db", title: "db-2 is down", alertFingerprints: ["f2"] }, POLICY, Date.parse("2026-12-06T03:00:00Z")).incident;
+    assert.equal(await store.createIncident(opened), true);
+    const replies = losingReplies(store, "update");
+    replies.loseNext();
+    const outcome = await store.mutateIncident("group-2-1", (incident) => {
+      const result = acknowledge(incident, POLICY, "bob", "slack", Date.parse("2026-12-06T03:01:00Z"));
+      return result.changed ? { incident: result.incident, result } : undefined;
+    });
+    assert.equal(replies.lost, 1, "a reply was lost");
+    assert.ok(outcome.result, "the caller made the change: it audits it and tells bob it is done");
+    assert.equal(outcome.incident.state, "acknowledged");
+    assert.equal((await store.getIncident("group-2-1"))?.incident.acknowledgedBy, "bob");
   });
 });

@@ -65,10 +65,15 @@ export class KvEscalationStore {
       if (!current) throw new IncidentNotFoundError(`no incident with id "${id}"`);
       const next = change(current.incident);
       if (!next) return { incident: current.incident, result: undefined };
+      const bytes = encode(next.incident);
       try {
-        await this.kv.update(`incident.${id}`, encode(next.incident), current.revision);
+        await this.kv.update(`incident.${id}`, bytes, current.revision);
         return next;
       } catch (error) {
+        // Landed with its reply lost: the change is made. Read again, it would look already made by someone else
+        // (an acknowledgment not audited, a resolve whose group kept pointing at the closed incident).
+        const stored = await this.kv.get(`incident.${id}`).catch(() => null);
+        if (stored && stored.operation === "PUT" && holdsOurBytes(stored.value, bytes)) return next;
         if (attempt >= 10) throw error;
       }
     }
