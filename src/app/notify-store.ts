@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { scanKv } from "../store/jetstream/kv-scan.js";
-import { holdsOurBytes } from "../store/jetstream/own-write.js";
+import { afterFailedWrite } from "../store/jetstream/own-write.js";
 import type { ChannelName, Receipt } from "../notify/model.js";
 
 const encoder = new TextEncoder();
@@ -84,9 +84,9 @@ export class NotifyStore {
     try {
       return await this.kv.create(`delivery.${record.id}`, bytes);
     } catch (error) {
-      const current = await this.kv.get(`delivery.${record.id}`);
-      if (current && current.operation === "PUT") return holdsOurBytes(current.value, bytes) ? current.revision : undefined;
-      throw error;
+      const stored = await afterFailedWrite(this.kv, `delivery.${record.id}`, bytes);
+      if (!stored) throw error;
+      return stored.ours ? stored.revision : undefined;
     }
   }
 
@@ -100,8 +100,8 @@ export class NotifyStore {
     try {
       return await this.kv.update(`delivery.${record.id}`, bytes, revision);
     } catch (error) {
-      const current = await this.kv.get(`delivery.${record.id}`);
-      if (current && current.revision !== revision) return holdsOurBytes(current.value, bytes) ? current.revision : undefined;
+      const stored = await afterFailedWrite(this.kv, `delivery.${record.id}`, bytes);
+      if (stored && stored.revision !== revision) return stored.ours ? stored.revision : undefined;
       throw error;
     }
   }
@@ -113,14 +113,15 @@ export class NotifyStore {
 
   /** Create `key` holding `value`; true also when the key already holds exactly that (our create, its reply lost). */
   private async createOrFind(key: string, value: string): Promise<boolean> {
+    const bytes = encoder.encode(value);
     try {
-      await this.kv.create(key, encoder.encode(value));
+      await this.kv.create(key, bytes);
       return true;
     } catch {
-      const stored = await this.kv.get(key).catch(() => null);
-      return stored !== null && stored.operation === "PUT" && stored.string() === value;
+      return (await afterFailedWrite(this.kv, key, bytes))?.ours === true;
     }
   }
+
 
   // ---- Slack message of a group in its receiver's channel -------------------------------------------------------
 

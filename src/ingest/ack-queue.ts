@@ -119,7 +119,7 @@ export class AckQueue<M extends Ackable> {
       // A redelivered message can arrive after later ones: the highest sequence settles the whole run.
       if (this.options.cumulative) {
         last = last && last.seq > entry.seq ? last : entry;
-        if (this.awaited.delete(entry.seq)) cameBack = true;
+        if (this.awaited.size > 0 && this.awaited.delete(entry.seq)) cameBack = true;
       } else this.ack(entry.message);
     }
     if (cameBack) this.lowestAwaited = lowest(this.awaited);

@@ -7,6 +7,22 @@ import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
 import { desiredOwner } from "../../src/cluster/assignment.js";
 import { client, useNatsServer } from "../support/engine.js";
 
+/** A runner that only records what it was asked to start, as "<label>: <role>" (or the role alone). */
+function recordingRunner(started: string[], label?: string): RoleRunner {
+  return {
+    async start(role) {
+      started.push(label === undefined ? role : `${label}: ${role}`);
+    },
+    async stop() {},
+  };
+}
+
+/** Memberships plan on real timers: wait (up to 5 s) until some role has started. */
+async function untilStarted(started: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (started.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 describe("cluster membership on a real nats-server", () => {
   const nats = useNatsServer();
 
@@ -56,19 +72,12 @@ describe("cluster membership on a real nats-server", () => {
       },
     });
     const started: string[] = [];
-    const runner: RoleRunner = {
-      async start(role) {
-        started.push(role);
-      },
-      async stop() {},
-    };
     const metrics = createMetrics();
-    const membership = new ClusterMembership({ store, instanceId: "r1", roles: ["coordinator"], leaseMs: 1_000, renewMs: 100, runner, logger: silentLogger, metrics, recordAudit: async () => undefined });
+    const membership = new ClusterMembership({ store, instanceId: "r1", roles: ["coordinator"], leaseMs: 1_000, renewMs: 100, runner: recordingRunner(started), logger: silentLogger, metrics, recordAudit: async () => undefined });
     try {
       await membership.start();
       assert.equal((await real.leases()).get("coordinator")?.value.owner, "r1", "the lease is r1's for everyone else");
-      const deadline = Date.now() + 5_000;
-      while (started.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await untilStarted(started);
       assert.deepEqual(started, ["coordinator"], "so r1 runs it");
       assert.deepEqual(membership.roles(), ["coordinator"]);
       assert.match(await metrics.registry.metrics(), /klaxon_cluster_role_changes_total\{change="adopted"\} 1/);
@@ -86,21 +95,14 @@ describe("cluster membership on a real nats-server", () => {
     await store.heartbeat({ id: "a", incarnation: "a, before the restart", startedAtMs: Date.now(), roles: ["coordinator"] });
     await store.acquire("coordinator", { owner: "a", incarnation: "a, before the restart", acquiredAtMs: Date.now() });
     const started: string[] = [];
-    const runnerOf = (id: string): RoleRunner => ({
-      async start(role) {
-        started.push(`${id}: ${role}`);
-      },
-      async stop() {},
-    });
     const join = (id: string): ClusterMembership =>
-      new ClusterMembership({ store, instanceId: id, roles: ["coordinator"], leaseMs: 1_000, renewMs: 100, runner: runnerOf(id), logger: silentLogger, metrics: createMetrics(), recordAudit: async () => undefined });
+      new ClusterMembership({ store, instanceId: id, roles: ["coordinator"], leaseMs: 1_000, renewMs: 100, runner: recordingRunner(started, id), logger: silentLogger, metrics: createMetrics(), recordAudit: async () => undefined });
     const [a, b] = [join("a"), join("b")];
     try {
       // b joins while a's heartbeat is still fresh, then a comes back (a new run): its heartbeat goes on moving.
       await b.start();
       await a.start();
-      const deadline = Date.now() + 5_000;
-      while (started.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await untilStarted(started);
       assert.deepEqual(started, ["b: coordinator"], "b runs it; a's new run leaves it to b");
       assert.equal((await store.leases()).get("coordinator")?.value.owner, "b");
     } finally {

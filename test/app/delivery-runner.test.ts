@@ -28,8 +28,11 @@ async function runnerOn(nats: ReturnType<typeof useNatsWithClient>, bucket: stri
   });
 }
 
-/** An e-mail page whose sends wait until the test lets each one finish; `release` finishes any still waiting. */
-function heldPlan(id: string): { plan: DeliveryPlan; sends: Array<(receipt: Receipt) => void>; release: () => void } {
+/**
+ * An e-mail page whose sends wait until the test lets each one finish; `sent(n)` waits until n sends have started,
+ * `release` finishes any still waiting.
+ */
+function heldPlan(id: string): { plan: DeliveryPlan; sends: Array<(receipt: Receipt) => void>; sent: (count: number) => Promise<void>; release: () => void } {
   const sends: Array<(receipt: Receipt) => void> = [];
   const plan: DeliveryPlan = {
     id,
@@ -39,7 +42,10 @@ function heldPlan(id: string): { plan: DeliveryPlan; sends: Array<(receipt: Rece
     first: { channel: "email", address: "alice@example.com" },
     send: () => new Promise<Receipt>((resolve) => sends.push(resolve)),
   };
-  return { plan, sends, release: () => sends.forEach((send, i) => send({ email: { messageId: `<released-${i}@example.com>` } })) };
+  const sent = async (count: number): Promise<void> => {
+    while (sends.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  return { plan, sends, sent, release: () => sends.forEach((send, i) => send({ email: { messageId: `<released-${i}@example.com>` } })) };
 }
 
 describe("DeliveryRunner on a real KV bucket", () => {
@@ -48,10 +54,10 @@ describe("DeliveryRunner on a real KV bucket", () => {
   test("a delivery this process is sending is never taken over by itself, however stale its lease looks", async (t) => {
     const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
     const runner = await runnerOn(nats, "runner-own", clock);
-    const { plan, sends, release } = heldPlan("page-1.email");
+    const { plan, sends, sent, release } = heldPlan("page-1.email");
     t.after(release);
     const first = runner.run(plan);
-    while (sends.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await sent(1);
     // NATS was away: no renewal landed, and the page's message came again after its ack wait.
     clock.advance(LEASE_MS + 1_000);
     let again: DeliveryOutcome | undefined;
@@ -71,13 +77,13 @@ describe("DeliveryRunner on a real KV bucket", () => {
     const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
     const dead = await runnerOn(nats, "runner-other", clock);
     const live = await runnerOn(nats, "runner-other", clock);
-    const { plan, sends, release } = heldPlan("page-2.email");
+    const { plan, sends, sent, release } = heldPlan("page-2.email");
     t.after(release);
     const stalled = dead.run(plan);
-    while (sends.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await sent(1);
     clock.advance(LEASE_MS + 1_000);
     const takeover = live.run(plan);
-    while (sends.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await sent(2);
     sends[1]?.({ email: { messageId: "<m2@example.com>" } });
     assert.equal((await takeover).outcome, "sent", "the live replica sent it (e-mail is sent again: receivers drop repeats by Message-ID)");
     // The stalled one comes back to find its record taken: it settles nothing.
@@ -91,10 +97,10 @@ describe("DeliveryRunner on a real KV bucket", () => {
     const runner = await runnerOn(nats, "runner-lost-reply", clock, (store) => {
       replies = losingReplies(store, "update");
     });
-    const { plan, sends, release } = heldPlan("page-3.email");
+    const { plan, sends, sent, release } = heldPlan("page-3.email");
     t.after(release);
     const run = runner.run(plan);
-    while (sends.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await sent(1);
     replies?.loseNext(); // the write of "sent"
     sends[0]?.({ email: { messageId: "<m3@example.com>" } });
     const outcome = await run;

@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, KvWatchInclude, type KV } from "@nats-io/kv";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { scanKv } from "./kv-scan.js";
-import { holdsOurBytes } from "./own-write.js";
+import { afterFailedWrite } from "./own-write.js";
 import type { AlertRecord, GroupRecord } from "../../alerts/dispatcher.types.js";
 import type { DispatcherChanges } from "../../alerts/dispatcher.js";
 import { fromStored, splitStoredGroup, type StoredAlert, type StoredGroup, type StoredToldPart } from "../../alerts/stored-state.js";
@@ -89,8 +89,7 @@ export class KvAlertStateStore {
       await this.kv.create(`silence.${silence.id}`, bytes);
     } catch (error) {
       // Created after all, its reply lost (NATS restarting): reporting a failure would have the person create it twice.
-      const stored = await this.kv.get(`silence.${silence.id}`).catch(() => null);
-      if (stored && stored.operation === "PUT" && holdsOurBytes(stored.value, bytes)) return;
+      if ((await afterFailedWrite(this.kv, `silence.${silence.id}`, bytes))?.ours) return;
       throw error;
     }
   }

@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { scanKv } from "./kv-scan.js";
-import { holdsOurBytes } from "./own-write.js";
+import { afterFailedWrite } from "./own-write.js";
 import type { Incident } from "../../escalate/incident.js";
 import type { PageIntent } from "../../escalate/pages.js";
 import { AppError } from "../../core/errors.js";
@@ -48,10 +48,10 @@ export class KvEscalationStore {
       await this.kv.create(`incident.${incident.id}`, bytes);
       return true;
     } catch (error) {
-      const existing = await this.kv.get(`incident.${incident.id}`);
       // Our own create whose reply was lost is ours: the incident is opened (and audited) once, here.
-      if (existing && existing.operation === "PUT") return holdsOurBytes(existing.value, bytes);
-      throw error;
+      const stored = await afterFailedWrite(this.kv, `incident.${incident.id}`, bytes);
+      if (!stored) throw error;
+      return stored.ours;
     }
   }
 
@@ -72,8 +72,7 @@ export class KvEscalationStore {
       } catch (error) {
         // Landed with its reply lost: the change is made. Read again, it would look already made by someone else
         // (an acknowledgment not audited, a resolve whose group kept pointing at the closed incident).
-        const stored = await this.kv.get(`incident.${id}`).catch(() => null);
-        if (stored && stored.operation === "PUT" && holdsOurBytes(stored.value, bytes)) return next;
+        if ((await afterFailedWrite(this.kv, `incident.${id}`, bytes))?.ours) return next;
         if (attempt >= 10) throw error;
       }
     }
