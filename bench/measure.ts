@@ -29,6 +29,12 @@ export interface RowResult {
 
 export const now = (): number => performance.now();
 
+/** The middle item by `key` (of an even count, the upper middle): a pass a noisy neighbour moved least. */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  if (items.length === 0) throw new Error("medianBy: no items");
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)] as T;
+}
+
 /** A real garbage collection between rows, so one row's leftovers inflate the next one's RSS less. */
 let gcFn: (() => void) | undefined;
 export function collectGarbage(): void {

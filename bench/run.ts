@@ -13,7 +13,7 @@ import { NatsServerProcess } from "../test/support/nats-server.js";
 import { useEngineNodeFlags } from "./engine-process.js";
 import { SOURCE_COUNT, buildWorld, generateEvents, generateRules, rulesElsewhere, type EventSet } from "./generate.js";
 import { matchesPerEvent } from "./matches.js";
-import { collectGarbage, machine, type RowResult } from "./measure.js";
+import { collectGarbage, machine, medianBy, type RowResult } from "./measure.js";
 import { catchUpRow } from "./rows/catch-up.js";
 import { engineDrain } from "./rows/drain.js";
 import { evaluateRows, type EvaluateLimits } from "./rows/evaluate.js";
@@ -73,7 +73,8 @@ const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rule
   --events N     events in the stream of rows 1-3 (default 100000, about 1-2 minutes on 2 cores; --quick: 5000)
   --rules LIST   rule sets for the engine drain rows (default 10,1000,10000,1000+9000; --quick: 10,1000,1000+9000);
                  A+B = A rules for this stream's estate plus B rules pinned to services that send nothing here
-  --passes N     row 3: evaluation passes, the median is reported (default 1; use 3 to compare runs)
+  --passes N     rows 1-3: passes, the median is reported (default 3; --quick: 1). Rows 1 and 2 alternate pass by
+                 pass, and each ratio to row 1 is taken within its pass
   --rate N       row 4: publish rate, events/s (default: half of row 2 with 1,000 rules; without row 2: 5000)
   --seconds N    row 4: measured seconds at that rate (default 30; --quick: 5)
   --warmup N     row 4: seconds at that rate before the first probe (default 3: a cold engine; 300 fills 5-minute windows)
@@ -122,7 +123,7 @@ function parseOptions(argv: string[]): Options {
   for (const row of rows) if (!(ALL_ROWS as readonly number[]).includes(row)) throw new Error(`--rows: there is no row ${row} (rows are ${ALL_ROWS.join(", ")})`);
   return {
     rows: new Set(rows),
-    passes: values.passes ? positiveInt(values.passes, "--passes") : 1,
+    passes: values.passes ? positiveInt(values.passes, "--passes") : quick ? 1 : 3,
     rate: values.rate ? positiveInt(values.rate, "--rate") : undefined,
     latencySeconds: values.seconds ? positiveInt(values.seconds, "--seconds") : quick ? 5 : 30,
     latencyWarmupSeconds: values.warmup ? positiveInt(values.warmup, "--warmup") : DEFAULT_WARMUP_SECONDS,
@@ -178,6 +179,7 @@ function notesText(row: RowResult): string {
   if (d.alertsFiring !== undefined) notes.push(`${int(Number(d.alertsFiring))} alerts firing after ${fixed(Number(d.allFiringAfterSeconds))} s`);
   if (d.groupNotifications !== undefined) notes.push(`${int(Number(d.groupNotifications))} group notifications for ${int(Number(d.groups))} groups`);
   if (d.passes !== undefined) notes.push(`passes ${String(d.passes)}/s`);
+  if (d.passRatios !== undefined) notes.push(`ratios by pass ${String(d.passRatios)}`);
   if (d.capped === true) notes.push("capped");
   if (d.profile !== undefined) notes.push(`profile ${String(d.profile)}`);
   if (row.note) notes.push(row.note);
@@ -305,30 +307,34 @@ async function main(): Promise<void> {
       }
       if (prefilled.lastSeq !== set.events.length) throw new Error(`stream holds ${prefilled.lastSeq} events, expected ${set.events.length}`);
 
-      let raw: RowResult | undefined;
-      if (want(1)) {
-        progress("row 1: raw drain");
-        collectGarbage();
-        raw = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "each", profileDir: options.profileDir });
-        raw.ratios = { vsRaw: 1 };
-        rows.push(raw);
-        collectGarbage();
-        const coalesced = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "coalesced", profileDir: options.profileDir });
-        coalesced.ratios = { vsRaw: coalesced.eventsPerSecond / raw.eventsPerSecond };
-        rows.push(coalesced);
-      }
-      if (want(2)) {
-        for (const ruleSet of options.rules) {
-          const rules = [...allRules.slice(0, ruleSet.estate), ...rulesElsewhere(world, ruleSet.elsewhere, options.seed, ruleSet.estate)];
-          progress(`row 2: Klaxon drain, ${ruleSetLabel(ruleSet)} rules`);
+      // Rows 1 and 2 alternate, pass by pass: a ratio is taken within one pass, minutes apart at most, so the
+      // neighbours' load (which moves row 1 by ±40% between runs of one day) weighs on both sides of it alike.
+      const passes: Array<{ raw?: RowResult; coalesced?: RowResult; drains: RowResult[] }> = [];
+      for (let pass = 1; pass <= options.passes; pass++) {
+        const of = options.passes > 1 ? ` (pass ${pass} of ${options.passes})` : "";
+        const figures: (typeof passes)[number] = { drains: [] };
+        if (want(1)) {
+          progress(`row 1: raw drain${of}`);
           collectGarbage();
-          const row = await engineDrain({ url: server.url, rules, lastSeq: prefilled.lastSeq, serverPid: server.pid, profileDir: options.profileDir, onProgress: progress });
-          if (ruleSet.elsewhere > 0) row.label = `Klaxon engine drain (${int(ruleSet.elsewhere)} of the rules for services not in the stream)`;
-          row.details = { ...row.details, ...(ruleSet.elsewhere > 0 ? { rulesElsewhere: ruleSet.elsewhere } : {}), matchesPerEvent: round2(matchesPerEvent(rules, set.events)) };
-          if (raw) row.ratios = { vsRaw: row.eventsPerSecond / raw.eventsPerSecond };
-          rows.push(row);
+          figures.raw = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "each", profileDir: options.profileDir });
+          collectGarbage();
+          figures.coalesced = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "coalesced", profileDir: options.profileDir });
         }
+        if (want(2)) {
+          for (const ruleSet of options.rules) {
+            const rules = [...allRules.slice(0, ruleSet.estate), ...rulesElsewhere(world, ruleSet.elsewhere, options.seed, ruleSet.estate)];
+            progress(`row 2: Klaxon drain, ${ruleSetLabel(ruleSet)} rules${of}`);
+            collectGarbage();
+            const row = await engineDrain({ url: server.url, rules, lastSeq: prefilled.lastSeq, serverPid: server.pid, profileDir: options.profileDir, pass, onProgress: progress });
+            if (ruleSet.elsewhere > 0) row.label = `Klaxon engine drain (${int(ruleSet.elsewhere)} of the rules for services not in the stream)`;
+            row.details = { ...row.details, ...(ruleSet.elsewhere > 0 ? { rulesElsewhere: ruleSet.elsewhere } : {}), matchesPerEvent: round2(matchesPerEvent(rules, set.events)) };
+            if (figures.raw) row.ratios = { vsRaw: row.eventsPerSecond / figures.raw.eventsPerSecond };
+            figures.drains.push(row);
+          }
+        }
+        passes.push(figures);
       }
+      rows.push(...medianRowsOfPasses(passes, options.rules.length));
       return { natsServer: version, setup: { prefillSeconds: prefilled.seconds, prefillEventsPerSecond: prefilled.lastSeq / prefilled.seconds, lastSeq: prefilled.lastSeq } };
     }));
   }
@@ -386,6 +392,43 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * One row per measurement, from several passes: row 1 the median pass by events/s; each row 2 the pass whose ratio to
+ * its own pass's row 1 is the median (its events/s are that pass's). Every pass's figure is kept in the details.
+ */
+function medianRowsOfPasses(passes: ReadonlyArray<{ raw?: RowResult; coalesced?: RowResult; drains: readonly RowResult[] }>, ruleSets: number): RowResult[] {
+  const rows: RowResult[] = [];
+  const many = passes.length > 1;
+  const perPass = (values: readonly number[], digits: number): string => values.map((v) => v.toFixed(digits)).join(" ");
+  const raws = passes.flatMap((p) => (p.raw ? [p.raw] : []));
+  const rawPairs = passes.flatMap((p) => (p.raw && p.coalesced ? [{ raw: p.raw, coalesced: p.coalesced }] : []));
+  if (rawPairs.length > 0) {
+    const raw = { ...medianBy(raws, (r) => r.eventsPerSecond), ratios: { vsRaw: 1 } };
+    // The coalesced reference is compared with row 1 of its own pass.
+    const coalescedRatio = (pair: (typeof rawPairs)[number]): number => pair.coalesced.eventsPerSecond / pair.raw.eventsPerSecond;
+    const middle = medianBy(rawPairs, coalescedRatio);
+    const coalesced = { ...middle.coalesced, ratios: { vsRaw: coalescedRatio(middle) } };
+    if (many) {
+      raw.details = { ...raw.details, passes: perPass(raws.map((r) => r.eventsPerSecond), 0) };
+      raw.note = `median of ${passes.length} passes`;
+      coalesced.details = { ...coalesced.details, passRatios: perPass(rawPairs.map(coalescedRatio), 2) };
+    }
+    rows.push(raw, coalesced);
+  }
+  for (let set = 0; set < ruleSets; set++) {
+    const drains = passes.flatMap((p) => (p.drains[set] ? [p.drains[set] as RowResult] : []));
+    if (drains.length === 0) continue;
+    const ratio = (r: RowResult): number => r.ratios.vsRaw ?? Number.NaN;
+    const median = { ...medianBy(drains, (r) => (raws.length > 0 ? ratio(r) : r.eventsPerSecond)) };
+    if (many) {
+      median.details = { ...median.details, passes: perPass(drains.map((r) => r.eventsPerSecond), 0), ...(raws.length > 0 ? { passRatios: perPass(drains.map(ratio), 2) } : {}) };
+      median.note = raws.length > 0 ? `median of ${passes.length} passes by the ratio to row 1 of the same pass` : `median of ${passes.length} passes`;
+    }
+    rows.push(median);
+  }
+  return rows;
+}
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;

@@ -37,12 +37,14 @@ export async function engineDrain(options: {
   serverPid: number | undefined;
   /** Write a CPU profile of the drain (start-up excluded) into this directory. */
   profileDir?: string | undefined;
+  /** Which pass of several this is: each has a durable (and snapshots) of its own, so none restores another's state. */
+  pass?: number;
   onProgress?: (text: string) => void;
 }): Promise<RowResult> {
   const { rules, lastSeq } = options;
   const dir = await writeRulesDir(rules);
   // One durable (and so one snapshot name) per rule set: two sets of the same size must not find each other's state.
-  const durable = `bench-klaxon-${rules.length}-${createHash("sha256").update(rules.map((r) => String(r.id)).join("\n")).digest("hex").slice(0, 8)}`;
+  const durable = `bench-klaxon-${rules.length}-${createHash("sha256").update(rules.map((r) => String(r.id)).join("\n")).digest("hex").slice(0, 8)}-${options.pass ?? 1}`;
   // Production defaults (1 s ticks, 10 s snapshots, 2 s late-event tolerance), minus file watching and logs.
   const config = parseConfig({ nats: { servers: [options.url] }, rulesDir: dir, watchRules: false, logLevel: "silent", consumer: { durable } });
   let engine: Engine | undefined;

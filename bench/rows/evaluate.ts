@@ -7,7 +7,7 @@ import { compileRule, type CompiledRule } from "../../src/rules/compiled-rule.js
 import { registerKlaxonOperators } from "../../src/rules/conditions/index.js";
 import { parseRuleFile } from "../../src/rules/loader.js";
 import type { GeneratedEvent, RuleJson } from "../generate.js";
-import { Probe, collectGarbage, type RowResult } from "../measure.js";
+import { Probe, collectGarbage, medianBy, type RowResult } from "../measure.js";
 
 export interface EvaluateLimits {
   /** json-rules-engine, routed: stop after this long (it is an order of magnitude slower). */
@@ -74,7 +74,7 @@ function klaxonPass(compiled: readonly CompiledRule[], events: readonly KlaxonEv
 function klaxonEvaluate(compiled: readonly CompiledRule[], events: readonly KlaxonEvent[], startMs: number, passes: number): RowResult {
   const results = Array.from({ length: passes }, () => klaxonPass(compiled, events, startMs));
   const rates = results.map((r) => events.length / r.figures.seconds);
-  const median = [...results].sort((a, b) => a.figures.seconds - b.figures.seconds)[Math.floor(passes / 2)] as (typeof results)[number];
+  const median = medianBy(results, (r) => r.figures.seconds);
   return {
     row: "3",
     label: "Klaxon Evaluator.apply",
