@@ -2,6 +2,8 @@ import { z } from "zod";
 import { notifyConfigSchema } from "../notify/config.schema.js";
 
 const streamName = z.string().regex(/^[A-Za-z0-9_-]+$/, "stream names use letters, digits, '_' and '-'");
+/** `memory.heapSoftLimitMb` as shipped: a storm of 100,000 alerts within 300 MB of RSS (docs/performance.md). */
+const HEAP_SOFT_LIMIT_MB_DEFAULT = 128;
 const subjectPrefix = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a subject prefix is dot-separated tokens without wildcards");
 
 /** Engine configuration. Every field has a default; a config file or the environment overrides them. */
@@ -158,6 +160,17 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** A changed fact is judged this long after its report, so a change record still in transit counts. */
       changeGraceMs: z.number().int().nonnegative().default(30_000),
+    })
+    .prefault({}),
+  /** How `klaxon run` tunes the Node process it runs in (never an Engine alone: tests run many in one process). */
+  memory: z
+    .strictObject({
+      /**
+       * The heap V8 should stay under, in MiB (Go's GOMEMLIMIT, for V8): as the live heap nears it, full collections
+       * come sooner, and past it one comes for every 10% allocated; nothing fails. 0: V8's own choice, which let a
+       * storm of 100,000 alerts (~140 MB live) grow to ~400 MB of RSS. docs/performance.md has the runs behind it.
+       */
+      heapSoftLimitMb: z.number().int().min(0).default(HEAP_SOFT_LIMIT_MB_DEFAULT),
     })
     .prefault({}),
   tickIntervalMs: z.number().int().min(10).default(1_000),

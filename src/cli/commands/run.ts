@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { Engine } from "../../app/engine.js";
+import { HeapSoftLimit } from "../../app/heap-soft-limit.js";
 import { loadConfig } from "../../config/load.js";
 import { createLogger } from "../../core/logger.js";
 
@@ -25,6 +26,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     },
   });
   const logger = createLogger({ level: config.logLevel });
+  const heapSoftLimit = new HeapSoftLimit(config.memory.heapSoftLimitMb, logger);
+  heapSoftLimit.start();
   const engine = new Engine({ config, logger, actor: `engine@${config.cluster.instanceId ?? hostname()}:${process.pid}` });
   await engine.start();
   await new Promise<void>((resolve) => {
@@ -36,5 +39,6 @@ export async function runCommand(options: RunOptions): Promise<number> {
     process.once("SIGTERM", stop);
   });
   await engine.stop();
+  heapSoftLimit.stop();
   return 0;
 }
