@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notifyConfigSchema } from "../notify/config.schema.js";
 
 const streamName = z.string().regex(/^[A-Za-z0-9_-]+$/, "stream names use letters, digits, '_' and '-'");
-/** `memory.heapSoftLimitMb` as shipped: a storm of 100,000 alerts within 300 MB of RSS (docs/performance.md). */
+/** `memory.heapSoftLimitMb` as shipped: a storm of 100,000 alerts peaked at ~310 MB of RSS, not ~420 (docs/performance.md). */
 const HEAP_SOFT_LIMIT_MB_DEFAULT = 128;
 const subjectPrefix = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a subject prefix is dot-separated tokens without wildcards");
 
