@@ -230,7 +230,17 @@ describe("notify stage on a real nats-server, with local Slack, Twilio, SMTP and
 
   test("when the group's alerts resolve, its channel message is rewritten with a thread reply and the webhook says resolved", async () => {
     await publishEvent(js, metricEvent("db-1", "db_up", 1, clock.now(), { labels: { team: "ops" } }));
-    clock.advance(61_000); // the group's next notification waits for its groupInterval (1m)
+    // The group's next flush waits for its groupInterval (1m). The alert stage must hold the resolve before the clock
+    // gets there: a flush that finds nothing new sets the next one a groupInterval later, which this clock never reaches.
+    const resolve = await eventually("db-1's resolve on the alerts stream", async () =>
+      (await readStream(js, "KLAXON_ALERTS")).find((m) => {
+        const alert = m.json<{ status: string; labels: Record<string, string> }>();
+        return alert.status === "resolved" && alert.labels.source === "db-1";
+      }),
+    );
+    const jsm = await js.jetstreamManager();
+    await eventually("the alert stage's ack of the resolve", async () => ((await jsm.consumers.info("KLAXON_ALERTS", "klaxon-alerts")).ack_floor.stream_seq >= resolve.seq ? true : undefined));
+    clock.advance(61_000);
     const resolvedHook = await eventually("the resolved webhook", () => env.webhook.requests.map((r) => JSON.parse(r.body) as { status: string; groupLabels: Record<string, string> }).find((p) => p.status === "resolved" && p.groupLabels.source === "db-1"));
     assert.equal(resolvedHook.status, "resolved");
     const channelMessage = env.slack.messages().find((m) => m.channel === "Cops-alerts" && m.text.includes("db-1"));
