@@ -309,16 +309,17 @@ async function main(): Promise<void> {
 
       // Rows 1 and 2 alternate, pass by pass: a ratio is taken within one pass, minutes apart at most, so the
       // neighbours' load (which moves row 1 by ±40% between runs of one day) weighs on both sides of it alike.
-      const passes: Array<{ raw?: RowResult; coalesced?: RowResult; drains: RowResult[] }> = [];
+      const passes: DrainPass[] = [];
       for (let pass = 1; pass <= options.passes; pass++) {
         const of = options.passes > 1 ? ` (pass ${pass} of ${options.passes})` : "";
-        const figures: (typeof passes)[number] = { drains: [] };
+        const figures: DrainPass = { drains: [] };
         if (want(1)) {
           progress(`row 1: raw drain${of}`);
           collectGarbage();
-          figures.raw = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "each", profileDir: options.profileDir });
+          const each = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "each", profileDir: options.profileDir });
           collectGarbage();
-          figures.coalesced = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "coalesced", profileDir: options.profileDir });
+          const coalesced = await rawDrain({ url: server.url, config, lastSeq: prefilled.lastSeq, serverPid: server.pid, ackMode: "coalesced", profileDir: options.profileDir });
+          figures.raw = { each, coalesced };
         }
         if (want(2)) {
           for (const ruleSet of options.rules) {
@@ -328,7 +329,7 @@ async function main(): Promise<void> {
             const row = await engineDrain({ url: server.url, rules, lastSeq: prefilled.lastSeq, serverPid: server.pid, profileDir: options.profileDir, pass, onProgress: progress });
             if (ruleSet.elsewhere > 0) row.label = `Klaxon engine drain (${int(ruleSet.elsewhere)} of the rules for services not in the stream)`;
             row.details = { ...row.details, ...(ruleSet.elsewhere > 0 ? { rulesElsewhere: ruleSet.elsewhere } : {}), matchesPerEvent: round2(matchesPerEvent(rules, set.events)) };
-            if (figures.raw) row.ratios = { vsRaw: row.eventsPerSecond / figures.raw.eventsPerSecond };
+            if (figures.raw) row.ratios = { vsRaw: row.eventsPerSecond / figures.raw.each.eventsPerSecond };
             figures.drains.push(row);
           }
         }
@@ -393,37 +394,45 @@ main().then(
   },
 );
 
+/** One pass of rows 1 and 2: row 1's two drains (when row 1 runs), then row 2's, one per rule set. */
+interface DrainPass {
+  raw?: { each: RowResult; coalesced: RowResult };
+  drains: RowResult[];
+}
+
 /**
  * One row per measurement, from several passes: row 1 the median pass by events/s; each row 2 the pass whose ratio to
  * its own pass's row 1 is the median (its events/s are that pass's). Every pass's figure is kept in the details.
  */
-function medianRowsOfPasses(passes: ReadonlyArray<{ raw?: RowResult; coalesced?: RowResult; drains: readonly RowResult[] }>, ruleSets: number): RowResult[] {
+function medianRowsOfPasses(passes: readonly DrainPass[], ruleSets: number): RowResult[] {
   const rows: RowResult[] = [];
   const many = passes.length > 1;
   const perPass = (values: readonly number[], digits: number): string => values.map((v) => v.toFixed(digits)).join(" ");
   const raws = passes.flatMap((p) => (p.raw ? [p.raw] : []));
-  const rawPairs = passes.flatMap((p) => (p.raw && p.coalesced ? [{ raw: p.raw, coalesced: p.coalesced }] : []));
-  if (rawPairs.length > 0) {
-    const raw = { ...medianBy(raws, (r) => r.eventsPerSecond), ratios: { vsRaw: 1 } };
+  if (raws.length > 0) {
+    const each = raws.map((r) => r.each);
+    const raw = { ...medianBy(each, (r) => r.eventsPerSecond), ratios: { vsRaw: 1 } };
     // The coalesced reference is compared with row 1 of its own pass.
-    const coalescedRatio = (pair: (typeof rawPairs)[number]): number => pair.coalesced.eventsPerSecond / pair.raw.eventsPerSecond;
-    const middle = medianBy(rawPairs, coalescedRatio);
+    const coalescedRatio = (pass: (typeof raws)[number]): number => pass.coalesced.eventsPerSecond / pass.each.eventsPerSecond;
+    const middle = medianBy(raws, coalescedRatio);
     const coalesced = { ...middle.coalesced, ratios: { vsRaw: coalescedRatio(middle) } };
     if (many) {
-      raw.details = { ...raw.details, passes: perPass(raws.map((r) => r.eventsPerSecond), 0) };
+      raw.details = { ...raw.details, passes: perPass(each.map((r) => r.eventsPerSecond), 0) };
       raw.note = `median of ${passes.length} passes`;
-      coalesced.details = { ...coalesced.details, passRatios: perPass(rawPairs.map(coalescedRatio), 2) };
+      coalesced.details = { ...coalesced.details, passRatios: perPass(raws.map(coalescedRatio), 2) };
     }
     rows.push(raw, coalesced);
   }
+  // Without row 1 there is no ratio: row 2's passes are then ordered by events/s.
+  const byRatio = raws.length > 0;
+  const ratio = (r: RowResult): number => r.ratios.vsRaw ?? Number.NaN;
   for (let set = 0; set < ruleSets; set++) {
     const drains = passes.flatMap((p) => (p.drains[set] ? [p.drains[set] as RowResult] : []));
     if (drains.length === 0) continue;
-    const ratio = (r: RowResult): number => r.ratios.vsRaw ?? Number.NaN;
-    const median = { ...medianBy(drains, (r) => (raws.length > 0 ? ratio(r) : r.eventsPerSecond)) };
+    const median = { ...medianBy(drains, byRatio ? ratio : (r) => r.eventsPerSecond) };
     if (many) {
-      median.details = { ...median.details, passes: perPass(drains.map((r) => r.eventsPerSecond), 0), ...(raws.length > 0 ? { passRatios: perPass(drains.map(ratio), 2) } : {}) };
-      median.note = raws.length > 0 ? `median of ${passes.length} passes by the ratio to row 1 of the same pass` : `median of ${passes.length} passes`;
+      median.details = { ...median.details, passes: perPass(drains.map((r) => r.eventsPerSecond), 0), ...(byRatio ? { passRatios: perPass(drains.map(ratio), 2) } : {}) };
+      median.note = byRatio ? `median of ${passes.length} passes by the ratio to row 1 of the same pass` : `median of ${passes.length} passes`;
     }
     rows.push(median);
   }
