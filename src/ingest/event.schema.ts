@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sharedToken } from "./shared-tokens.js";
 
 /** Event names, sources, services and label keys travel in NATS subjects and alert labels: keep them tame. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_.:\-/]+$/;
@@ -90,13 +91,20 @@ export const EVENT_TYPES: readonly EventType[] = ["metric", "log", "state", "cha
  */
 export const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
+/** Token fields whose values recur from event to event (see sharedToken); all are strings where present. */
+const SHARED_TOKEN_FIELDS: ReadonlySet<string> = new Set(["source", "service", "name"]);
+
 export function normalizeEvent(parsed: Parsed): KlaxonEvent {
   // State and change records carry no labels; the cast keeps one code path (and the metric/log fast path) for all.
   const { time: t, labels: l } = parsed as Parsed & { labels?: Record<string, string> };
   // Built key by key, not with `{...rest}`: on zod's output, rest + spread gave every event its own hidden class,
   // which made each property read downstream a slow lookup (the evaluator ran ~7× slower).
   const event: Record<string, unknown> = {};
-  for (const key of Object.keys(parsed)) if (key !== "time" && key !== "labels") event[key] = (parsed as Record<string, unknown>)[key];
+  for (const key of Object.keys(parsed)) {
+    if (key === "time" || key === "labels") continue;
+    const value = (parsed as Record<string, unknown>)[key];
+    event[key] = SHARED_TOKEN_FIELDS.has(key) ? sharedToken(value as string) : value;
+  }
   event.labels = l ?? NO_LABELS;
   event.timeMs = typeof t === "number" ? t : Date.parse(t);
   return event as KlaxonEvent;

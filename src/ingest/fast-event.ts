@@ -1,4 +1,5 @@
 import { LABEL_NAME_PATTERN, LOG_LEVELS, NO_LABELS, TIME_ZONE_SUFFIX, TOKEN_PATTERN, type KlaxonEvent } from "./event.schema.js";
+import { sharedToken } from "./shared-tokens.js";
 
 /**
  * The common case, checked by hand: a well-formed metric or log event, as `JSON.parse` gave it. Returns the event
@@ -31,8 +32,8 @@ function metricEvent(fields: Record<string, unknown>): KlaxonEvent | undefined {
   if (eventLabels === undefined) return undefined;
   // One literal per shape, in the key order normalizeEvent produces from zod's output.
   return service === undefined
-    ? { type: "metric", source, name, value, labels: eventLabels, timeMs }
-    : { type: "metric", source, service, name, value, labels: eventLabels, timeMs };
+    ? { type: "metric", source: sharedToken(source), name: sharedToken(name), value, labels: eventLabels, timeMs }
+    : { type: "metric", source: sharedToken(source), service: sharedToken(service), name: sharedToken(name), value, labels: eventLabels, timeMs };
 }
 
 function logEvent(fields: Record<string, unknown>): KlaxonEvent | undefined {
@@ -46,8 +47,8 @@ function logEvent(fields: Record<string, unknown>): KlaxonEvent | undefined {
   if (eventLabels === undefined) return undefined;
   const logLevel = level as (typeof LOG_LEVELS)[number];
   return service === undefined
-    ? { type: "log", source, level: logLevel, message, labels: eventLabels, timeMs }
-    : { type: "log", source, service, level: logLevel, message, labels: eventLabels, timeMs };
+    ? { type: "log", source: sharedToken(source), level: logLevel, message, labels: eventLabels, timeMs }
+    : { type: "log", source: sharedToken(source), service: sharedToken(service), level: logLevel, message, labels: eventLabels, timeMs };
 }
 
 /**
