@@ -47,11 +47,11 @@ export class Series {
    */
   private givenLabels: Readonly<Record<string, string>> | undefined;
   private cachedFingerprint: string | undefined;
-  // A series made by an event derives its identity from that event when first asked (labels, snapshots): most
-  // series never fire, and an identity object per new series was a good part of what a new series cost. Until then
-  // the series holds on to its first event (usually also its latest, `facts`).
+  // A series made by an event derives its identity from its latest event (`facts`) whenever asked (labels, snapshots),
+  // and keeps none: every event of a series has the key fields that make its key, so the latest one has them all. An
+  // identity object per series was ~56 bytes of every alert in a storm. Expected series, and restored ones whose saved
+  // facts do not give back their identity, keep theirs.
   private identityValue: Readonly<Record<string, string>> | undefined;
-  private identityEvent: KlaxonEvent | undefined = undefined;
   private identityKeyBy: readonly string[] = NO_KEY_FIELDS;
 
   /**
@@ -75,20 +75,27 @@ export class Series {
 
   /** Label values taken from the events (keyBy); alert labels add the rule's labels on top. */
   get identity(): Readonly<Record<string, string>> {
-    if (this.identityValue === undefined) {
-      this.identityValue = identityOfEvent(this.identityKeyBy, this.identityEvent as KlaxonEvent);
-      this.identityEvent = undefined;
-    }
-    return this.identityValue;
+    return this.identityValue ?? identityOfEvent(this.identityKeyBy, this.facts as KlaxonEvent);
   }
 
-  /** A new series for an event: its identity is that event's key fields, derived when first needed. */
+  /** A new series for an event: its identity is its events' key fields (see identityValue). */
   static ofEvent(compiled: CompiledRule, key: string, event: KlaxonEvent): Series {
     const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window) : undefined;
     const series = new Series(key, undefined, compiled.rule, undefined, undefined, event.timeMs, window);
-    series.identityEvent = event;
+    series.facts = event;
     series.identityKeyBy = compiled.keyBy;
     return series;
+  }
+
+  /**
+   * A restored series whose saved facts give back its identity under `keyBy` derives it from them (and from every
+   * later event) instead of keeping the saved object: after a restart, every series is a restored one.
+   */
+  deriveIdentityFromFacts(keyBy: readonly string[], keyOf: (identity: Readonly<Record<string, string>>) => string): void {
+    if (this.identityValue === undefined || this.facts === NO_FACTS) return;
+    if (keyOf(identityOfEvent(keyBy, this.facts as KlaxonEvent)) !== this.key) return;
+    this.identityValue = undefined;
+    this.identityKeyBy = keyBy;
   }
 
   /** The latest value (threshold) or aggregate (window), if any. */

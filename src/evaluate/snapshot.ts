@@ -111,6 +111,7 @@ export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule 
   series.publishedFiringSinceMs = saved.publishedFiringSinceMs ?? undefined;
   if (saved.changes !== undefined && saved.changes.length > 0) series.changes = [...saved.changes];
   series.flappingSinceMs = saved.flappingSinceMs ?? undefined;
+  if (compiled !== undefined) series.deriveIdentityFromFacts(compiled.keyBy, keyOf);
   return series;
 }
 
