@@ -27,5 +27,6 @@ RUN groupadd --system --gid 10001 klaxon \
     && useradd --system --uid 10001 --gid klaxon --home-dir /app --no-create-home --shell /usr/sbin/nologin klaxon
 USER 10001:10001
 EXPOSE 8080
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# Node flags: src/app/node-flags.ts says why (test/app/node-flags.test.ts holds this line to it).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/src/cli/main.js"]
 CMD ["run"]

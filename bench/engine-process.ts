@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { RECOMMENDED_NODE_FLAGS } from "../src/app/node-flags.js";
 import type { RuleJson } from "./generate.js";
 import { now, sleep } from "./measure.js";
 
@@ -51,8 +52,8 @@ const BUILT_ENGINE = join(ROOT, "dist", "src", "cli", "main.js");
 
 let built: Promise<unknown> | undefined;
 
-/** Node/V8 flags for the engine process (`npm run bench -- --engine-flags`): none by default, as the Dockerfile runs it. */
-let engineNodeFlags: readonly string[] = [];
+/** Node/V8 flags for the engine process: the recommended ones, as the Dockerfile runs it, unless told otherwise. */
+let engineNodeFlags: readonly string[] = RECOMMENDED_NODE_FLAGS;
 
 /** Where the engine process's whole output goes as well (`--engine-log`), e.g. with `--engine-flags=--trace-gc`. */
 let engineLogFile: string | undefined;

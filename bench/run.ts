@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { RECOMMENDED_NODE_FLAGS } from "../src/app/node-flags.js";
 import { parseConfig } from "../src/config/index.js";
 import { NatsServerProcess } from "../test/support/nats-server.js";
 import { useEngineNodeFlags } from "./engine-process.js";
@@ -80,8 +81,8 @@ const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rule
   --warmup N     row 4: seconds at that rate before the first probe (default 3: a cold engine; 300 fills 5-minute windows)
   --storm N      row 5: distinct alerts firing within --storm-seconds (default 100000 in 60 s; --quick: 2000 in 5 s)
   --backlog N    row 6: events queued while the engine is down (default 500000; --quick: 10000)
-  --engine-flags=F  rows 4-6: Node/V8 flags for the engine process, space-separated (default none, as the Dockerfile
-                 runs it), e.g. --engine-flags=--optimize-for-size (docs/performance.md: less memory, half the throughput)
+  --engine-flags=F  rows 4-6: Node/V8 flags for the engine process, space-separated, after the recommended ones that the
+                 Dockerfile gives (src/app/node-flags.ts; a later flag wins), e.g. --engine-flags=--max-semi-space-size=16
   --engine-log FILE  rows 4-6: append the engine process's output to FILE (with --engine-flags=--trace-gc: its GCs)
   --probe-log FILE   row 4: one line per probe, "<ms since the engine started> <latency ms>", to line up with its GCs
   --json         print the results as JSON instead of a table
@@ -130,7 +131,8 @@ function parseOptions(argv: string[]): Options {
     stormAlerts: values.storm ? positiveInt(values.storm, "--storm") : quick ? 2_000 : 100_000,
     stormSeconds: values["storm-seconds"] ? positiveInt(values["storm-seconds"], "--storm-seconds") : quick ? 5 : 60,
     backlog: values.backlog ? positiveInt(values.backlog, "--backlog") : quick ? 10_000 : 500_000,
-    engineFlags: values["engine-flags"]?.split(/\s+/).filter((flag) => flag !== "") ?? [],
+    // The recommended flags first, as the Dockerfile gives them; the ones given here after them, so they win.
+    engineFlags: [...RECOMMENDED_NODE_FLAGS, ...(values["engine-flags"]?.split(/\s+/).filter((flag) => flag !== "") ?? [])],
     engineLog: values["engine-log"],
     probeLog: values["probe-log"],
     events: values.events ? positiveInt(values.events, "--events") : quick ? 5_000 : 100_000,
@@ -220,7 +222,7 @@ const FOOTNOTES = [
   "  wall clock also fire during the drain (a catch-up after an outage).",
   "RSS: rows 1-3, the whole bench process (peak, sampled every 25 ms; not nats-server); rows 4-6, the engine process (`klaxon run`,",
   "  peak VmHWM). CPU: % of one core (bench process / nats-server).",
-  "Rows 4-6 run `klaxon run` from the build (compiled first, as the Dockerfile runs it; production defaults: 1 s ticks) in its own process on a fresh nats-server, with the generated rules and",
+  "Rows 4-6 run `klaxon run` from the build (compiled first, as the Dockerfile runs it, with its node flags; production defaults: 1 s ticks) in its own process on a fresh nats-server, with the generated rules and",
   "  one probe rule that fires on the first event of each new source. Row 4 publishes the generated events at a steady rate (restamped",
   "  to the current time) plus 20 probes/s; latency is measured from the probe's publish to its state change on klaxon.alerts.*, and",
   "  from there to the first webhook request of its group (notify stage → a webhook server on this machine), minus group_wait.",
@@ -231,7 +233,7 @@ function printTable(report: Report): void {
   const m = report.machine;
   const w = report.workload;
   console.log(`Klaxon benchmark: node ${m.node}, ${m.cpu} (${m.cores} cores), ${m.platform}, nats-server ${m.natsServer}`);
-  if (report.params.engineFlags.length > 0) console.log(`engine process (rows 4-6) run with: node ${report.params.engineFlags.join(" ")}`);
+  if (report.params.rows.some((row) => row >= 4)) console.log(`engine process (rows 4-6) run with: node ${report.params.engineFlags.join(" ")}`);
   if (w.metricEvents !== undefined) {
     console.log(
       `Workload: ${int(report.params.events)} events (${int(Number(w.metricEvents))} metric / ${int(Number(w.logEvents))} log, ` +

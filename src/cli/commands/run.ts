@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { Engine } from "../../app/engine.js";
 import { HeapSoftLimit } from "../../app/heap-soft-limit.js";
+import { missingNodeFlags } from "../../app/node-flags.js";
 import { loadConfig } from "../../config/load.js";
 import { createLogger } from "../../core/logger.js";
 
@@ -26,6 +27,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     },
   });
   const logger = createLogger({ level: config.logLevel });
+  const missingFlags = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
+  if (missingFlags.length > 0) logger.warn({ missingFlags }, "node started without the recommended flags: a storm's memory peaks higher (README, Running the engine)");
   const heapSoftLimit = new HeapSoftLimit(config.memory.heapSoftLimitMb, logger);
   heapSoftLimit.start();
   const engine = new Engine({ config, logger, actor: `engine@${config.cluster.instanceId ?? hostname()}:${process.pid}` });
