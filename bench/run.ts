@@ -225,7 +225,8 @@ const FOOTNOTES = [
   "Rows 4-6 run `klaxon run` from the build (compiled first, as the Dockerfile runs it, with its node flags; production defaults: 1 s ticks) in its own process on a fresh nats-server, with the generated rules and",
   "  one probe rule that fires on the first event of each new source. Row 4 publishes the generated events at a steady rate (restamped",
   "  to the current time) plus 20 probes/s; latency is measured from the probe's publish to its state change on klaxon.alerts.*, and",
-  "  from there to the first webhook request of its group (notify stage → a webhook server on this machine), minus group_wait.",
+  "  from there to the first webhook request of its group (notify stage → a webhook server on this machine), minus group_wait;",
+  "  after the last probe, stragglers count for up to 10 s (state changes) and 120 s (webhook requests): \"lost\" never came.",
   "  Row 5 fires one alert per probe source; row 6 checks every alert the pure Evaluator derives from the backlog was published.",
 ];
 
