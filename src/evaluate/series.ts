@@ -80,7 +80,7 @@ export class Series {
 
   /** A new series for an event: its identity is its events' key fields (see identityValue). */
   static ofEvent(compiled: CompiledRule, key: string, event: KlaxonEvent): Series {
-    const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window) : undefined;
+    const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window, compiled.rule.aggregate) : undefined;
     const series = new Series(key, undefined, compiled.rule, undefined, undefined, event.timeMs, window);
     series.facts = event;
     series.identityKeyBy = compiled.keyBy;
@@ -149,7 +149,7 @@ export function alertLabels(rule: LabelSource, identity: Readonly<Record<string,
 }
 
 export function newSeries(compiled: CompiledRule, key: string, identity: Record<string, string>, seenMs: number): Series {
-  const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window) : undefined;
+  const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window, compiled.rule.aggregate) : undefined;
   return new Series(key, identity, compiled.rule, undefined, undefined, seenMs, window);
 }
 

@@ -1,24 +1,33 @@
 import type { Aggregate } from "../rules/rule.schema.js";
+import { ExactAccumulator } from "./exact-sum.js";
 
 /**
  * Samples of one series over a sliding time window `(end - span, end]`, kept sorted by time. Sum and counter increase
- * are maintained as samples enter and leave, so the common in-order case costs O(1) per sample; an out-of-order
- * sample is inserted in place and the running figures rebuilt.
+ * are maintained as samples enter and leave, exactly (see ExactSum), so the common in-order case costs O(1) per sample
+ * and the figures depend on the samples alone; an out-of-order sample is inserted in place and the figures rebuilt.
  */
 export class SlidingWindow {
   private times: number[] = [];
   private values: number[] = [];
   private head = 0;
-  private sum = 0;
-  /** Counter increase between consecutive samples, resets counted from zero (as Prometheus does). */
-  private increase = 0;
+  /** The samples' sum, where the rule's aggregate reads it (sum, avg). */
+  private readonly sum: ExactAccumulator | undefined;
+  /** Counter increase between consecutive samples, resets counted from zero (as Prometheus does), where read (rate). */
+  private readonly increase: ExactAccumulator | undefined;
   /**
    * When the oldest sample leaves the window (Infinity when it is empty): the window's next timer. A field kept up
    * to date rather than a getter, because the evaluator reads it on every event and a computed time is boxed.
    */
   expiresAtMs = Number.POSITIVE_INFINITY;
-
-  constructor(readonly spanMs: number) {}
+  constructor(
+    readonly spanMs: number,
+    aggregate?: Aggregate,
+  ) {
+    // Only the sums the rule's aggregate reads are kept as samples come and go (both when not told); another
+    // aggregate is still answered, from the samples.
+    this.sum = aggregate === undefined || aggregate === "sum" || aggregate === "avg" ? new ExactAccumulator() : undefined;
+    this.increase = aggregate === undefined || aggregate === "rate" ? new ExactAccumulator() : undefined;
+  }
 
   get count(): number {
     return this.times.length - this.head;
@@ -37,13 +46,13 @@ export class SlidingWindow {
     if (this.head === n) {
       this.times.push(timeMs);
       this.values.push(value);
-      this.sum += value;
+      this.sum?.add(value);
       this.expiresAtMs = timeMs + this.spanMs;
     } else if (timeMs >= (this.times[n - 1] as number)) {
-      this.increase += step(this.values[n - 1] as number, value);
+      this.increase?.add(step(this.values[n - 1] as number, value));
       this.times.push(timeMs);
       this.values.push(value);
-      this.sum += value;
+      this.sum?.add(value);
     } else {
       this.insert(timeMs, value);
     }
@@ -69,8 +78,8 @@ export class SlidingWindow {
     const cutoff = endMs - this.spanMs;
     while (this.head < this.times.length && (this.times[this.head] as number) <= cutoff) {
       const value = this.values[this.head] as number;
-      this.sum -= value;
-      if (this.head + 1 < this.times.length) this.increase -= step(value, this.values[this.head + 1] as number);
+      this.sum?.add(-value);
+      if (this.increase !== undefined && this.head + 1 < this.times.length) this.increase.add(-step(value, this.values[this.head + 1] as number));
       this.head++;
     }
     if (this.head === this.times.length) this.clear();
@@ -87,9 +96,9 @@ export class SlidingWindow {
       case "count":
         return count;
       case "sum":
-        return this.sum;
+        return this.figure("sum");
       case "avg":
-        return count === 0 ? undefined : this.sum / count;
+        return count === 0 ? undefined : this.figure("sum") / count;
       case "min":
       case "max": {
         if (count === 0) return undefined;
@@ -102,8 +111,30 @@ export class SlidingWindow {
       }
       case "rate":
         // Logs: events per second over the window. Metrics: counter increase per second over the window.
-        return (eventKind === "log" ? count : this.increase) / (this.spanMs / 1000);
+        return (eventKind === "log" ? count : this.figure("increase")) / (this.spanMs / 1000);
     }
+  }
+
+  /**
+   * The value of one of the window's sums. A sum it does not keep is summed from the samples. Partials that
+   * overflowed (samples near Number.MAX_VALUE) give no finite value: the sum is then taken afresh from the samples in
+   * the window, which may no longer overflow, and one that still does is what a plain running sum would say.
+   */
+  private figure(which: "sum" | "increase"): number {
+    const kept = which === "sum" ? this.sum : this.increase;
+    const value = kept === undefined ? Number.NaN : kept.value;
+    if (Number.isFinite(value)) return value;
+    const fresh = new ExactAccumulator();
+    let plain = 0;
+    for (let i = this.head; i < this.values.length; i++) {
+      const v = this.values[i] as number;
+      const term = which === "sum" ? v : i > this.head ? step(this.values[i - 1] as number, v) : 0;
+      fresh.add(term);
+      plain += term;
+    }
+    const summed = fresh.value;
+    if (kept !== undefined && Number.isFinite(summed)) this.rebuild();
+    return Number.isFinite(summed) ? summed : plain;
   }
 
   samples(): Array<[number, number]> {
@@ -132,17 +163,17 @@ export class SlidingWindow {
   }
 
   /** Undoes `encode`; `text` must pass `isEncoding`. */
-  static decode(spanMs: number, text: string): SlidingWindow {
+  static decode(spanMs: number, text: string, aggregate?: Aggregate): SlidingWindow {
     const bytes = Buffer.from(text, "base64");
     const packed = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
     const n = packed.length / 2;
     const samples: Array<[number, number]> = [];
     for (let i = 0; i < n; i++) samples.push([packed[i] as number, packed[n + i] as number]);
-    return SlidingWindow.fromSamples(spanMs, samples);
+    return SlidingWindow.fromSamples(spanMs, samples, aggregate);
   }
 
-  static fromSamples(spanMs: number, samples: ReadonlyArray<readonly [number, number]>): SlidingWindow {
-    const window = new SlidingWindow(spanMs);
+  static fromSamples(spanMs: number, samples: ReadonlyArray<readonly [number, number]>, aggregate?: Aggregate): SlidingWindow {
+    const window = new SlidingWindow(spanMs, aggregate);
     const sorted = [...samples].sort((a, b) => a[0] - b[0]);
     window.times = sorted.map((s) => s[0]);
     window.values = sorted.map((s) => s[1]);
@@ -154,8 +185,8 @@ export class SlidingWindow {
     this.times = [];
     this.values = [];
     this.head = 0;
-    this.sum = 0;
-    this.increase = 0;
+    this.sum?.reset();
+    this.increase?.reset();
     this.expiresAtMs = Number.POSITIVE_INFINITY;
   }
 
@@ -168,11 +199,11 @@ export class SlidingWindow {
   private rebuild(): void {
     this.compact();
     this.expiresAtMs = this.times.length > 0 ? (this.times[0] as number) + this.spanMs : Number.POSITIVE_INFINITY;
-    this.sum = 0;
-    this.increase = 0;
+    this.sum?.reset();
+    this.increase?.reset();
     for (let i = 0; i < this.values.length; i++) {
-      this.sum += this.values[i] as number;
-      if (i > 0) this.increase += step(this.values[i - 1] as number, this.values[i] as number);
+      this.sum?.add(this.values[i] as number);
+      if (i > 0) this.increase?.add(step(this.values[i - 1] as number, this.values[i] as number));
     }
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { stringHash32 } from "../core/hash.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
+import type { Aggregate } from "../rules/rule.schema.js";
 import { Series } from "./series.js";
 import { SlidingWindow } from "./sliding-window.js";
 
@@ -100,7 +101,7 @@ function cutLongTexts(facts: Readonly<Record<string, unknown>>): Record<string, 
 /** Series state from data; `keyOf` is the key scheme of the rule that will hold it (see series-key.ts). */
 export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule | undefined, keyOf: (identity: Readonly<Record<string, string>>) => string): Series {
   const rule = compiled?.rule;
-  const window = rule?.kind === "window" ? windowOf(rule.window, saved.samples) : undefined;
+  const window = rule?.kind === "window" ? windowOf(rule.window, saved.samples, rule.aggregate) : undefined;
   // Without saved labels (a series never announced), they come from the rule, as for a new series.
   const series = new Series(keyOf(saved.identity), saved.identity, rule, saved.labels, saved.fingerprint, saved.lastSeenMs, window);
   series.facts = saved.facts;
@@ -115,7 +116,7 @@ export function deserializeSeries(saved: SeriesSnapshot, compiled: CompiledRule 
   return series;
 }
 
-function windowOf(spanMs: number, samples: SeriesSnapshot["samples"]): SlidingWindow {
-  if (typeof samples === "string") return SlidingWindow.decode(spanMs, samples);
-  return SlidingWindow.fromSamples(spanMs, samples ?? []);
+function windowOf(spanMs: number, samples: SeriesSnapshot["samples"], aggregate: Aggregate): SlidingWindow {
+  if (typeof samples === "string") return SlidingWindow.decode(spanMs, samples, aggregate);
+  return SlidingWindow.fromSamples(spanMs, samples ?? [], aggregate);
 }
