@@ -124,17 +124,26 @@ export class SlidingWindow {
     const kept = which === "sum" ? this.sum : this.increase;
     const value = kept === undefined ? Number.NaN : kept.value;
     if (Number.isFinite(value)) return value;
-    const fresh = new ExactAccumulator();
+    // Summed afresh into the kept accumulator, which this heals, or into one of its own.
+    const fresh = kept ?? new ExactAccumulator();
+    const plain = this.sumSamples(which, fresh);
+    return Number.isFinite(fresh.value) ? fresh.value : plain;
+  }
+
+  /**
+   * Adds to `into`, emptied first, what the samples in the window give to one sum: each value, or each step between
+   * consecutive values. Returns the plain running sum of the same terms.
+   */
+  private sumSamples(which: "sum" | "increase", into: ExactAccumulator): number {
+    into.reset();
     let plain = 0;
     for (let i = this.head; i < this.values.length; i++) {
       const v = this.values[i] as number;
       const term = which === "sum" ? v : i > this.head ? step(this.values[i - 1] as number, v) : 0;
-      fresh.add(term);
+      into.add(term);
       plain += term;
     }
-    const summed = fresh.value;
-    if (kept !== undefined && Number.isFinite(summed)) this.rebuild();
-    return Number.isFinite(summed) ? summed : plain;
+    return plain;
   }
 
   samples(): Array<[number, number]> {
@@ -199,12 +208,8 @@ export class SlidingWindow {
   private rebuild(): void {
     this.compact();
     this.expiresAtMs = this.times.length > 0 ? (this.times[0] as number) + this.spanMs : Number.POSITIVE_INFINITY;
-    this.sum?.reset();
-    this.increase?.reset();
-    for (let i = 0; i < this.values.length; i++) {
-      this.sum?.add(this.values[i] as number);
-      if (i > 0) this.increase?.add(step(this.values[i - 1] as number, this.values[i] as number));
-    }
+    if (this.sum !== undefined) this.sumSamples("sum", this.sum);
+    if (this.increase !== undefined) this.sumSamples("increase", this.increase);
   }
 }
 
