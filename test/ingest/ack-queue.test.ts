@@ -1,7 +1,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { AckQueue } from "../../src/ingest/ack-queue.js";
 import { AppliedSequences } from "../../src/ingest/applied-sequences.js";
+
+// Whether the queue still holds a message is seen through a WeakRef after a full collection, through the gc function
+// V8 hands out when asked.
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
 
 function message(seq: number, acked: string[], tag = "") {
   return { seq, ack: () => acked.push(`${seq}${tag}`) };
@@ -133,4 +141,36 @@ describe("AckQueue, batched", () => {
     failing.track({ seq: 1, ack: () => { throw new Error("connection closed"); } })();
     assert.equal(errors.length, 1);
   });
+
+  test("lets go of every message it has acknowledged at once, not at its next compaction", async () => {
+    for (const cumulative of [true, false]) {
+      const queue = new AckQueue<{ seq: number; ack(): void }>({ cumulative });
+      const acked: number[] = [];
+      // Fewer than the 1,024 settled entries that make the queue compact: only letting go of each one frees them.
+      const refs = trackAndSettle(queue, 500, acked);
+      const settleLast = queue.track({ seq: 501, ack: () => acked.push(501) }, 501);
+      assert.equal(acked.at(-1), 500, "everything settled is acknowledged");
+      // A WeakRef holds its target until the job that made it ends.
+      await nextMacrotask();
+      collectGarbage();
+      const kept = refs.filter((ref) => ref.deref() !== undefined).length;
+      assert.equal(kept, 0, `${cumulative ? "cumulative" : "explicit"} acks: ${kept} of 500 acknowledged messages are still held`);
+      settleLast();
+      assert.equal(acked.at(-1), 501, "a message still in flight is kept and acknowledged when settled");
+    }
+  });
 });
+
+/**
+ * Messages 1..count, each tracked and settled at once; weak references to them. Made here rather than in the async
+ * test, whose saved registers could hold the last one across its await.
+ */
+function trackAndSettle(queue: AckQueue<{ seq: number; ack(): void }>, count: number, acked: number[]): Array<WeakRef<object>> {
+  const refs: Array<WeakRef<object>> = [];
+  for (let seq = 1; seq <= count; seq++) {
+    const m = { seq, ack: () => acked.push(seq) };
+    refs.push(new WeakRef(m));
+    queue.track(m, seq)();
+  }
+  return refs;
+}
