@@ -63,6 +63,11 @@ export function useEngineNodeFlags(flags: readonly string[], logFile?: string): 
   engineLogFile = logFile;
 }
 
+/** The node flags engine processes start with (row 4's reference relay starts with them too). */
+export function engineFlags(): readonly string[] {
+  return engineNodeFlags;
+}
+
 /**
  * `npm run build`, once per bench run, so the engine measured is the current sources compiled. Not through tsx: its
  * loader thread and source maps added ~80 MB to an idle engine's RSS (180 MB against 97 MB from the build).

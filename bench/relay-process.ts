@@ -1,0 +1,51 @@
+// Starts and stops bench/relay.ts (row 4's reference) in a process of its own, with the engine's node flags.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { engineFlags } from "./engine-process.js";
+
+const RELAY = fileURLToPath(new URL("relay.ts", import.meta.url));
+
+export class RelayProcess {
+  private output = "";
+
+  private constructor(private readonly child: ChildProcess) {
+    const keep = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString("utf8")).slice(-8_000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+  }
+
+  /** Resolves once the relay consumes (it provisions the streams and consumers first, as the engine would). */
+  static async start(natsUrl: string, timeoutMs = 60_000): Promise<RelayProcess> {
+    const child = spawn(process.execPath, [...engineFlags(), "--import", "tsx", RELAY, natsUrl], { stdio: ["ignore", "pipe", "pipe"] });
+    const relay = new RelayProcess(child);
+    const killOnExit = (): void => void child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the relay was not ready after ${timeoutMs / 1_000} s:\n${relay.output}`)), timeoutMs);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the relay exited with ${String(code)}:\n${relay.output}`));
+      });
+      child.stdout?.on("data", () => {
+        if (relay.output.includes("ready\n")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    return relay;
+  }
+
+  /** SIGTERM; SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
