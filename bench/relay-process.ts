@@ -16,9 +16,12 @@ export class RelayProcess {
     child.stderr?.on("data", keep);
   }
 
-  /** Resolves once the relay consumes (it provisions the streams and consumers first, as the engine would). */
-  static async start(natsUrl: string, timeoutMs = 60_000): Promise<RelayProcess> {
-    const child = spawn(process.execPath, [...engineFlags(), "--import", "tsx", RELAY, natsUrl], { stdio: ["ignore", "pipe", "pipe"] });
+  /**
+   * Resolves once the relay consumes (it provisions the streams and consumers first, as the engine would);
+   * `workMicroseconds` of busy work per event stand in for an engine's.
+   */
+  static async start(natsUrl: string, workMicroseconds = 0, timeoutMs = 60_000): Promise<RelayProcess> {
+    const child = spawn(process.execPath, [...engineFlags(), "--import", "tsx", RELAY, natsUrl, String(workMicroseconds)], { stdio: ["ignore", "pipe", "pipe"] });
     const relay = new RelayProcess(child);
     const killOnExit = (): void => void child.kill("SIGKILL");
     process.once("exit", killOnExit);

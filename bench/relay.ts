@@ -4,7 +4,9 @@
 // JetStream on klaxon.alerts.*, as the engine's outbox does. No rules, no state: what is left is NATS, Node and the
 // two cores they share with the publisher.
 //
-// `node --import tsx bench/relay.ts <nats url>`; prints "ready" once it consumes, stops on SIGTERM.
+// `node --import tsx bench/relay.ts <nats url> [work µs]`: with a work time, each event also keeps the thread busy that
+// long, standing in for an engine's work per event (`npm run bench -- --rows 4 --reference-work-us N`). Prints
+// "ready" once it consumes, stops on SIGTERM.
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { parseConfig } from "../src/config/index.js";
@@ -14,7 +16,8 @@ import { PROBE_METRIC, PROBE_RULE_ID } from "./probes.js";
 
 async function main(): Promise<void> {
   const url = process.argv[2];
-  if (!url) throw new Error("usage: relay.ts <nats url>");
+  if (!url) throw new Error("usage: relay.ts <nats url> [work µs per event]");
+  const workMs = Number(process.argv[3] ?? 0) / 1_000;
   const config = parseConfig({ nats: { servers: [url] } });
   const nc = await connect({ servers: url, name: "klaxon-bench-relay" });
   await provision(await jetstreamManager(nc), config);
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   process.stdout.write("ready\n");
   for await (const m of messages) {
     const event = JSON.parse(decoder.decode(m.data)) as { name?: string; source?: string };
+    if (workMs > 0) busyFor(workMs);
     if (event.name === PROBE_METRIC && event.source !== undefined) {
       const change = { status: "firing", labels: { alertname: PROBE_RULE_ID, source: event.source } };
       void js.publish(`${config.subjects.alerts}.${event.source}`, JSON.stringify(change)).catch((error: unknown) => console.error(`relay: publish failed: ${String(error)}`));
@@ -46,6 +50,14 @@ async function main(): Promise<void> {
   }
   ackNewest();
   await nc.drain();
+}
+
+/** Keeps the thread busy for `ms`, as work would: no sleeping, nothing else runs meanwhile. */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
 }
 
 main().catch((error: unknown) => {

@@ -60,6 +60,8 @@ interface Options {
   rate: number | undefined;
   latencySeconds: number;
   latencyWarmupSeconds: number;
+  /** Row 4: busy work per event in the reference relay, µs. */
+  referenceWorkMicroseconds: number;
   stormAlerts: number;
   stormSeconds: number;
   backlog: number;
@@ -79,6 +81,8 @@ const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rule
   --rate N       row 4: publish rate, events/s (default: half of row 2 with 1,000 rules; without row 2: 5000)
   --seconds N    row 4: measured seconds at that rate (default 30; --quick: 5)
   --warmup N     row 4: seconds at that rate before the first probe (default 3: a cold engine; 300 fills 5-minute windows)
+  --reference-work-us N  row 4: the reference relay spends N µs of busy work on each event, standing in for an engine's
+                 (default 0: NATS and Node alone); shows what latency a given cost per event allows on this machine
   --storm N      row 5: distinct alerts firing within --storm-seconds (default 100000 in 60 s; --quick: 2000 in 5 s)
   --backlog N    row 6: events queued while the engine is down (default 500000; --quick: 10000)
   --engine-flags=F  rows 4-6: Node/V8 flags for the engine process, space-separated, after the recommended ones that the
@@ -101,6 +105,7 @@ function parseOptions(argv: string[]): Options {
       rate: { type: "string" },
       seconds: { type: "string" },
       warmup: { type: "string" },
+      "reference-work-us": { type: "string" },
       storm: { type: "string" },
       "storm-seconds": { type: "string" },
       backlog: { type: "string" },
@@ -128,6 +133,7 @@ function parseOptions(argv: string[]): Options {
     rate: values.rate ? positiveInt(values.rate, "--rate") : undefined,
     latencySeconds: values.seconds ? positiveInt(values.seconds, "--seconds") : quick ? 5 : 30,
     latencyWarmupSeconds: values.warmup ? positiveInt(values.warmup, "--warmup") : DEFAULT_WARMUP_SECONDS,
+    referenceWorkMicroseconds: values["reference-work-us"] ? positiveInt(values["reference-work-us"], "--reference-work-us") : 0,
     stormAlerts: values.storm ? positiveInt(values.storm, "--storm") : quick ? 2_000 : 100_000,
     stormSeconds: values["storm-seconds"] ? positiveInt(values["storm-seconds"], "--storm-seconds") : quick ? 5 : 60,
     backlog: values.backlog ? positiveInt(values.backlog, "--backlog") : quick ? 10_000 : 500_000,
@@ -356,7 +362,7 @@ async function main(): Promise<void> {
     const rate = options.rate ?? (drain ? Math.round(drain.eventsPerSecond / 2) : options.quick ? 2_000 : 5_000);
     const rateSource = options.rate ? "given (--rate)" : drain ? "half of row 2 with 1,000 rules" : "a default (row 2 with 1,000 rules not run; --rate sets it)";
     progress(`row 4: latency at ${int(rate)} events/s`);
-    rows.push(...(await latencyRows({ rules: evalRules, world, seed: options.seed, ratePerSecond: rate, rateSource, durationSeconds: options.latencySeconds, warmupSeconds: options.latencyWarmupSeconds, probeLog: options.probeLog, onProgress: progress })));
+    rows.push(...(await latencyRows({ rules: evalRules, world, seed: options.seed, ratePerSecond: rate, rateSource, durationSeconds: options.latencySeconds, warmupSeconds: options.latencyWarmupSeconds, probeLog: options.probeLog, referenceWorkMicroseconds: options.referenceWorkMicroseconds, onProgress: progress })));
   }
   if (want(5)) {
     progress(`row 5: storm of ${int(options.stormAlerts)} alerts`);

@@ -134,6 +134,8 @@ export async function latencyRows(options: {
   warmupSeconds: number;
   /** One line per probe: when it was published (ms since the engine process started) and its latency, or NaN if lost. */
   probeLog?: string | undefined;
+  /** The reference relay's busy work per event, standing in for an engine's (0: none, NATS and Node alone). */
+  referenceWorkMicroseconds: number;
   onProgress: (text: string) => void;
 }): Promise<RowResult[]> {
   const publishOptions: PublishOptions = { ...options, warmupMs: options.warmupSeconds * 1_000 };
@@ -158,8 +160,9 @@ export async function latencyRows(options: {
     return { timings, lag, channelLatency, startupSeconds, memory: engine.memory() };
   });
 
-  options.onProgress("  the same through a bare relay (NATS and Node alone, no engine): row 4's reference");
-  const relay = await withRelay(async (nc) => {
+  const work = options.referenceWorkMicroseconds;
+  options.onProgress(`  the same through a bare relay (NATS and Node alone, no engine${work > 0 ? `, ${work} µs of busy work per event` : ""}): row 4's reference`);
+  const relay = await withRelay(options.referenceWorkMicroseconds, async (nc) => {
     const timings = await publishAndTime(nc, publishOptions);
     const lag = await backlogOf(nc);
     await awaitStragglers(timings, SETTLE_MS);
@@ -213,19 +216,19 @@ export async function latencyRows(options: {
       row: "4",
       label: "reference: publish → state change by a bare relay",
       rules: undefined,
-      details: latencyDetails(relay.timings, relayLatency, relay.lag),
-      note: "no engine: a process that parses each event, acks, and publishes each probe's state change through JetStream",
+      details: { ...latencyDetails(relay.timings, relayLatency, relay.lag), ...(work > 0 ? { referenceWorkMicroseconds: work } : {}) },
+      note: `no engine: a process that parses each event, acks, and publishes each probe's state change through JetStream${work > 0 ? `, with ${work} µs of busy work per event` : ""}`,
     },
   ];
 }
 
 /** A fresh nats-server with the relay (bench/relay.ts) consuming from it, and a client for the row; torn down after. */
-async function withRelay<T>(row: (nc: NatsConnection) => Promise<T>): Promise<T> {
+async function withRelay<T>(workMicroseconds: number, row: (nc: NatsConnection) => Promise<T>): Promise<T> {
   const server = await NatsServerProcess.start();
   let relay: RelayProcess | undefined;
   let nc: NatsConnection | undefined;
   try {
-    relay = await RelayProcess.start(server.url);
+    relay = await RelayProcess.start(server.url, workMicroseconds);
     nc = await connect({ servers: server.url, name: "klaxon-bench-latency-reference" });
     return await row(nc);
   } finally {
