@@ -46,6 +46,29 @@ export function memoryOf(pid: number | undefined): { peakRssMb: number; rssMb: n
   }
 }
 
+/** Linux reports CPU times in /proc in USER_HZ ticks, 100 a second on every architecture it runs on. */
+const USER_HZ = 100;
+
+/** utime + stime of a /proc `stat` line, in seconds (fields 14 and 15; the command name may hold spaces). */
+function cpuSecondsOfStat(path: string): number {
+  const stat = readFileSync(path, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+}
+
+/**
+ * CPU time a process has used, seconds: its main thread (the event loop, where the latency of row 4 is made) and the
+ * whole process (GC helpers and libuv's threads too), from /proc; undefined elsewhere.
+ */
+export function cpuSecondsOf(pid: number | undefined): { mainThread: number; process: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return { mainThread: cpuSecondsOfStat(`/proc/${pid}/task/${pid}/stat`), process: cpuSecondsOfStat(`/proc/${pid}/stat`) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The repository. The engine runs from its build, as the Dockerfile and the README run it in production. */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUILT_ENGINE = join(ROOT, "dist", "src", "cli", "main.js");

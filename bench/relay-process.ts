@@ -42,6 +42,10 @@ export class RelayProcess {
     return relay;
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** SIGTERM; SIGKILL if it has not exited after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

@@ -182,6 +182,7 @@ function notesText(row: RowResult): string {
   if (d.engines !== undefined) notes.push(`${int(Number(d.engines))} engines`);
   if (d.ruleHits !== undefined) notes.push(`${int(Number(d.ruleHits))} rule hits`);
   if (d.p50Ms !== undefined) notes.push(`p50 ${fixed(Number(d.p50Ms))} ms, p99 ${fixed(Number(d.p99Ms))} ms (${int(Number(d.probes))} probes${d.lostProbes ? `, ${int(Number(d.lostProbes))} lost!` : ""})`);
+  if (d.mainThreadMicrosPerEvent !== undefined) notes.push(`CPU ${fixed(Number(d.mainThreadMicrosPerEvent))} µs per event on its main thread (${fixed(Number(d.processMicrosPerEvent))} in all)`);
   if (d.benchLoopDelayP99Ms !== undefined) notes.push(`this process's own event loop late by p99 ${fixed(Number(d.benchLoopDelayP99Ms))} ms, max ${fixed(Number(d.benchLoopDelayMaxMs))} ms`);
   if (d.backlogAtEnd !== undefined) notes.push(`${int(Number(d.backlogAtEnd))} events still queued when publishing stopped`);
   if (d.alertsFiring !== undefined) notes.push(`${int(Number(d.alertsFiring))} alerts firing after ${fixed(Number(d.allFiringAfterSeconds))} s`);
@@ -236,6 +237,9 @@ const FOOTNOTES = [
   "  Row 4's reference publishes the same events at the same rate to a fresh nats-server where, instead of the engine, a bare relay",
   "  (bench/relay.ts, a process with the engine's node flags) takes them from the consumer Klaxon provisions, parses each, acks",
   "  once per macrotask and publishes each probe's state change through JetStream: the latency NATS and Node alone give here.",
+  "  CPU per event (row 4): the answering process's CPU time while publishing (/proc: its main thread, and all its threads),",
+  "  divided by the events sent, fixed costs (timers, heartbeats, warming up) included, so it reads high at low rates; on",
+  "  these 2-core VMs row 4's p99 follows the main thread's figure (docs/performance.md).",
   "  Row 5 fires one alert per probe source; row 6 checks every alert the pure Evaluator derives from the backlog was published.",
 ];
 

@@ -11,6 +11,7 @@ import { NatsServerProcess } from "../../test/support/nats-server.js";
 import { parseConfig } from "../../src/config/index.js";
 import { generateEvents, type RuleJson, type World } from "../generate.js";
 import { now, sleep, type RowResult } from "../measure.js";
+import { cpuSecondsOf } from "../engine-process.js";
 import { withProbeEngine } from "../probe-engine.js";
 import { PROBE_RULE_ID, percentile, probeEvent } from "../probes.js";
 import { RelayProcess } from "../relay-process.js";
@@ -43,6 +44,8 @@ interface ProbeTimings {
   publishSeconds: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** CPU the answering process used per event sent while publishing, µs: its main thread, and all its threads. */
+  cpu: { mainThreadMicrosPerEvent: number; processMicrosPerEvent: number } | undefined;
 }
 
 interface PublishOptions {
@@ -58,7 +61,7 @@ interface PublishOptions {
  * Background events at the rate plus 20 probes a second on `nc`, each probe timed from its publish to its first
  * firing state change on klaxon.alerts.* (the same events, in the same order, whoever answers them).
  */
-async function publishAndTime(nc: NatsConnection, options: PublishOptions): Promise<ProbeTimings> {
+async function publishAndTime(nc: NatsConnection, options: PublishOptions, answererPid: number | undefined): Promise<ProbeTimings> {
   const { ratePerSecond, durationSeconds, warmupMs } = options;
   const stateAt = new Map<string, number>();
   nc.subscribe("klaxon.alerts.>", {
@@ -78,6 +81,7 @@ async function publishAndTime(nc: NatsConnection, options: PublishOptions): Prom
   // This process publishes and timestamps: its own event loop's delays are part of what it measures, so say how long.
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  const cpuBefore = cpuSecondsOf(answererPid);
   const began = now();
   let sent = 0;
   let probes = 0;
@@ -97,8 +101,14 @@ async function publishAndTime(nc: NatsConnection, options: PublishOptions): Prom
     await sleep(2);
   }
   const publishSeconds = (now() - began) / 1_000;
+  const cpuAfter = cpuSecondsOf(answererPid);
   loopDelay.disable();
-  return { publishedAt, stateAt, sent, probes, publishSeconds, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 };
+  const perEvent = (seconds: number): number => (seconds * 1e6) / Math.max(1, sent);
+  const cpu =
+    cpuBefore && cpuAfter
+      ? { mainThreadMicrosPerEvent: perEvent(cpuAfter.mainThread - cpuBefore.mainThread), processMicrosPerEvent: perEvent(cpuAfter.process - cpuBefore.process) }
+      : undefined;
+  return { publishedAt, stateAt, sent, probes, publishSeconds, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6, cpu };
 }
 
 /** Probes still unanswered after publishing stopped may take up to `settleMs` (then they count as lost). */
@@ -141,7 +151,7 @@ export async function latencyRows(options: {
   const publishOptions: PublishOptions = { ...options, warmupMs: options.warmupSeconds * 1_000 };
   const route = { groupBy: ["alertname", "source"], groupWait: `${GROUP_WAIT_MS / 1_000}s`, groupInterval: "5m" };
   const klaxon = await withProbeEngine({ rules: options.rules, route, clientName: "klaxon-bench-latency" }, async ({ nc, webhook, engine, startupSeconds }) => {
-    const timings = await publishAndTime(nc, publishOptions);
+    const timings = await publishAndTime(nc, publishOptions, engine.pid);
     const lag = await backlogOf(nc);
     await awaitStragglers(timings, SETTLE_MS, () => webhook.firstFiringAt.size < timings.probes);
     const webhookSettleBy = now() + WEBHOOK_SETTLE_MS;
@@ -162,8 +172,8 @@ export async function latencyRows(options: {
 
   const work = options.referenceWorkMicroseconds;
   options.onProgress(`  the same through a bare relay (NATS and Node alone, no engine${work > 0 ? `, ${work} µs of busy work per event` : ""}): row 4's reference`);
-  const relay = await withRelay(options.referenceWorkMicroseconds, async (nc) => {
-    const timings = await publishAndTime(nc, publishOptions);
+  const relay = await withRelay(options.referenceWorkMicroseconds, async (nc, pid) => {
+    const timings = await publishAndTime(nc, publishOptions, pid);
     const lag = await backlogOf(nc);
     await awaitStragglers(timings, SETTLE_MS);
     return { timings, lag };
@@ -190,6 +200,7 @@ export async function latencyRows(options: {
     backlogAtEnd: lag,
     benchLoopDelayP99Ms: timings.loopDelayP99Ms,
     benchLoopDelayMaxMs: timings.loopDelayMaxMs,
+    ...(timings.cpu ? { mainThreadMicrosPerEvent: timings.cpu.mainThreadMicrosPerEvent, processMicrosPerEvent: timings.cpu.processMicrosPerEvent } : {}),
   });
   return [
     {
@@ -223,14 +234,14 @@ export async function latencyRows(options: {
 }
 
 /** A fresh nats-server with the relay (bench/relay.ts) consuming from it, and a client for the row; torn down after. */
-async function withRelay<T>(workMicroseconds: number, row: (nc: NatsConnection) => Promise<T>): Promise<T> {
+async function withRelay<T>(workMicroseconds: number, row: (nc: NatsConnection, relayPid: number | undefined) => Promise<T>): Promise<T> {
   const server = await NatsServerProcess.start();
   let relay: RelayProcess | undefined;
   let nc: NatsConnection | undefined;
   try {
     relay = await RelayProcess.start(server.url, workMicroseconds);
     nc = await connect({ servers: server.url, name: "klaxon-bench-latency-reference" });
-    return await row(nc);
+    return await row(nc, relay.pid);
   } finally {
     await nc?.close().catch(() => undefined);
     await relay?.stop();
