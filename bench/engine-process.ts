@@ -173,14 +173,18 @@ export class EngineProcess {
 
   /** SIGTERM (a clean stop with a final snapshot), SIGKILL if it takes longer than `graceMs`. */
   async stop(graceMs = 30_000): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once("exit", resolve));
-      this.child.kill("SIGTERM");
-      const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminate(this.child, graceMs);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited after `graceMs`; resolves once it has exited. */
+export async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 

@@ -1,7 +1,7 @@
 // Starts and stops bench/relay.ts (row 4's reference) in a process of its own, with the engine's node flags.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { engineFlags } from "./engine-process.js";
+import { engineFlags, terminate } from "./engine-process.js";
 
 const RELAY = fileURLToPath(new URL("relay.ts", import.meta.url));
 
@@ -47,12 +47,7 @@ export class RelayProcess {
   }
 
   /** SIGTERM; SIGKILL if it has not exited after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
-    await exited;
-    clearTimeout(timer);
+  stop(graceMs = 10_000): Promise<void> {
+    return terminate(this.child, graceMs);
   }
 }
