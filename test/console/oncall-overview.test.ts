@@ -78,4 +78,27 @@ describe("on-call overview for the console", () => {
     const text = JSON.stringify(onCallOverview(roster, at("2026-03-28T00:00:00Z"), at("2026-03-28T00:00:00Z") + 24 * HOUR, at("2026-03-28T11:00:00Z")));
     assert.doesNotMatch(text, /\+4915112345678|bob@example\.com|contacts/);
   });
+
+  test("'until' is when the person on call hands over to someone else, not where their current shift ends", () => {
+    // A one-person weekly rotation turns over on Monday at 09:00 Berlin (alice to alice); bob covers from 09:10 by
+    // override. At 07:10 alice is on call until 09:10, and bob is next from then.
+    const solo = scheduleSchema.parse({
+      id: "solo",
+      version: 1,
+      name: "Solo",
+      timeZone: "Europe/Berlin",
+      layers: [{ name: "weekly", rotation: { participants: ["alice"], start: "2026-01-05T09:00:00", shift: "1w" } }],
+      overrides: [{ user: "bob", start: "2026-12-07T08:10:00Z", end: "2026-12-07T11:10:00Z", reason: "swap" }],
+    });
+    const nowMs = at("2026-12-07T06:10:00Z");
+    const view = onCallOverview({ users, schedules: [solo] }, nowMs - HOUR, nowMs + 6 * HOUR, nowMs);
+    const [schedule] = view.schedules;
+    assert.ok(schedule);
+    assert.deepEqual(schedule.now && [schedule.now.name, iso(schedule.now.startMs), iso(schedule.now.endMs)], ["Alice Example", "2026-11-30T08:00:00Z", "2026-12-07T08:10:00Z"]);
+    assert.deepEqual(schedule.next && [schedule.next.name, iso(schedule.next.startMs), schedule.next.override], ["Bob Example", "2026-12-07T08:10:00Z", true]);
+    // After the override alice is back, and stays on call for weeks: then 'until' is the end of her run.
+    const later = onCallOverview({ users, schedules: [solo] }, nowMs, nowMs + HOUR, at("2026-12-07T12:00:00Z")).schedules[0];
+    assert.deepEqual(later?.now && [iso(later.now.startMs), later.now.endMs > at("2026-12-28T00:00:00Z")], ["2026-12-07T11:10:00Z", true]);
+    assert.equal(later?.next, null, "nobody else within the look-ahead");
+  });
 });

@@ -20,7 +20,11 @@ export interface ScheduleOverview {
   id: string;
   name: string;
   timeZone: string;
-  /** Whoever is on call at `nowMs`, for as long as this same shift (or override) lasts; null when nobody is. */
+  /**
+   * Whoever is on call at `nowMs`, from the start of their current shift (or override) until they hand over to someone
+   * else: back-to-back shifts of theirs count as one (a one-person rotation's new week is no handover); null when
+   * nobody is on call.
+   */
   now: ShiftView | null;
   /** The next handoff to someone else within NEXT_LOOKAHEAD_MS; null when there is none. */
   next: ShiftView | null;
@@ -60,7 +64,15 @@ export function onCallOverview(roster: Roster, fromMs: number, toMs: number, now
       user !== undefined && current.shiftStartMs !== undefined && current.shiftEndMs !== undefined
         ? view({ user, startMs: current.shiftStartMs, endMs: current.shiftEndMs, ...(current.layer !== undefined && { layer: current.layer }), override: current.source === "override" })
         : null;
-    const upcoming = shifts(schedule, now?.endMs ?? nowMs, nowMs + NEXT_LOOKAHEAD_MS).find((s) => s.user !== now?.user);
+    const ahead = shifts(schedule, nowMs, nowMs + NEXT_LOOKAHEAD_MS);
+    if (now) {
+      // "Until" is when they stop being on call, not where their current shift happens to end.
+      for (const shift of ahead) {
+        if (shift.user !== now.user || shift.startMs > now.endMs) break;
+        now.endMs = Math.max(now.endMs, shift.endMs);
+      }
+    }
+    const upcoming = ahead.find((s) => s.user !== now?.user && s.startMs >= (now?.endMs ?? nowMs));
     return {
       id: schedule.id,
       name: schedule.name,
