@@ -103,14 +103,31 @@ function buildEngine(): Promise<unknown> {
   return built;
 }
 
-/** Engines still running: killed if the bench exits without stopping them (a failed row). */
+/** Child processes still running (engines, the relay): killed if the bench exits without stopping them (a failed row). */
 const live = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
+/**
+ * Supervise a child of the bench: killed if the bench exits first; the last 8,000 characters it writes (stdout and
+ * stderr) kept for the error that says why it failed, each chunk also handed to `copy`. Returns that tail's reader.
+ */
+export function supervise(child: ChildProcess, copy?: (chunk: Buffer) => void): () => string {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  let tail = "";
+  const keep = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString("utf8")).slice(-8_000);
+    copy?.(chunk);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return () => tail;
+}
+
 export class EngineProcess {
-  private output = "";
+  private readonly output: () => string;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -118,12 +135,9 @@ export class EngineProcess {
     readonly httpPort: number,
     readonly startedAt: number,
   ) {
-    const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString("utf8")).slice(-8_000);
+    this.output = supervise(child, (chunk) => {
       if (engineLogFile) appendFileSync(engineLogFile, chunk);
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
+    });
   }
 
   /**
@@ -137,8 +151,6 @@ export class EngineProcess {
     const file = join(dir, "klaxon.json");
     await writeFile(file, JSON.stringify({ logLevel: "warn", watchRules: false, ...config, http: { port: httpPort } }, null, 2));
     const child = spawn(process.execPath, [...engineNodeFlags, BUILT_ENGINE, "run", "--config", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    live.add(child);
-    child.once("exit", () => live.delete(child));
     return new EngineProcess(child, dir, httpPort, now());
   }
 
@@ -150,7 +162,7 @@ export class EngineProcess {
   async ready(timeoutMs = 120_000): Promise<number> {
     const deadline = now() + timeoutMs;
     while (now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`the engine exited with ${this.child.exitCode}:\n${this.output}`);
+      if (this.child.exitCode !== null) throw new Error(`the engine exited with ${this.child.exitCode}:\n${this.output()}`);
       try {
         const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`);
         if (res.status === 200) return (now() - this.startedAt) / 1_000;
@@ -159,7 +171,7 @@ export class EngineProcess {
       }
       await sleep(100);
     }
-    throw new Error(`the engine was not ready after ${timeoutMs / 1_000} s:\n${this.output}`);
+    throw new Error(`the engine was not ready after ${timeoutMs / 1_000} s:\n${this.output()}`);
   }
 
   memory(): { peakRssMb: number; rssMb: number } | undefined {
@@ -168,7 +180,7 @@ export class EngineProcess {
 
   /** What the engine logged last (warnings and errors), for a failed row's note. */
   get log(): string {
-    return this.output;
+    return this.output();
   }
 
   /** SIGTERM (a clean stop with a final snapshot), SIGKILL if it takes longer than `graceMs`. */

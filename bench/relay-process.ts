@@ -1,19 +1,15 @@
 // Starts and stops bench/relay.ts (row 4's reference) in a process of its own, with the engine's node flags.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { engineFlags, terminate } from "./engine-process.js";
+import { engineFlags, supervise, terminate } from "./engine-process.js";
 
 const RELAY = fileURLToPath(new URL("relay.ts", import.meta.url));
 
 export class RelayProcess {
-  private output = "";
+  private readonly output: () => string;
 
   private constructor(private readonly child: ChildProcess) {
-    const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString("utf8")).slice(-8_000);
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
+    this.output = supervise(child);
   }
 
   /**
@@ -23,17 +19,14 @@ export class RelayProcess {
   static async start(natsUrl: string, workMicroseconds = 0, timeoutMs = 60_000): Promise<RelayProcess> {
     const child = spawn(process.execPath, [...engineFlags(), "--import", "tsx", RELAY, natsUrl, String(workMicroseconds)], { stdio: ["ignore", "pipe", "pipe"] });
     const relay = new RelayProcess(child);
-    const killOnExit = (): void => void child.kill("SIGKILL");
-    process.once("exit", killOnExit);
-    child.once("exit", () => process.off("exit", killOnExit));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the relay was not ready after ${timeoutMs / 1_000} s:\n${relay.output}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`the relay was not ready after ${timeoutMs / 1_000} s:\n${relay.output()}`)), timeoutMs);
       child.once("exit", (code) => {
         clearTimeout(timer);
-        reject(new Error(`the relay exited with ${String(code)}:\n${relay.output}`));
+        reject(new Error(`the relay exited with ${String(code)}:\n${relay.output()}`));
       });
       child.stdout?.on("data", () => {
-        if (relay.output.includes("ready\n")) {
+        if (relay.output().includes("ready\n")) {
           clearTimeout(timer);
           resolve();
         }

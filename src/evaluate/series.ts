@@ -80,8 +80,7 @@ export class Series {
 
   /** A new series for an event: its identity is its events' key fields (see identityValue). */
   static ofEvent(compiled: CompiledRule, key: string, event: KlaxonEvent): Series {
-    const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window, compiled.rule.aggregate) : undefined;
-    const series = new Series(key, undefined, compiled.rule, undefined, undefined, event.timeMs, window);
+    const series = new Series(key, undefined, compiled.rule, undefined, undefined, event.timeMs, emptyWindowOf(compiled.rule));
     series.facts = event;
     series.identityKeyBy = compiled.keyBy;
     return series;
@@ -149,8 +148,12 @@ export function alertLabels(rule: LabelSource, identity: Readonly<Record<string,
 }
 
 export function newSeries(compiled: CompiledRule, key: string, identity: Record<string, string>, seenMs: number): Series {
-  const window = compiled.rule.kind === "window" ? new SlidingWindow(compiled.rule.window, compiled.rule.aggregate) : undefined;
-  return new Series(key, identity, compiled.rule, undefined, undefined, seenMs, window);
+  return new Series(key, identity, compiled.rule, undefined, undefined, seenMs, emptyWindowOf(compiled.rule));
+}
+
+/** A new series' window: an empty one keeping the sums its rule's aggregate reads, for a window rule; none otherwise. */
+function emptyWindowOf(rule: CompiledRule["rule"]): SlidingWindow | undefined {
+  return rule.kind === "window" ? new SlidingWindow(rule.window, rule.aggregate) : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { onCallAt, shifts, type Schedule, type User } from "../../schedules/index.js";
+import { onCallAt, shifts, type Schedule, type Shift, type User } from "../../schedules/index.js";
 
 /** The people and schedules the engine has loaded (and validated against each other). */
 export interface Roster {
@@ -60,18 +60,11 @@ export function onCallOverview(roster: Roster, fromMs: number, toMs: number, now
   const schedules = roster.schedules.map((schedule): ScheduleOverview => {
     const current = onCallAt(schedule, nowMs);
     const user = current.users[0];
+    const ahead = shifts(schedule, nowMs, nowMs + NEXT_LOOKAHEAD_MS);
     const now =
       user !== undefined && current.shiftStartMs !== undefined && current.shiftEndMs !== undefined
-        ? view({ user, startMs: current.shiftStartMs, endMs: current.shiftEndMs, ...(current.layer !== undefined && { layer: current.layer }), override: current.source === "override" })
+        ? view({ user, startMs: current.shiftStartMs, endMs: handoverMs(ahead, user, current.shiftEndMs), ...(current.layer !== undefined && { layer: current.layer }), override: current.source === "override" })
         : null;
-    const ahead = shifts(schedule, nowMs, nowMs + NEXT_LOOKAHEAD_MS);
-    if (now) {
-      // "Until" is when they stop being on call, not where their current shift happens to end.
-      for (const shift of ahead) {
-        if (shift.user !== now.user || shift.startMs > now.endMs) break;
-        now.endMs = Math.max(now.endMs, shift.endMs);
-      }
-    }
     const upcoming = ahead.find((s) => s.user !== now?.user && s.startMs >= (now?.endMs ?? nowMs));
     return {
       id: schedule.id,
@@ -83,4 +76,17 @@ export function onCallOverview(roster: Roster, fromMs: number, toMs: number, now
     };
   });
   return { nowMs, fromMs, toMs, schedules };
+}
+
+/**
+ * When `user`, on call in a shift ending at `shiftEndMs`, hands over to someone else: "until" is when they stop being on
+ * call, not where their current shift happens to end. `ahead` are the shifts from now on, in order.
+ */
+function handoverMs(ahead: readonly Shift[], user: string, shiftEndMs: number): number {
+  let endMs = shiftEndMs;
+  for (const shift of ahead) {
+    if (shift.user !== user || shift.startMs > endMs) break;
+    endMs = Math.max(endMs, shift.endMs);
+  }
+  return endMs;
 }
