@@ -1,7 +1,7 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { alertMessageSchema } from "../alerts/alert.js";
 import { Dispatcher } from "../alerts/dispatcher.js";
-import type { AlertRecord, GroupNotification } from "../alerts/dispatcher.types.js";
+import type { AlertRecord, GroupNotification, GroupRecord } from "../alerts/dispatcher.types.js";
 import { fingerprint } from "../alerts/fingerprint.js";
 import { encodeNotification } from "../alerts/notification-size.js";
 import type { LoadedRouting } from "../alerts/routing-set.js";
@@ -110,6 +110,23 @@ export class AlertStage {
       const now = this.deps.clock.now();
       return this.dispatcher.alertsWithMutes(now).map(({ alert, mutedBy }) => ({ ...alert, mutedBy }));
     });
+  }
+
+  /**
+   * Aggregation groups as the stage holds them, for the console: copies taken in one turn of the lane. Read from the
+   * store instead, every request scanned the whole state bucket (every alert record, for group membership): ~4.4 s
+   * of the engine's main thread with 100,000 alerts, each time an open console refreshed.
+   */
+  groups(): Promise<GroupRecord[]> {
+    return this.lane.run(() =>
+      this.dispatcher.groupList().map((group) => ({
+        ...group,
+        groupLabels: { ...group.groupLabels },
+        fingerprints: [...group.fingerprints],
+        notifiedFiring: [...group.notifiedFiring],
+        notifiedResolved: [...group.notifiedResolved],
+      })),
+    );
   }
 
   private async handle(m: JsMsg): Promise<void> {

@@ -378,7 +378,8 @@ export class Engine {
   private httpRoutes(): HttpRoute[] {
     return [
       ...consoleRoutes({
-        groups: async () => (await this.alertState.loadAll()).groups,
+        // From the coordinator's memory; another replica reads the store (a scan of every alert record, for membership).
+        groups: async () => (await this.roles?.groups()) ?? (await this.alertState.loadAll()).groups,
         pages: () => this.escalationStore.listPages(),
         features: () => (this.extraRoutes.some((route) => route.pattern.test("/api/v1/outbox")) ? ["outbox"] : []),
       }),

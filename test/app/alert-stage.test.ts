@@ -152,6 +152,44 @@ describe("alert stage on a real nats-server", () => {
     await nc.close();
   });
 
+  test("the console's groups come from the coordinator's memory, not a scan of the state bucket per request", async () => {
+    const tokens = join(await mkdtemp(join(tmpdir(), "klaxon-tokens-")), "tokens");
+    await writeFile(tokens, "alice s3cret-token-for-alice-0002\n");
+    // A rule of its own: the stream holds the other tests' disk events too, and they must not join the group.
+    const rule = { ...diskRule, id: "console-groups", match: { all: [{ fact: "name", operator: "equal", value: "console-disk" }] } };
+    const config = testConfig(nats.current.url, await withRoutes("0s", "1m", rule), { consumer: { durable: "groups-test", alertsDurable: "groups-alerts" }, state: { alertBucket: "groups-state" }, http: { port: 0, tokensFile: tokens } });
+    const engine = await startEngine(config);
+    const base = `http://127.0.0.1:${engine.httpPort}`;
+    const auth = { authorization: "Bearer s3cret-token-for-alice-0002" };
+    type Group = { id: string; receiver: string; groupLabels: Record<string, string>; fingerprints: string[]; notificationCount: number };
+    // The alert stream holds the other tests' alerts too, which this engine's alert stage groups as well: look at ours.
+    const ours = async (): Promise<Group | undefined> => {
+      const groups = (await (await fetch(`${base}/api/v1/groups`, { headers: auth })).json()) as Group[];
+      return groups.find((g) => g.groupLabels.alertname === "console-groups");
+    };
+    const { nc, js } = await client(nats.current.url);
+    await publishEvent(js, metricEvent("web-7", "console-disk", 97, Date.now()));
+    // Once notified, the group changes no more within its one-minute interval: nothing writes it to the store again.
+    const before = await eventually("the group is formed and notified", async () => {
+      const group = await ours();
+      return group && group.notificationCount >= 1 ? group : undefined;
+    });
+    assert.equal(before.receiver, "ops");
+    assert.equal(before.fingerprints.length, 1);
+    const kv = await new Kvm(nc).open("groups-state");
+    const stored = await eventually("the group and its alert are stored", async () => {
+      const keys: string[] = [];
+      for await (const key of await kv.keys()) keys.push(key);
+      return keys.includes(`group.${before.id}`) && keys.includes(`alert.${before.fingerprints[0] ?? ""}`) ? keys : undefined;
+    });
+    // Taken out of the store behind the engine's back: an answer read from the store would now lack the group.
+    for (const key of stored) await kv.delete(key);
+    const after = await ours();
+    assert.deepEqual([after?.id, after?.fingerprints], [before.id, before.fingerprints], "the same group, from the alert stage");
+    await engine.stop();
+    await nc.close();
+  });
+
   test("klaxon silence add, list and expire work against NATS and are audited with the author", async () => {
     const out: string[] = [];
     const io = { log: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) };
