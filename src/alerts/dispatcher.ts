@@ -1,3 +1,4 @@
+import { alertBoard, type AlertBoard } from "./alert-board.js";
 import { DeadlineQueue } from "../core/deadline-queue.js";
 import { sha256HexPrefix } from "../core/hash.js";
 import { InternPool } from "../core/intern-pool.js";
@@ -150,6 +151,12 @@ export class Dispatcher {
     const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];
     for (const alert of this.alerts.values()) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, sources) : [] });
     return out;
+  }
+
+  /** The console's alert board (see alertBoard): counts and the first `rows` firing alerts of each group. */
+  board(nowMs: number, rows: number): AlertBoard {
+    const sources = this.inhibitionSources();
+    return alertBoard(this.alerts, this.groups.values(), rows, (alert) => this.muteReasons(alert, nowMs, sources));
   }
 
   /** Alerts by state, counted in place: the ops poller asks every few seconds, and copying 100,000 alerts for a count was most of a storm's garbage. */

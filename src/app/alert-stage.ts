@@ -1,5 +1,6 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { alertMessageSchema } from "../alerts/alert.js";
+import type { AlertBoard } from "../alerts/alert-board.js";
 import { Dispatcher } from "../alerts/dispatcher.js";
 import type { AlertRecord, GroupNotification, GroupRecord } from "../alerts/dispatcher.types.js";
 import { fingerprint } from "../alerts/fingerprint.js";
@@ -112,10 +113,15 @@ export class AlertStage {
     });
   }
 
+  /** The console's alert board: each group's firing alerts counted, and its first `rows` (see alertBoard). */
+  board(rows: number): Promise<AlertBoard> {
+    return this.lane.run(() => this.dispatcher.board(this.deps.clock.now(), rows));
+  }
+
   /**
-   * Aggregation groups as the stage holds them, for the console: copies taken in one turn of the lane. Read from the
-   * store instead, every request scanned the whole state bucket (every alert record, for group membership): ~4.4 s
-   * of the engine's main thread with 100,000 alerts, each time an open console refreshed.
+   * Aggregation groups as the stage holds them, for `GET /api/v1/groups`: copies taken in one turn of the lane. Read
+   * from the store instead, every request scanned the whole state bucket (every alert record, for group membership):
+   * ~4.4 s of the engine's main thread with 100,000 alerts, each time an open console refreshed.
    */
   groups(): Promise<GroupRecord[]> {
     return this.lane.run(() =>

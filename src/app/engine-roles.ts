@@ -95,6 +95,11 @@ export class EngineRoles implements RoleRunner {
     return this.coordinator?.alertStage.alerts();
   }
 
+  /** The alert stage's board for the console, when this replica is the coordinator. */
+  board(rows: number): ReturnType<AlertStage["board"]> | undefined {
+    return this.coordinator?.alertStage.board(rows);
+  }
+
   /** The alert stage's aggregation groups, when this replica is the coordinator. */
   groups(): ReturnType<AlertStage["groups"]> | undefined {
     return this.coordinator?.alertStage.groups();

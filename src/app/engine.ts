@@ -19,6 +19,7 @@ import { ClusterMembership } from "./cluster-membership.js";
 import type { Inventory } from "../inventory/inventory.js";
 
 import type { LoadedRouting } from "../alerts/routing-set.js";
+import { alertBoard, byFingerprint } from "../alerts/alert-board.js";
 import { startHttpServer, type HttpRoute } from "../http/server.js";
 import { TokenAuth } from "../http/tokens.js";
 import { consoleRoutes } from "../http/console-routes.js";
@@ -380,6 +381,13 @@ export class Engine {
       ...consoleRoutes({
         // From the coordinator's memory; another replica reads the store (a scan of every alert record, for membership).
         groups: async () => (await this.roles?.groups()) ?? (await this.alertState.loadAll()).groups,
+        board: async (rows) => {
+          const live = await this.roles?.board(rows);
+          if (live) return live;
+          // Another replica reads the store, where mutes are not kept (as its GET /api/v1/alerts answers).
+          const { alerts, groups } = await this.alertState.loadAll();
+          return alertBoard(byFingerprint(alerts), groups, rows, () => []);
+        },
         pages: () => this.escalationStore.listPages(),
         features: () => (this.extraRoutes.some((route) => route.pattern.test("/api/v1/outbox")) ? ["outbox"] : []),
       }),

@@ -1,3 +1,4 @@
+import type { AlertBoard } from "../alerts/alert-board.js";
 import type { GroupRecord } from "../alerts/dispatcher.types.js";
 import type { StoredPage } from "../store/jetstream/escalation-store.js";
 import { CONSOLE_ASSETS_DIR, CONSOLE_SECURITY_HEADERS, ConsoleAssetsMissingError, loadStaticAssets, type StaticAsset } from "./console/static-assets.js";
@@ -5,8 +6,10 @@ import { HttpError, type HttpReply, type HttpRequestContext, type HttpRoute } fr
 
 /** What the console reads besides the existing API (alerts, incidents, silences): read-only views of state. */
 export interface ConsoleData {
-  /** Aggregation groups as last stored: which alerts were notified together, to whom, when. */
+  /** Aggregation groups: which alerts were notified together, to whom, when. */
   groups(): Promise<GroupRecord[]>;
+  /** The alert board: each group's firing alerts counted, and the first `rows` of them (see alertBoard). */
+  board(rows: number): Promise<AlertBoard>;
   pages(): Promise<StoredPage[]>;
   /** Optional views this engine serves (the demo's "outbox"), so the console shows only what answers. */
   features?(): string[];
@@ -53,6 +56,7 @@ export function consoleRoutes(data: ConsoleData, options: { assetsDir?: string }
     { method: "GET", pattern: /^\/console\/(.*)$/, auth: "public", handle: (context) => serveAsset(context, loadAssets) },
     { method: "GET", pattern: /^\/api\/v1\/whoami$/, auth: "token", handle: async ({ actor }) => ({ status: 200, headers: NO_STORE, body: { actor, features: data.features?.() ?? [] } }) },
     { method: "GET", pattern: /^\/api\/v1\/groups$/, auth: "token", handle: async () => ({ status: 200, headers: NO_STORE, body: await data.groups() }) },
+    { method: "GET", pattern: /^\/api\/v1\/board$/, auth: "token", handle: async ({ url }) => ({ status: 200, headers: NO_STORE, body: await data.board(boardRows(url.searchParams.get("rows"))) }) },
     {
       method: "GET",
       pattern: /^\/api\/v1\/pages$/,
@@ -64,6 +68,17 @@ export function consoleRoutes(data: ConsoleData, options: { assetsDir?: string }
       },
     },
   ];
+}
+
+/** Rows per group on the board: the console asks for what it draws. */
+const DEFAULT_BOARD_ROWS = 50;
+const MAX_BOARD_ROWS = 1_000;
+
+function boardRows(text: string | null): number {
+  if (text === null) return DEFAULT_BOARD_ROWS;
+  const rows = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(rows >= 1 && rows <= MAX_BOARD_ROWS)) throw new HttpError(400, `rows must be a whole number from 1 to ${MAX_BOARD_ROWS}, not "${text.slice(0, 20)}"`);
+  return rows;
 }
 
 async function serveAsset(context: HttpRequestContext, loadAssets: () => Promise<Map<string, StaticAsset>>): Promise<HttpReply> {

@@ -152,7 +152,7 @@ describe("alert stage on a real nats-server", () => {
     await nc.close();
   });
 
-  test("the console's groups come from the coordinator's memory, not a scan of the state bucket per request", async () => {
+  test("the console's groups and board come from the coordinator's memory, not a scan of the state bucket per request", async () => {
     const tokens = join(await mkdtemp(join(tmpdir(), "klaxon-tokens-")), "tokens");
     await writeFile(tokens, "alice s3cret-token-for-alice-0002\n");
     // A rule of its own: the stream holds the other tests' disk events too, and they must not join the group.
@@ -186,6 +186,10 @@ describe("alert stage on a real nats-server", () => {
     for (const key of stored) await kv.delete(key);
     const after = await ours();
     assert.deepEqual([after?.id, after?.fingerprints], [before.id, before.fingerprints], "the same group, from the alert stage");
+    type Board = { groups: Array<{ group: { id: string }; firingCount: number; alerts: Array<{ fingerprint: string; mutedBy: string[] }> }> };
+    const board = (await (await fetch(`${base}/api/v1/board?rows=10`, { headers: auth })).json()) as Board;
+    const card = board.groups.find((g) => g.group.id === before.id);
+    assert.deepEqual([card?.firingCount, card?.alerts.map((a) => [a.fingerprint, a.mutedBy])], [1, [[before.fingerprints[0], []]]], "the board, from the alert stage too");
     await engine.stop();
     await nc.close();
   });

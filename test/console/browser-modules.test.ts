@@ -27,14 +27,18 @@ interface Card {
   key: string;
   state: string;
   severity: string;
+  firingCount: number;
+  sinceMs: number;
   alerts: Array<{ fingerprint: string }>;
   incident: { id: string } | null;
   pages: Array<{ id: string }>;
 }
 interface BoardModule {
-  buildBoard(input: { alerts: unknown[]; groups: unknown[]; incidents: unknown[]; pages: unknown[] }): Card[];
+  buildBoard(input: { board: AlertBoard; incidents: unknown[]; pages: unknown[] }): Card[];
   pagesByPerson(pages: unknown[]): Array<{ user: string; pages: Array<{ channel: string }> }>;
 }
+
+import type { AlertBoard } from "../../src/alerts/alert-board.js";
 
 const load = async <T>(path: string): Promise<T> => (await import(new URL(path, `file://${CONSOLE_ASSETS_DIR}`).href)) as T;
 
@@ -90,15 +94,23 @@ describe("console: alert volume and MTTA/MTTR from audit records", () => {
 });
 
 describe("console: the alert board", () => {
-  const alert = (fingerprint: string, severity: string, startsAtMs: number, status = "firing") => ({ fingerprint, status, labels: { alertname: fingerprint, severity }, annotations: {}, startsAtMs });
-  const group = (id: string, fingerprints: string[]) => ({ id, receiver: "ops", groupLabels: { alertname: id }, fingerprints, notificationCount: 1 });
+  const alert = (fingerprint: string, severity: string, startsAtMs: number) => ({ fingerprint, status: "firing" as const, labels: { alertname: fingerprint, severity }, annotations: {}, startsAtMs, mutedBy: [] });
+  type Row = ReturnType<typeof alert>;
+  // A group as GET /api/v1/board gives it: the rows come worst severity first, then oldest; the count covers them all.
+  const rows = (alerts: Row[], firingCount = alerts.length) => ({ firingCount, oldestStartsAtMs: alerts.length === 0 ? null : Math.min(...alerts.map((a) => a.startsAtMs)), alerts });
+  const group = (id: string, alerts: Row[], firingCount?: number) => ({
+    group: { id, routeId: "root", receiver: "ops", groupLabels: { alertname: id }, createdAtMs: 0, nextFlushAtMs: 0, hasFlushed: true, notificationCount: 1 },
+    ...rows(alerts, firingCount),
+  });
   const incident = (id: string, groupId: string, state: string, openedAtMs: number) => ({ id, groupId, state, openedAtMs, title: id, level: 0, round: 0 });
 
-  test("groups firing alerts as notified, paging incidents first, worst severity next, oldest first", async () => {
+  test("one card per group as notified, paging incidents first, worst severity next, oldest first", async () => {
     const { buildBoard } = await load<BoardModule>("views/board.js");
     const cards = buildBoard({
-      alerts: [alert("disk", "warning", 10), alert("db", "critical", 20), alert("cpu", "critical", 5), alert("old", "critical", 1, "resolved"), alert("loose", "info", 30)],
-      groups: [group("g-disk", ["disk"]), group("g-db", ["db", "old"]), group("g-cpu", ["cpu"]), group("g-quiet", ["old"])],
+      board: {
+        groups: [group("g-disk", [alert("disk", "warning", 10)]), group("g-db", [alert("db", "critical", 20)]), group("g-cpu", [alert("cpu", "critical", 5)]), group("g-quiet", [])],
+        ungrouped: rows([alert("loose", "info", 30)]),
+      },
       incidents: [incident("i-db", "g-db", "acknowledged", 21), incident("i-disk", "g-disk", "triggered", 11), incident("i-gone", "g-removed", "triggered", 2), incident("i-done", "g-quiet", "resolved", 1)],
       pages: [{ id: "p1", incidentId: "i-disk", user: "alice", channel: "slack", dueAtMs: 11 }],
     });
@@ -109,21 +121,22 @@ describe("console: the alert board", () => {
         ["g-disk", "triggered", "warning", "disk"],
         ["g-cpu", "firing", "critical", "cpu"], // firing without an incident (a receiver without a policy)
         ["ungrouped", "firing", "info", "loose"],
-        ["g-db", "acknowledged", "critical", "db"], // the resolved alert of the group is not shown
+        ["g-db", "acknowledged", "critical", "db"],
       ],
     );
     assert.deepEqual(cards.find((c) => c.key === "g-disk")?.pages.map((p) => p.id), ["p1"]);
     assert.ok(!cards.some((c) => c.key === "g-quiet"), "a group with nothing firing and its incident resolved is gone from the board");
   });
 
-  test("a storm's group of 150,000 alerts makes one card, oldest first (spreading them as arguments overflowed the stack)", async () => {
+  test("a storm's group of 150,000 alerts is one card with its count, its first rows and its oldest start", async () => {
     const { buildBoard } = await load<BoardModule>("views/board.js");
-    const alerts = Array.from({ length: 150_000 }, (_, i) => alert(`a${i}`, "warning", 1_000_000 - i));
-    const cards = buildBoard({ alerts, groups: [group("g-storm", alerts.map((a) => a.fingerprint))], incidents: [], pages: [] });
+    const shown = Array.from({ length: 50 }, (_, i) => alert(`a${i}`, "warning", 1_000 + i));
+    const storm = { ...group("g-storm", shown, 150_000), oldestStartsAtMs: 7 };
+    const cards = buildBoard({ board: { groups: [storm], ungrouped: rows([]) }, incidents: [], pages: [] });
     assert.equal(cards.length, 1);
-    assert.equal(cards[0]?.alerts.length, 150_000);
-    assert.equal(cards[0]?.alerts[0]?.fingerprint, "a149999", "the oldest first");
-    assert.equal((cards[0] as unknown as { sinceMs: number }).sinceMs, 1_000_000 - 149_999);
+    assert.equal(cards[0]?.firingCount, 150_000);
+    assert.deepEqual(cards[0]?.alerts.map((a) => a.fingerprint), shown.map((a) => a.fingerprint), "the rows as the engine chose them");
+    assert.equal(cards[0]?.sinceMs, 7, "since the oldest alert of the group, listed or not");
   });
 
   test("pages are listed per person, in the order they were due", async () => {

@@ -32,6 +32,8 @@ const data: ConsoleData = {
     { id: "g1", routeId: "root", receiver: "db", groupLabels: { alertname: "db-down" }, fingerprints: ["fp1"], createdAtMs: 1, nextFlushAtMs: 2, hasFlushed: true, lastNotifiedAtMs: 2, notifiedFiring: ["fp1"], notifiedResolved: [], notificationCount: 1 },
   ],
   pages: async () => [page("inc-2.r0l0.alice.sms", "inc-2", "scheduled", 300), page("inc-1.r0l0.alice.sms", "inc-1", "sent", 100)],
+  // Says how many rows it was asked for, so the test sees what the route passed on.
+  board: async (rows) => ({ groups: [], ungrouped: { firingCount: rows, oldestStartsAtMs: null, alerts: [] } }),
 };
 
 const roster = {
@@ -103,7 +105,7 @@ describe("console HTTP routes", () => {
   });
 
   test("every data endpoint needs a token; whoami names the actor and never echoes the token", async () => {
-    for (const path of ["/api/v1/whoami", "/api/v1/groups", "/api/v1/pages", "/api/v1/oncall"]) {
+    for (const path of ["/api/v1/whoami", "/api/v1/groups", "/api/v1/board", "/api/v1/pages", "/api/v1/oncall"]) {
       assert.equal((await fetch(`${base}${path}`)).status, 401, path);
       assert.equal((await fetch(`${base}${path}`, { headers: { authorization: "Bearer not-the-right-token-at-all" } })).status, 401, path);
     }
@@ -125,6 +127,18 @@ describe("console HTTP routes", () => {
     assert.ok(!JSON.stringify(all).includes("+4915112345678"), "the phone number stays out");
     const one = (await (await fetch(`${base}/api/v1/pages?incident=inc-2`, withToken)).json()) as Array<Record<string, unknown>>;
     assert.deepEqual(one.map((p) => p.id), ["inc-2.r0l0.alice.sms"]);
+  });
+
+  test("the board: 50 rows per group unless asked, at most 1,000; a bad number is named", async () => {
+    const rowsAsked = async (query: string): Promise<number | undefined> => ((await (await fetch(`${base}/api/v1/board${query}`, withToken)).json()) as { ungrouped: { firingCount: number } }).ungrouped.firingCount;
+    assert.equal(await rowsAsked(""), 50);
+    assert.equal(await rowsAsked("?rows=7"), 7);
+    assert.equal(await rowsAsked("?rows=1000"), 1000);
+    for (const rows of ["0", "1001", "-3", "2.5", "lots"]) {
+      const response = await fetch(`${base}/api/v1/board?rows=${rows}`, withToken);
+      assert.equal(response.status, 400, rows);
+      assert.deepEqual(await response.json(), { error: `rows must be a whole number from 1 to 1000, not "${rows}"` });
+    }
   });
 
   test("on call: defaults to the last day and the next week; from/to are checked and named when wrong", async () => {

@@ -10,18 +10,19 @@ const ROWS_PER_CARD = 50;
 
 export async function renderAlerts(root, context) {
   const load = async () => {
-    const [alerts, groups, incidents] = await Promise.all([get("alerts"), get("groups"), get("incidents")]);
+    // Counts and the first rows per group, not every alert: in a storm, every alert was 30 MB per refresh.
+    const [board, incidents] = await Promise.all([get(`board${query({ rows: ROWS_PER_CARD })}`), get("incidents")]);
     const relevant = incidents.filter((i) => i.state !== "resolved").map((i) => i.id);
     const pages = relevant.length === 0 ? [] : await get(`pages${query({ incident: relevant })}`);
     if (!context.isCurrent()) return;
-    draw(root, context, buildBoard({ alerts, groups, incidents, pages }), Date.now(), load);
+    draw(root, context, buildBoard({ board, incidents, pages }), Date.now(), load);
   };
   await load();
   context.every(REFRESH_MS, load);
 }
 
 function draw(root, context, cards, nowMs, reload) {
-  const firingCount = cards.reduce((n, card) => n + card.alerts.length, 0);
+  const firingCount = cards.reduce((n, card) => n + card.firingCount, 0);
   replace(root, 
     h(
       "div",
@@ -57,7 +58,7 @@ function groupCard(card, context, nowMs, reload) {
     h("header", {}, h("h2", {}, groupTitle(card)), badge(card.state)),
     meta.length > 0 ? h("p", { class: "meta" }, meta.join(" · ")) : null,
     incident ? incidentPanel(incident, card.pages, context, nowMs, reload) : null,
-    card.alerts.length > 0 ? h("ul", { class: "alerts" }, card.alerts.slice(0, ROWS_PER_CARD).map((alert) => alertRow(alert, nowMs)), moreRow(card.alerts.length - ROWS_PER_CARD)) : null,
+    card.alerts.length > 0 ? h("ul", { class: "alerts" }, card.alerts.map((alert) => alertRow(alert, nowMs)), moreRow(card.firingCount - card.alerts.length)) : null,
   );
 }
 

@@ -4,17 +4,15 @@ import { severityRank } from "../format.js";
 
 const INCIDENT_ORDER = { triggered: 0, acknowledged: 1, resolved: 2 };
 
-function worstSeverity(alerts) {
-  return alerts.map((a) => a.labels.severity).sort((a, b) => severityRank(a) - severityRank(b))[0] ?? "info";
-}
-
 /**
  * One card per aggregation group with firing alerts or an open incident, plus cards for open incidents whose group
  * is gone and for firing alerts not (yet) in any group. Needs-action first: paging incidents, then unacknowledged
  * alerts, then acknowledged; within those the worst severity, then the oldest.
+ *
+ * `board` is the engine's (GET /api/v1/board): per group, how many alerts fire, since when, and the first rows, worst
+ * severity first, then oldest. A storm's 100,000 alerts arrive as counts and a few rows, not as a list.
  */
-export function buildBoard({ alerts, groups, incidents, pages }) {
-  const firing = new Map(alerts.filter((a) => a.status === "firing").map((a) => [a.fingerprint, a]));
+export function buildBoard({ board, incidents, pages }) {
   const incidentsByGroup = new Map();
   for (const incident of incidents) {
     const list = incidentsByGroup.get(incident.groupId) ?? [];
@@ -27,34 +25,29 @@ export function buildBoard({ alerts, groups, incidents, pages }) {
     return list.find((i) => i.state !== "resolved") ?? list[0] ?? null;
   };
   const pagesOf = (incidentId) => pages.filter((p) => p.incidentId === incidentId);
+  const card = (key, group, rows, incident) => ({ key, group, alerts: rows.alerts, firingCount: rows.firingCount, oldestStartsAtMs: rows.oldestStartsAtMs, incident, pages: incident ? pagesOf(incident.id) : [] });
 
   const cards = [];
-  const grouped = new Set();
   const shownIncidents = new Set();
-  for (const group of groups) {
-    const groupAlerts = group.fingerprints.map((fp) => firing.get(fp)).filter(Boolean);
-    for (const alert of groupAlerts) grouped.add(alert.fingerprint);
-    const incident = incidentOf(group.id);
-    if (groupAlerts.length === 0 && (incident === null || incident.state === "resolved")) continue;
+  for (const rows of board.groups) {
+    const incident = incidentOf(rows.group.id);
+    if (rows.firingCount === 0 && (incident === null || incident.state === "resolved")) continue;
     if (incident) shownIncidents.add(incident.id);
-    cards.push({ key: group.id, group, alerts: groupAlerts, incident, pages: incident ? pagesOf(incident.id) : [] });
+    cards.push(card(rows.group.id, rows.group, rows, incident));
   }
   for (const incident of incidents) {
     if (incident.state === "resolved" || shownIncidents.has(incident.id)) continue;
-    cards.push({ key: incident.id, group: null, alerts: [], incident, pages: pagesOf(incident.id) });
+    cards.push(card(incident.id, null, { alerts: [], firingCount: 0, oldestStartsAtMs: null }, incident));
   }
-  const loose = [...firing.values()].filter((a) => !grouped.has(a.fingerprint));
-  if (loose.length > 0) cards.push({ key: "ungrouped", group: null, alerts: loose, incident: null, pages: [] });
+  if (board.ungrouped.firingCount > 0) cards.push(card("ungrouped", null, board.ungrouped, null));
 
-  for (const card of cards) {
-    card.alerts.sort((a, b) => severityRank(a.labels.severity) - severityRank(b.labels.severity) || a.startsAtMs - b.startsAtMs);
-    card.severity = card.alerts.length > 0 ? worstSeverity(card.alerts) : "critical";
-    // A loop, not Math.min(...): spreading a storm's alerts as arguments overflows the stack (~120,000 in V8).
-    card.sinceMs = card.incident?.openedAtMs ?? Infinity;
-    for (const alert of card.alerts) card.sinceMs = Math.min(card.sinceMs, alert.startsAtMs);
-    card.state = card.incident?.state ?? "firing";
+  for (const c of cards) {
+    // The rows come worst severity first: the first is the card's worst.
+    c.severity = c.alerts[0]?.labels.severity ?? "critical";
+    c.sinceMs = Math.min(c.incident?.openedAtMs ?? Infinity, c.oldestStartsAtMs ?? Infinity);
+    c.state = c.incident?.state ?? "firing";
   }
-  const urgency = (card) => (card.incident ? INCIDENT_ORDER[card.incident.state] : 0.5);
+  const urgency = (c) => (c.incident ? INCIDENT_ORDER[c.incident.state] : 0.5);
   cards.sort((a, b) => urgency(a) - urgency(b) || severityRank(a.severity) - severityRank(b.severity) || a.sinceMs - b.sinceMs);
   return cards;
 }
