@@ -1,4 +1,7 @@
+import { z } from "zod";
 import type { AlertBoard } from "../alerts/alert-board.js";
+import { ValidationError } from "../core/errors.js";
+import { zodIssues } from "../rules/loader.js";
 import type { GroupRecord } from "../alerts/dispatcher.types.js";
 import type { StoredPage } from "../store/jetstream/escalation-store.js";
 import { CONSOLE_ASSETS_DIR, CONSOLE_SECURITY_HEADERS, ConsoleAssetsMissingError, loadStaticAssets, type StaticAsset } from "./console/static-assets.js";
@@ -56,7 +59,7 @@ export function consoleRoutes(data: ConsoleData, options: { assetsDir?: string }
     { method: "GET", pattern: /^\/console\/(.*)$/, auth: "public", handle: (context) => serveAsset(context, loadAssets) },
     { method: "GET", pattern: /^\/api\/v1\/whoami$/, auth: "token", handle: async ({ actor }) => ({ status: 200, headers: NO_STORE, body: { actor, features: data.features?.() ?? [] } }) },
     { method: "GET", pattern: /^\/api\/v1\/groups$/, auth: "token", handle: async () => ({ status: 200, headers: NO_STORE, body: await data.groups() }) },
-    { method: "GET", pattern: /^\/api\/v1\/board$/, auth: "token", handle: async ({ url }) => ({ status: 200, headers: NO_STORE, body: await data.board(boardRows(url.searchParams.get("rows"))) }) },
+    { method: "GET", pattern: /^\/api\/v1\/board$/, auth: "token", handle: async ({ url }) => ({ status: 200, headers: NO_STORE, body: await data.board(boardRows(url)) }) },
     {
       method: "GET",
       pattern: /^\/api\/v1\/pages$/,
@@ -74,11 +77,20 @@ export function consoleRoutes(data: ConsoleData, options: { assetsDir?: string }
 const DEFAULT_BOARD_ROWS = 50;
 const MAX_BOARD_ROWS = 1_000;
 
-function boardRows(text: string | null): number {
-  if (text === null) return DEFAULT_BOARD_ROWS;
-  const rows = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(rows >= 1 && rows <= MAX_BOARD_ROWS)) throw new HttpError(400, `rows must be a whole number from 1 to ${MAX_BOARD_ROWS}, not "${text.slice(0, 20)}"`);
-  return rows;
+const boardQuerySchema = z.strictObject({
+  rows: z
+    .string()
+    .regex(/^\d{1,4}$/, `a whole number from 1 to ${MAX_BOARD_ROWS}`)
+    .transform(Number)
+    .pipe(z.number().min(1).max(MAX_BOARD_ROWS))
+    .optional(),
+});
+
+/** `?rows=`, checked; an unknown parameter or a bad value is named. */
+function boardRows(url: URL): number {
+  const parsed = boardQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+  if (!parsed.success) throw new ValidationError(zodIssues("query", parsed.error));
+  return parsed.data.rows ?? DEFAULT_BOARD_ROWS;
 }
 
 async function serveAsset(context: HttpRequestContext, loadAssets: () => Promise<Map<string, StaticAsset>>): Promise<HttpReply> {

@@ -129,16 +129,18 @@ describe("console HTTP routes", () => {
     assert.deepEqual(one.map((p) => p.id), ["inc-2.r0l0.alice.sms"]);
   });
 
-  test("the board: 50 rows per group unless asked, at most 1,000; a bad number is named", async () => {
+  test("the board: 50 rows per group unless asked, at most 1,000; a bad value or an unknown parameter is named", async () => {
     const rowsAsked = async (query: string): Promise<number | undefined> => ((await (await fetch(`${base}/api/v1/board${query}`, withToken)).json()) as { ungrouped: { firingCount: number } }).ungrouped.firingCount;
     assert.equal(await rowsAsked(""), 50);
     assert.equal(await rowsAsked("?rows=7"), 7);
     assert.equal(await rowsAsked("?rows=1000"), 1000);
-    for (const rows of ["0", "1001", "-3", "2.5", "lots"]) {
-      const response = await fetch(`${base}/api/v1/board?rows=${rows}`, withToken);
-      assert.equal(response.status, 400, rows);
-      assert.deepEqual(await response.json(), { error: `rows must be a whole number from 1 to 1000, not "${rows}"` });
-    }
+    const issues = async (query: string): Promise<Array<{ path: string; message: string }>> => {
+      const response = await fetch(`${base}/api/v1/board?${query}`, withToken);
+      assert.equal(response.status, 400, query);
+      return ((await response.json()) as { issues: Array<{ path: string; message: string }> }).issues;
+    };
+    for (const rows of ["0", "1001", "-3", "2.5", "lots"]) assert.deepEqual((await issues(`rows=${rows}`)).map((i) => i.path), ["rows"], rows);
+    assert.match((await issues("row=5")).map((i) => i.message).join(), /"row"/, "an unknown parameter is named");
   });
 
   test("on call: defaults to the last day and the next week; from/to are checked and named when wrong", async () => {
