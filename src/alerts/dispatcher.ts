@@ -146,10 +146,12 @@ export class Dispatcher {
    * Every alert with what mutes it now (nothing for resolved ones). The inhibiting alerts are indexed once for the
    * whole listing: built per alert, a listing of 100,000 alerts took minutes.
    */
-  alertsWithMutes(nowMs: number): Array<{ alert: AlertRecord; mutedBy: string[] }> {
+  /** Every alert with what mutes it, or only those with the given fingerprints (unknown ones are left out). */
+  alertsWithMutes(nowMs: number, fingerprints?: readonly string[]): Array<{ alert: AlertRecord; mutedBy: string[] }> {
     const sources = this.inhibitionSources();
     const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];
-    for (const alert of this.alerts.values()) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, sources) : [] });
+    const wanted = fingerprints === undefined ? this.alerts.values() : fingerprints.flatMap((fp) => this.alerts.get(fp) ?? []);
+    for (const alert of wanted) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, sources) : [] });
     return out;
   }
 

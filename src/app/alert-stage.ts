@@ -105,11 +105,11 @@ export class AlertStage {
     return this.lane.run(() => this.dispatcher.countByState(this.deps.clock.now()));
   }
 
-  /** Alerts as the stage sees them, with what mutes each: for the API and the CLI. */
-  alerts(): Promise<Array<AlertRecord & { mutedBy: string[] }>> {
+  /** Alerts as the stage sees them (all, or those with the given fingerprints), with what mutes each: for the API and the CLI. */
+  alerts(fingerprints?: readonly string[]): Promise<Array<AlertRecord & { mutedBy: string[] }>> {
     return this.lane.run(() => {
       const now = this.deps.clock.now();
-      return this.dispatcher.alertsWithMutes(now).map(({ alert, mutedBy }) => ({ ...alert, mutedBy }));
+      return this.dispatcher.alertsWithMutes(now, fingerprints).map(({ alert, mutedBy }) => ({ ...alert, mutedBy }));
     });
   }
 

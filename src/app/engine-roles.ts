@@ -91,8 +91,8 @@ export class EngineRoles implements RoleRunner {
   }
 
   /** The alert stage's view, when this replica is the coordinator. */
-  alerts(): ReturnType<AlertStage["alerts"]> | undefined {
-    return this.coordinator?.alertStage.alerts();
+  alerts(fingerprints?: readonly string[]): ReturnType<AlertStage["alerts"]> | undefined {
+    return this.coordinator?.alertStage.alerts(fingerprints);
   }
 
   /** The alert stage's board for the console, when this replica is the coordinator. */

@@ -356,7 +356,12 @@ export class Engine {
     this.http = await startHttpServer(
       {
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
-        listAlerts: async () => (await this.roles?.alerts()) ?? (await this.alertState.loadAll()).alerts,
+        listAlerts: async (fingerprints) => {
+          const live = await this.roles?.alerts(fingerprints);
+          if (live) return live;
+          const { alerts } = await this.alertState.loadAll();
+          return fingerprints === undefined ? alerts : alerts.filter((alert) => fingerprints.includes(alert.fingerprint));
+        },
         listSilences: () => this.silenceService.list(),
         createSilence: (body, actor) => this.silenceService.create(body, actor, "http"),
         expireSilence: (id, actor) => this.silenceService.expire(id, actor, "http"),

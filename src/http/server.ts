@@ -11,7 +11,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** What the HTTP edge may call: the application, never the store directly. */
 export interface HttpApi {
   metrics(): Promise<{ contentType: string; body: string }>;
-  listAlerts(): Promise<unknown>;
+  /** Every alert, or only those with the given fingerprints (none given: every one). */
+  listAlerts(fingerprints?: readonly string[]): Promise<unknown>;
   listSilences(): Promise<unknown>;
   createSilence(body: unknown, actor: string): Promise<unknown>;
   expireSilence(id: string, actor: string): Promise<unknown>;
@@ -76,7 +77,7 @@ export async function startHttpServer(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const plugins = options.routes ?? [];
   const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
-    { method: "GET", pattern: /^\/api\/v1\/alerts$/, handler: async () => ({ status: 200, body: await api.listAlerts() }) },
+    { method: "GET", pattern: /^\/api\/v1\/alerts$/, handler: async (req) => ({ status: 200, body: await api.listAlerts(fingerprintsAsked(req)) }) },
     { method: "GET", pattern: /^\/api\/v1\/silences$/, handler: async () => ({ status: 200, body: await api.listSilences() }) },
     { method: "POST", pattern: /^\/api\/v1\/silences$/, handler: async (req, actor) => ({ status: 201, body: await api.createSilence(await readJson(req), actor) }) },
     { method: "DELETE", pattern: /^\/api\/v1\/silences\/([A-Za-z0-9-]+)$/, handler: async (_req, actor, [id]) => ({ status: 200, body: await api.expireSilence(id as string, actor) }) },
@@ -167,6 +168,17 @@ function errorResponse(error: unknown): { status: number; body: unknown } {
   if (error instanceof SilenceConflictError) return { status: 409, body: { error: error.message } };
   if (error instanceof IncidentNotFoundError) return { status: 404, body: { error: error.message } };
   return { status: 500, body: { error: "internal error; see the engine log" } };
+}
+
+/**
+ * `?fingerprint=` (repeatable) of GET /api/v1/alerts: one alert's silence form need not fetch a storm's 100,000.
+ * Undefined when none is given; any other parameter is a 400 that names it.
+ */
+function fingerprintsAsked(request: IncomingMessage): string[] | undefined {
+  const search = new URL(request.url ?? "/", "http://localhost").searchParams;
+  for (const name of search.keys()) if (name !== "fingerprint") throw new HttpError(400, `unknown parameter "${name.slice(0, 40)}"; use fingerprint`);
+  const fingerprints = search.getAll("fingerprint");
+  return fingerprints.length === 0 ? undefined : fingerprints;
 }
 
 async function readBytes(request: IncomingMessage): Promise<Buffer> {

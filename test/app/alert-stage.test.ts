@@ -134,11 +134,19 @@ describe("alert stage on a real nats-server", () => {
     const { nc, js } = await client(nats.current.url);
     await publishEvent(js, metricEvent("web-9", "disk", 99, Date.now()));
     const alerts = await eventually("the alert is tracked as silenced", async () => {
-      const list = (await (await fetch(`${base}/api/v1/alerts`, { headers: auth })).json()) as Array<{ labels: Record<string, string>; mutedBy: string[] }>;
+      const list = (await (await fetch(`${base}/api/v1/alerts`, { headers: auth })).json()) as Array<{ fingerprint: string; labels: Record<string, string>; mutedBy: string[] }>;
       const alert = list.find((a) => a.labels.source === "web-9");
       return alert && alert.mutedBy.length > 0 ? alert : undefined;
     });
     assert.deepEqual(alerts.mutedBy, [silence.id]);
+    // One alert by fingerprint (the console's silence form): that one alone, with its mutes; an unknown one, nothing.
+    const { fingerprint } = alerts;
+    const one = (await (await fetch(`${base}/api/v1/alerts?fingerprint=${fingerprint}&fingerprint=0000000000000000`, { headers: auth })).json()) as Array<{ fingerprint: string; mutedBy: string[] }>;
+    assert.deepEqual(one.map((a) => [a.fingerprint, a.mutedBy]), [[fingerprint, [silence.id]]]);
+    assert.deepEqual(await (await fetch(`${base}/api/v1/alerts?fingerprint=0000000000000000`, { headers: auth })).json(), []);
+    const unknown = await fetch(`${base}/api/v1/alerts?fingerprints=${fingerprint}`, { headers: auth });
+    assert.equal(unknown.status, 400);
+    assert.match(((await unknown.json()) as { error: string }).error, /unknown parameter "fingerprints"; use fingerprint/);
 
     const expired = await fetch(`${base}/api/v1/silences/${silence.id}`, { method: "DELETE", headers: auth });
     assert.equal(expired.status, 200);
