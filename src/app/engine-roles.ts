@@ -8,6 +8,7 @@ import type { KvEscalationStore } from "../store/jetstream/escalation-store.js";
 import { KvInventoryStore } from "../store/jetstream/inventory-store.js";
 import type { AlertSink, AuditSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { AlertStage } from "./alert-stage.js";
+import { BoardResponder, boardSubject } from "./board-subject.js";
 import type { RoleRunner } from "./cluster-membership.js";
 import type { EngineContext } from "./engine-context.js";
 import { EscalationStage } from "./escalation-stage.js";
@@ -150,6 +151,10 @@ export class EngineRoles implements RoleRunner {
     this.coordinator = { alertStage };
     this.stages.set(COORDINATOR_ROLE, stages);
     await alertStage.start(this.deps.current().routing);
+    // The console's board for the other replicas; first to stop, so no answer comes from a stage winding down.
+    const boardResponder = new BoardResponder({ nc, subject: boardSubject(config), board: (rows) => alertStage.board(rows), logger: logs.logger("alerts") });
+    boardResponder.start();
+    stages.unshift(boardResponder);
     await escalationStage.start();
     await notifyStage.start();
     // The fleet inventory judges every report against the whole inventory: it runs with the coordinator too.

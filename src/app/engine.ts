@@ -20,6 +20,7 @@ import type { Inventory } from "../inventory/inventory.js";
 
 import type { LoadedRouting } from "../alerts/routing-set.js";
 import { alertBoard, byFingerprint } from "../alerts/alert-board.js";
+import { boardSubject, requestBoard } from "./board-subject.js";
 import { startHttpServer, type HttpRoute } from "../http/server.js";
 import { TokenAuth } from "../http/tokens.js";
 import { consoleRoutes } from "../http/console-routes.js";
@@ -62,6 +63,9 @@ export interface EngineOptions {
   /** Routes the engine's creator adds to the HTTP API (the demo's outbox), served beside the engine's own. */
   extraRoutes?: readonly HttpRoute[];
 }
+
+/** How long a replica waits for the coordinator's board before reading the store itself. */
+const BOARD_REQUEST_TIMEOUT_MS = 2_000;
 
 /**
  * The composition root: connects to NATS, provisions what is missing, loads the versioned files and runs the stages
@@ -387,9 +391,10 @@ export class Engine {
         // From the coordinator's memory; another replica reads the store (a scan of every alert record, for membership).
         groups: async () => (await this.roles?.groups()) ?? (await this.alertState.loadAll()).groups,
         board: async (rows) => {
-          const live = await this.roles?.board(rows);
-          if (live) return live;
-          // Another replica reads the store, where mutes are not kept (as its GET /api/v1/alerts answers).
+          // Here if this replica is the coordinator, else from it over NATS; only without one, from the store (a scan
+          // of every alert record, and mutes are not kept there).
+          const board = (await this.roles?.board(rows)) ?? (await requestBoard(this.nc, boardSubject(this.config), rows, BOARD_REQUEST_TIMEOUT_MS));
+          if (board) return board;
           const { alerts, groups } = await this.alertState.loadAll();
           return alertBoard(byFingerprint(alerts), groups, rows, () => []);
         },

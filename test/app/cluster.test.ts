@@ -1,5 +1,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { client, readStream, eventually, metricEvent, publishEvent, rulesDir, startEngine, stopAllEngines, streamJson, testConfig } from "../support/engine.js";
@@ -149,5 +153,51 @@ describe("replicas sharing the work", () => {
     assert.equal(rebalanced.size, ROLES.length);
     const released = (await auditRecords<AuditEntry>(js)).filter((r) => r.action === "cluster.released" && r.details?.reason === "rebalance" && r.timeMs >= restartedAt);
     assert.deepEqual(released.map((r) => r.details?.role).sort(), [...victimRoles].sort());
+  });
+});
+
+describe("the console's alert board on any replica", () => {
+  let server: NatsServerProcess;
+
+  before(async () => {
+    server = await NatsServerProcess.start({ config: partitionMapping("events", 2) });
+  });
+  after(async () => {
+    await stopAllEngines();
+    await server.stop();
+  });
+
+  test("a replica without the coordinator's role shows the coordinator's board, asked over NATS, not read from the store", async () => {
+    const dir = await rulesDir([cpuHotRule]);
+    await mkdir(join(dir, "routes"));
+    await writeFile(join(dir, "routes", "routes.json"), JSON.stringify({ version: 1, route: { receiver: "ops", groupBy: ["alertname"], groupWait: "0s", groupInterval: "1m", repeatInterval: "4h" }, receivers: [{ name: "ops" }] }));
+    const tokens = join(await mkdtemp(join(tmpdir(), "klaxon-tokens-")), "tokens");
+    await writeFile(tokens, "alice s3cret-token-for-alice-0003\n");
+    const config = (id: string) => testConfig(server.url, dir, { cluster: { instanceId: id, partitions: 2, leaseMs: 1_500, renewMs: 250 }, http: { port: 0, tokensFile: tokens } });
+    const replicas = [await startEngine(config("replica-a")), await startEngine(config("replica-b"))];
+    const other = await eventually("one replica holds the coordinator role, the other not", () => {
+      const holders = replicas.filter((engine) => engine.status().roles.includes("coordinator"));
+      return holders.length === 1 ? replicas.find((engine) => engine !== holders[0]) : undefined;
+    });
+    type Board = { groups: Array<{ group: { groupLabels: Record<string, string> }; firingCount: number; alerts: Array<{ fingerprint: string; mutedBy: string[] }> }> };
+    const cpuCard = async (): Promise<Board["groups"][number] | undefined> => {
+      const response = await fetch(`http://127.0.0.1:${other?.httpPort}/api/v1/board`, { headers: { authorization: "Bearer s3cret-token-for-alice-0003" } });
+      return ((await response.json()) as Board).groups.find((g) => g.group.groupLabels.alertname === "cpu-hot");
+    };
+    const { nc, js } = await client(server.url);
+    await publishEvent(js, metricEvent("web-1", "cpu", 97, Date.now()));
+    const before = await eventually("the other replica's board shows the alert", async () => {
+      const card = await cpuCard();
+      return card?.firingCount === 1 ? card : undefined;
+    });
+    // Taken out of the store behind the engines' backs: a board read from the store would now be empty.
+    const kv = await new Kvm(nc).open(replicas[0]?.config.state.alertBucket ?? "");
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    assert.ok(keys.some((key) => key.startsWith("alert.")), `the alert was stored: ${keys.join(", ")}`);
+    for (const key of keys) await kv.delete(key);
+    const after = await cpuCard();
+    assert.deepEqual([after?.firingCount, after?.alerts.map((a) => [a.fingerprint, a.mutedBy])], [1, before.alerts.map((a) => [a.fingerprint, a.mutedBy])], "the coordinator's board, with its mutes");
+    await nc.close();
   });
 });
