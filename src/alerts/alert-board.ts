@@ -1,4 +1,10 @@
+import { z } from "zod";
 import type { AlertRecord, GroupRecord } from "./dispatcher.types.js";
+
+/** Rows per group the console draws, and the most a request may ask for (HTTP and the coordinator's NATS subject). */
+export const DEFAULT_BOARD_ROWS = 50;
+export const MAX_BOARD_ROWS = 1_000;
+export const boardRowsSchema = z.number().int().min(1).max(MAX_BOARD_ROWS);
 
 /** A firing alert as the board lists it, with what mutes it (silence ids, "inhibited"). */
 export type BoardAlert = AlertRecord & { mutedBy: string[] };

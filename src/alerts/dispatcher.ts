@@ -143,10 +143,10 @@ export class Dispatcher {
   }
 
   /**
-   * Every alert with what mutes it now (nothing for resolved ones). The inhibiting alerts are indexed once for the
-   * whole listing: built per alert, a listing of 100,000 alerts took minutes.
+   * Every alert with what mutes it now (nothing for resolved ones), or only those with the given fingerprints (unknown
+   * ones are left out). The inhibiting alerts are indexed once for the whole listing: built per alert, a listing of
+   * 100,000 alerts took minutes.
    */
-  /** Every alert with what mutes it, or only those with the given fingerprints (unknown ones are left out). */
   alertsWithMutes(nowMs: number, fingerprints?: readonly string[]): Array<{ alert: AlertRecord; mutedBy: string[] }> {
     const sources = this.inhibitionSources();
     const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];

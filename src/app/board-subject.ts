@@ -1,12 +1,9 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { AlertBoard } from "../alerts/alert-board.js";
+import { boardRowsSchema, type AlertBoard } from "../alerts/alert-board.js";
 import type { Config } from "../config/config.schema.js";
 import type { Logger } from "../core/logger.js";
 
 const encoder = new TextEncoder();
-
-/** The most rows per group a request may ask for, as the HTTP route allows. */
-const MAX_ROWS = 1_000;
 
 /**
  * Where the coordinator answers for the console's alert board. Named after the alert-state bucket as well, so that two
@@ -50,8 +47,7 @@ export class BoardResponder {
     if (!msg.reply) return;
     let body: Uint8Array;
     try {
-      const rows = (msg.json() as { rows?: unknown }).rows;
-      if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 1 || rows > MAX_ROWS) throw new Error(`rows must be a whole number from 1 to ${MAX_ROWS}`);
+      const rows = boardRowsSchema.parse((msg.json() as { rows?: unknown }).rows);
       body = encoder.encode(JSON.stringify(await this.deps.board(rows)));
     } catch (error) {
       body = encoder.encode(JSON.stringify({ error: (error as Error).message }));

@@ -364,7 +364,9 @@ export class Engine {
           const live = await this.roles?.alerts(fingerprints);
           if (live) return live;
           const { alerts } = await this.alertState.loadAll();
-          return fingerprints === undefined ? alerts : alerts.filter((alert) => fingerprints.includes(alert.fingerprint));
+          if (fingerprints === undefined) return alerts;
+          const named = byFingerprint(alerts);
+          return fingerprints.flatMap((fp) => named.get(fp) ?? []);
         },
         listSilences: () => this.silenceService.list(),
         createSilence: (body, actor) => this.silenceService.create(body, actor, "http"),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AlertBoard } from "../alerts/alert-board.js";
+import { boardRowsSchema, DEFAULT_BOARD_ROWS, MAX_BOARD_ROWS, type AlertBoard } from "../alerts/alert-board.js";
 import { ValidationError } from "../core/errors.js";
 import { zodIssues } from "../rules/loader.js";
 import type { GroupRecord } from "../alerts/dispatcher.types.js";
@@ -73,16 +73,12 @@ export function consoleRoutes(data: ConsoleData, options: { assetsDir?: string }
   ];
 }
 
-/** Rows per group on the board: the console asks for what it draws. */
-const DEFAULT_BOARD_ROWS = 50;
-const MAX_BOARD_ROWS = 1_000;
-
 const boardQuerySchema = z.strictObject({
   rows: z
     .string()
     .regex(/^\d{1,4}$/, `a whole number from 1 to ${MAX_BOARD_ROWS}`)
     .transform(Number)
-    .pipe(z.number().min(1).max(MAX_BOARD_ROWS))
+    .pipe(boardRowsSchema)
     .optional(),
 });
 

@@ -42,8 +42,8 @@ export function buildBoard({ board, incidents, pages }) {
   if (board.ungrouped.firingCount > 0) cards.push(card("ungrouped", null, board.ungrouped, null));
 
   for (const c of cards) {
-    // The rows come worst severity first: the first is the card's worst.
-    c.severity = c.alerts[0]?.labels.severity ?? "critical";
+    // The rows come worst severity first: the first is the card's worst (one without a severity ranks last, as info).
+    c.severity = c.alerts.length > 0 ? (c.alerts[0].labels.severity ?? "info") : "critical";
     c.sinceMs = Math.min(c.incident?.openedAtMs ?? Infinity, c.oldestStartsAtMs ?? Infinity);
     c.state = c.incident?.state ?? "firing";
   }
