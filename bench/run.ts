@@ -185,6 +185,7 @@ function notesText(row: RowResult): string {
   if (d.mainThreadMicrosPerEvent !== undefined) notes.push(`CPU ${fixed(Number(d.mainThreadMicrosPerEvent))} µs per event on its main thread (${fixed(Number(d.processMicrosPerEvent))} in all)`);
   if (d.benchLoopDelayP99Ms !== undefined) notes.push(`this process's own event loop late by p99 ${fixed(Number(d.benchLoopDelayP99Ms))} ms, max ${fixed(Number(d.benchLoopDelayMaxMs))} ms`);
   if (d.backlogAtEnd !== undefined) notes.push(`${int(Number(d.backlogAtEnd))} events still queued when publishing stopped`);
+  if (d.stageBacklog !== undefined) notes.push(`backlog per durable consumer when publishing stopped: ${String(d.stageBacklog)}`);
   if (d.alertsFiring !== undefined) notes.push(`${int(Number(d.alertsFiring))} alerts firing after ${fixed(Number(d.allFiringAfterSeconds))} s`);
   if (d.groupNotifications !== undefined) notes.push(`${int(Number(d.groupNotifications))} group notifications for ${int(Number(d.groups))} groups`);
   if (d.passes !== undefined) notes.push(`passes ${String(d.passes)}/s`);

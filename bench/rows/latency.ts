@@ -127,6 +127,22 @@ function stateLatencies(timings: ProbeTimings): number[] {
   return out;
 }
 
+/**
+ * Every durable consumer's backlog (not yet delivered, plus delivered and not acknowledged) when publishing stopped,
+ * as "stream/consumer n": where a delay between an alert firing and its page builds up.
+ */
+async function stageBacklogs(nc: NatsConnection): Promise<string> {
+  const jsm = await jetstreamManager(nc);
+  const parts: string[] = [];
+  for await (const stream of jsm.streams.list()) {
+    for await (const consumer of jsm.consumers.list(stream.config.name)) {
+      if (!consumer.config.durable_name) continue;
+      parts.push(`${consumer.config.durable_name} ${consumer.num_pending + consumer.num_ack_pending}`);
+    }
+  }
+  return parts.sort().join(", ");
+}
+
 async function backlogOf(nc: NatsConnection): Promise<number> {
   const config = parseConfig({});
   return (await (await jetstreamManager(nc)).consumers.info(config.streams.events, config.consumer.durable)).num_pending;
@@ -153,6 +169,7 @@ export async function latencyRows(options: {
   const klaxon = await withProbeEngine({ rules: options.rules, route, clientName: "klaxon-bench-latency" }, async ({ nc, webhook, engine, startupSeconds }) => {
     const timings = await publishAndTime(nc, publishOptions, engine.pid);
     const lag = await backlogOf(nc);
+    const stageBacklog = await stageBacklogs(nc);
     await awaitStragglers(timings, SETTLE_MS, () => webhook.firstFiringAt.size < timings.probes);
     const webhookSettleBy = now() + WEBHOOK_SETTLE_MS;
     while (now() < webhookSettleBy && webhook.firstFiringAt.size < timings.stateAt.size) await sleep(50);
@@ -167,7 +184,7 @@ export async function latencyRows(options: {
       const requestedAt = webhook.firstFiringAt.get(source);
       if (requestedAt !== undefined) channelLatency.push(requestedAt - changedAt - GROUP_WAIT_MS);
     }
-    return { timings, lag, channelLatency, startupSeconds, memory: engine.memory() };
+    return { timings, lag, stageBacklog, channelLatency, startupSeconds, memory: engine.memory() };
   });
 
   const work = options.referenceWorkMicroseconds;
@@ -219,6 +236,7 @@ export async function latencyRows(options: {
         p99Ms: percentile(klaxon.channelLatency, 99),
         probes: klaxon.channelLatency.length,
         lostProbes: stateLatency.length - klaxon.channelLatency.length,
+        stageBacklog: klaxon.stageBacklog,
       },
       note: `group_wait ${GROUP_WAIT_MS / 1_000} s subtracted; notify stage → webhook channel on this machine`,
     },
