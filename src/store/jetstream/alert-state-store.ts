@@ -12,6 +12,38 @@ import { AppError } from "../../core/errors.js";
 const encoder = new TextEncoder();
 const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
 
+/**
+ * Dispatcher changes as the bytes the bucket will hold, keyed by alert fingerprint and group id (undefined: delete).
+ * Encoded when taken, so later changes to the dispatcher's records cannot leak into a write still waiting; merged by
+ * key, so a write carries each key's latest value once.
+ */
+export interface EncodedStateChanges {
+  alerts: Map<string, Uint8Array | undefined>;
+  groups: Map<string, { record: Uint8Array; parts: Uint8Array[] } | undefined>;
+}
+
+export function encodeChanges(changes: DispatcherChanges): EncodedStateChanges {
+  const encoded: EncodedStateChanges = { alerts: new Map(), groups: new Map() };
+  for (const alert of changes.alerts) encoded.alerts.set(alert.fingerprint, encode(alert));
+  for (const fp of changes.deletedAlerts) encoded.alerts.set(fp, undefined);
+  for (const group of changes.groups) {
+    const { record, parts } = splitStoredGroup(group);
+    encoded.groups.set(group.id, { record: encode(record), parts: parts.map(encode) });
+  }
+  for (const id of changes.deletedGroups) encoded.groups.set(id, undefined);
+  return encoded;
+}
+
+/** `later` merged into `into`: each key's later value wins. */
+export function mergeEncodedChanges(into: EncodedStateChanges, later: EncodedStateChanges): void {
+  for (const [fp, bytes] of later.alerts) into.alerts.set(fp, bytes);
+  for (const [id, group] of later.groups) into.groups.set(id, group);
+}
+
+export function isEmptyChanges(changes: EncodedStateChanges): boolean {
+  return changes.alerts.size === 0 && changes.groups.size === 0;
+}
+
 export class SilenceConflictError extends AppError {}
 export class SilenceNotFoundError extends AppError {}
 
@@ -52,25 +84,32 @@ export class KvAlertStateStore {
     return { ...fromStored(alerts, groups, toldParts), silences };
   }
 
-  async apply(changes: DispatcherChanges): Promise<void> {
-    const writes: Array<Promise<unknown>> = [
-      ...changes.alerts.map((a) => this.kv.put(`alert.${a.fingerprint}`, encode(a))),
-      ...changes.deletedAlerts.map((fp) => this.kv.delete(`alert.${fp}`)),
-    ];
+  /** Store a dispatcher's changes: `write(encodeChanges(changes))`. */
+  apply(changes: DispatcherChanges): Promise<void> {
+    return this.write(encodeChanges(changes));
+  }
+
+  /**
+   * Store encoded changes, every key in parallel. Writes must not overlap (the caller serialises them): which told-list
+   * parts a group no longer needs is judged from what the writes before stored.
+   */
+  async write(changes: EncodedStateChanges): Promise<void> {
+    const writes: Array<Promise<unknown>> = [];
+    for (const [fp, bytes] of changes.alerts) writes.push(bytes ? this.kv.put(`alert.${fp}`, bytes) : this.kv.delete(`alert.${fp}`));
     const partCounts = new Map<string, number>();
-    for (const group of changes.groups) {
-      const { record, parts } = splitStoredGroup(group);
-      writes.push(this.kv.put(`group.${group.id}`, encode(record)));
-      for (const part of parts) writes.push(this.kv.put(`told.${group.id}.${part.part}`, encode(part)));
-      writes.push(...this.dropToldParts(group.id, parts.length));
-      partCounts.set(group.id, parts.length);
-    }
-    for (const id of changes.deletedGroups) {
-      writes.push(this.kv.delete(`group.${id}`), ...this.dropToldParts(id, 0));
-      partCounts.set(id, 0);
+    for (const [id, group] of changes.groups) {
+      if (group) {
+        writes.push(this.kv.put(`group.${id}`, group.record));
+        group.parts.forEach((part, i) => writes.push(this.kv.put(`told.${id}.${i}`, part)));
+      } else {
+        writes.push(this.kv.delete(`group.${id}`));
+      }
+      const parts = group?.parts.length ?? 0;
+      writes.push(...this.dropToldParts(id, parts));
+      partCounts.set(id, parts);
     }
     await Promise.all(writes);
-    // Only once written: a failed apply is retried whole, and must find the parts to delete again.
+    // Only once written: a failed write is retried whole, and must find the parts to delete again.
     for (const [id, count] of partCounts) {
       if (count === 0) this.toldPartCounts.delete(id);
       else this.toldPartCounts.set(id, count);
