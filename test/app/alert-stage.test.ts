@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KvAlertStateStore } from "../../src/store/jetstream/alert-state-store.js";
+import { JetStreamAlertSink } from "../../src/store/jetstream/sinks.js";
+import { fingerprint } from "../../src/alerts/fingerprint.js";
 import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
 import { MAX_ALERTS_PER_NOTIFICATION } from "../../src/alerts/dispatcher.js";
@@ -106,6 +108,39 @@ describe("alert stage on a real nats-server", () => {
     const details = audit.map((r) => r.details as { notification: string; firingCount: number; firing: string[] }).find((d) => d.notification === sent.id);
     assert.equal(details?.firingCount, alerts, "the audit trail counts every alert");
     assert.deepEqual(details?.firing, sent.firing.map((a) => a.fingerprint), "and names those the notification listed");
+    await engine.stop();
+    await nc.close();
+  });
+
+  test("alert messages that queue while the stage stores are committed together: each stored, acknowledged and audited", async () => {
+    // One message at a time (state, then audit record, then ack) the stage fell thousands of messages behind in a
+    // storm. Here 200 alerts arrive at once: their records share audit appends (one per commit), not one each.
+    const alerts = 200;
+    const config = testConfig(nats.current.url, await withRoutes("1h"), { consumer: { durable: "burst", alertsDurable: "burst-alerts" }, state: { alertBucket: "burst-state" } });
+    const { nc, js } = await client(nats.current.url);
+    const engine = await startEngine(config);
+    const sink = new JetStreamAlertSink(js, config.subjects.alerts);
+    const startsAtMs = Date.now();
+    const fingerprints: string[] = [];
+    const sends: Array<Promise<void>> = [];
+    for (let i = 0; i < alerts; i++) {
+      const labels = { alertname: "BurstTest", severity: "warning", instance: `burst-${i}` };
+      fingerprints.push(fingerprint(labels));
+      sends.push(sink.publish({ status: "firing", fingerprint: fingerprint(labels), labels, annotations: {}, startsAtMs, rule: { id: "burst", version: 1 } }));
+    }
+    await Promise.all(sends);
+    const jsm = await js.jetstreamManager();
+    await eventually("every alert message acknowledged", async () => {
+      const info = await jsm.consumers.info("KLAXON_ALERTS", "burst-alerts");
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    });
+    const stored = await (await KvAlertStateStore.open(nc, "burst-state")).loadAll();
+    const storedBurst = new Set(stored.alerts.filter((a) => a.labels.alertname === "BurstTest").map((a) => a.fingerprint));
+    assert.deepEqual([...storedBurst].sort(), [...fingerprints].sort(), "every acknowledged alert is stored");
+    const fired = (await auditRecords(js)).filter((r) => r.action === "alert.fired" && fingerprints.includes(String(r.subject)));
+    assert.equal(new Set(fired.map((r) => r.subject)).size, alerts, "every alert's firing is audited");
+    const appends = new Set(fired.map((r) => r.streamSeq)).size;
+    assert.ok(appends <= alerts / 2, `${alerts} alerts were audited in ${appends} appends: one per message, not per commit`);
     await engine.stop();
     await nc.close();
   });
