@@ -11,6 +11,12 @@ export interface AlertAudit {
 export interface AlertCommitsDeps {
   recordAudit: (audit: AlertAudit) => Promise<void>;
   writeState: (changes: EncodedStateChanges) => Promise<void>;
+  /**
+   * Whether the stage still holds its role, asked once a commit is stored and before its messages are acknowledged.
+   * Another replica that took the role over loaded the state when it did: what this one stored after that, it never
+   * saw, so those messages must come again (to it) rather than be acknowledged here.
+   */
+  stillOwner: () => Promise<boolean>;
   /** A commit that failed (the stage is stopping, or a write no retry can fix): its messages stay unacknowledged. */
   failed: (error: unknown) => void;
 }
@@ -107,13 +113,23 @@ export class AlertCommits {
   private async run(): Promise<void> {
     for (let commit = this.waiting.shift(); commit && !this.halted; commit = this.waiting.shift()) {
       this.staged -= commit.messages.length;
+      let owner: boolean;
       try {
         await Promise.all(commit.audits.map((audit) => this.deps.recordAudit(audit)));
         if (!isEmptyChanges(commit.changes)) await this.deps.writeState(commit.changes);
+        owner = await this.deps.stillOwner();
       } catch (error) {
         this.deps.failed(error);
         commit.settle(error);
         continue;
+      }
+      if (!owner) {
+        // Stored, but another replica holds the role now: nothing more is written or acknowledged here.
+        const error = new Error("another replica took the coordinator role over; not acknowledged here, it is redelivered");
+        this.deps.failed(error);
+        commit.settle(error);
+        this.halt();
+        return;
       }
       if (this.halted) {
         commit.settle(new Error("the alert stage halted before acknowledging this"));

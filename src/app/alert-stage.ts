@@ -30,6 +30,11 @@ export interface AlertStageDeps {
   logger: Logger;
   metrics: Metrics;
   actor: string;
+  /**
+   * Whether this replica is still the coordinator, as the store says now: asked after each commit is stored and
+   * before its messages are acknowledged (see AlertCommits).
+   */
+  stillCoordinator: () => Promise<boolean>;
 }
 
 /**
@@ -69,6 +74,12 @@ export class AlertStage {
         retryUntilDone(
           () => this.deps.store.write(changes),
           () => this.deps.metrics.publishRetries.inc({ what: "alert_state" }),
+          () => this.stopping,
+        ),
+      stillOwner: () =>
+        retryUntilDone(
+          () => this.deps.stillCoordinator(),
+          () => this.deps.metrics.publishRetries.inc({ what: "lease_check" }),
           () => this.stopping,
         ),
       failed: (error) => {

@@ -94,6 +94,17 @@ export class ClusterMembership {
     return [...this.held.keys()].sort();
   }
 
+  /**
+   * Whether this replica still holds `role` as stored now, not only as it last planned: the lease is where another
+   * replica takes a role over, and a holder that stalled learns of it at its next plan. A stage whose writes must not
+   * outlive its role (the coordinator's alert stage) asks before acknowledging what it wrote. Throws when NATS does not
+   * answer.
+   */
+  async holds(role: string): Promise<boolean> {
+    const revision = this.held.get(role);
+    return revision !== undefined && (await this.deps.store.leaseRevision(role)) === revision;
+  }
+
   private async heartbeat(): Promise<void> {
     if (this.stopped) return;
     const { store, instanceId } = this.deps;

@@ -39,6 +39,8 @@ export interface EngineRolesDeps extends EngineContext {
   escalation: EscalationService;
   silences: SilenceService;
   recordAudit: (action: string, details: Record<string, unknown>) => Promise<void>;
+  /** Whether this replica still holds the role, asked of the store (see ClusterMembership.holds). */
+  holdsRole: (role: string) => Promise<boolean>;
   current(): { rules: CompiledRule[]; rulesHash: string; routing: LoadedRouting; directory: OnCallDirectory; inventory: Inventory };
 }
 
@@ -125,7 +127,7 @@ export class EngineRoles implements RoleRunner {
   private async startCoordinator(): Promise<void> {
     const { config, nc, js, jsm, clock, logs, metrics, actor, audit, alertSink, deadLetters, alertState, escalationStore } = this.deps;
     const directory = (): OnCallDirectory => this.deps.current().directory;
-    const alertStage = new AlertStage({ config, js, store: alertState, audit, deadLetters, clock, logger: logs.logger("alerts"), metrics, actor });
+    const alertStage = new AlertStage({ config, js, store: alertState, audit, deadLetters, clock, logger: logs.logger("alerts"), metrics, actor, stillCoordinator: () => this.deps.holdsRole(COORDINATOR_ROLE) });
     const escalationStage = new EscalationStage({ config, js, store: escalationStore, audit, clock, logger: logs.logger("escalate"), metrics, actor, directory });
     // Created first: if it cannot be (a template broke), no stage of the role has started.
     const notifyStage = await NotifyStage.create({

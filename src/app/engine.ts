@@ -218,6 +218,7 @@ export class Engine {
       escalation: this.escalationService,
       silences: this.silenceService,
       recordAudit: (action, details) => this.recordAudit(action, details),
+      holdsRole: (role) => this.membership?.holds(role) ?? Promise.resolve(false),
       current: () => ({ rules: this.compiled(), rulesHash: this.ruleSet.hash, routing: this.routing, directory: this.directory, inventory: this.inventory }),
     });
     this.roles = roles;

@@ -21,10 +21,16 @@ function message(name: string, log: string[]): { ack(): void } {
 function gatedDeps(log: string[]) {
   const writes: Array<{ changes: EncodedStateChanges; finish: (error?: Error) => void }> = [];
   const failures: unknown[] = [];
+  const role = { held: true };
   return {
     writes,
     failures,
+    role,
     deps: {
+      stillOwner: (): Promise<boolean> => {
+        log.push("lease checked");
+        return Promise.resolve(role.held);
+      },
       recordAudit: (a: AlertAudit): Promise<void> => {
         log.push(`audit ${a.subject}`);
         return Promise.resolve();
@@ -63,10 +69,10 @@ describe("alert stage group commit", () => {
     writes[0]?.finish();
     await first;
     await turns();
-    assert.deepEqual(log, ["audit a1", "write a1", "ack m1", "audit a2", "audit a3", "write a2,a3"]);
+    assert.deepEqual(log, ["audit a1", "write a1", "lease checked", "ack m1", "audit a2", "audit a3", "write a2,a3"]);
     writes[1]?.finish();
     await Promise.all([second, third]);
-    assert.deepEqual(log.slice(-2), ["ack m2", "ack m3"]);
+    assert.deepEqual(log.slice(-3), ["lease checked", "ack m2", "ack m3"]);
     assert.equal(writes.length, 2, "three messages, two commits");
     await commits.idle();
   });
@@ -144,6 +150,7 @@ describe("alert stage group commit", () => {
         log.push("write");
         return Promise.resolve();
       },
+      stillOwner: () => Promise.resolve(true),
       failed: () => undefined,
     });
     const stored = commits.stage(message("m1", log), [audit("a1")], alertChange("a1", "v"));
@@ -169,6 +176,23 @@ describe("alert stage group commit", () => {
     writes[1]?.finish();
     await late;
     assert.deepEqual(log.at(-1), "ack m2");
+  });
+
+  test("a commit stored after another replica took the role over acknowledges nothing, and nothing more is written", async () => {
+    const log: string[] = [];
+    const { deps, writes, failures, role } = gatedDeps(log);
+    const commits = new AlertCommits(deps);
+    const taken = commits.stage(message("m1", log), [], alertChange("a1", "v"));
+    const after = commits.stage(message("m2", log), [], alertChange("a2", "v"));
+    await turns();
+    role.held = false;
+    writes[0]?.finish();
+    await assert.rejects(taken, /took the coordinator role over/);
+    await assert.rejects(after, /halted/);
+    await commits.idle();
+    assert.equal(writes.length, 1, "no write after the role was found taken");
+    assert.deepEqual(log.filter((line) => line.startsWith("ack")), []);
+    assert.equal(failures.length, 1);
   });
 
   test("halted, nothing more is acknowledged and whoever waits is let go", async () => {

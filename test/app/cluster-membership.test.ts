@@ -56,6 +56,33 @@ describe("cluster membership on a real nats-server", () => {
     }
   });
 
+  test("holds() asks the store: true while the lease is ours, false once another replica took it over or it is gone", async () => {
+    const { nc } = await client(nats.current.url);
+    const store = await KvClusterStore.open(nc, "membership-holds");
+    const started: string[] = [];
+    const membership = new ClusterMembership({ store, instanceId: "r1", roles: ["coordinator"], leaseMs: 60_000, renewMs: 60_000, runner: recordingRunner(started), logger: silentLogger, metrics: createMetrics(), recordAudit: async () => undefined });
+    try {
+      await membership.start();
+      assert.deepEqual(started, ["coordinator"]);
+      assert.equal(await membership.holds("coordinator"), true);
+      assert.equal(await membership.holds("partition-0"), false, "a role it never held");
+      // Another replica presumed this one dead and took the role over; this one has not planned since.
+      const lease = (await store.leases()).get("coordinator");
+      assert.ok(lease, "the lease is stored");
+      assert.notEqual(await store.takeOver("coordinator", { owner: "r2", incarnation: "other", acquiredAtMs: Date.now() }, lease.revision), undefined);
+      assert.deepEqual(membership.roles(), ["coordinator"], "as far as its last plan knows, it still holds the role");
+      assert.equal(await membership.holds("coordinator"), false, "the store says otherwise");
+      const taken = (await store.leases()).get("coordinator");
+      assert.ok(taken);
+      assert.equal(await store.release("coordinator", lease.revision), false, "a release with a revision no longer current is refused");
+      assert.equal(await store.release("coordinator", taken.revision), true, "the current holder's release goes through");
+      assert.equal(await membership.holds("coordinator"), false, "nobody holds it");
+    } finally {
+      membership.halt();
+      await nc.close();
+    }
+  });
+
   test("a lease whose write landed while its reply was lost (NATS restarting) is found ours and started, not left idle", async () => {
     const { nc } = await client(nats.current.url);
     const real = await KvClusterStore.open(nc, "membership-lost-reply");

@@ -61,6 +61,12 @@ export class KvClusterStore {
     return this.scan<LeaseRecord>("lease.");
   }
 
+  /** The revision of a role's lease as stored now, or undefined when nobody holds the role. */
+  async leaseRevision(role: string): Promise<number | undefined> {
+    const entry = await this.kv.get(`lease.${role}`);
+    return entry?.operation === "PUT" ? entry.revision : undefined;
+  }
+
   /** Take a free role: the lease's revision, or undefined when someone else took it first. */
   acquire(role: string, lease: LeaseRecord): Promise<number | undefined> {
     return unlessLost(() => this.kv.create(`lease.${role}`, encoder.encode(JSON.stringify(lease))));
@@ -73,7 +79,12 @@ export class KvClusterStore {
 
   /** Give a role up so its desired owner can take it; a no-op if it changed hands meanwhile. */
   async release(role: string, revision: number): Promise<boolean> {
-    return (await unlessLost(async () => this.kv.delete(`lease.${role}`, { previousSeq: revision }))) !== undefined;
+    // kv.delete resolves to nothing: the true says it went through (it read false either way before).
+    const deleted = await unlessLost(async () => {
+      await this.kv.delete(`lease.${role}`, { previousSeq: revision });
+      return true;
+    });
+    return deleted === true;
   }
 
   private async scan<T>(prefix: string): Promise<Map<string, Versioned<T>>> {
