@@ -75,6 +75,8 @@ export class AlertCommits {
    */
   stage(message: Acknowledgeable | undefined, audits: readonly AlertAudit[], changes: EncodedStateChanges): Promise<void> {
     if (!message && audits.length === 0 && isEmptyChanges(changes)) return Promise.resolve();
+    // Halted (a crash test, or the role found taken over): nothing is stored any more, and nobody may wait for it.
+    if (this.halted) return settledWith(new Error("the alert stage halted; this is not stored here"));
     let commit = this.waiting.at(-1);
     if (!commit || commit.messages.length >= MAX_MESSAGES_PER_COMMIT) this.waiting.push((commit = newCommit()));
     if (message) {
@@ -139,6 +141,13 @@ export class AlertCommits {
       commit.settle();
     }
   }
+}
+
+/** A promise already rejected with `error`, whose rejection is not reported as unhandled (see newCommit). */
+function settledWith(error: Error): Promise<void> {
+  const rejected = Promise.reject(error);
+  rejected.catch(() => undefined);
+  return rejected;
 }
 
 function newCommit(): Commit {

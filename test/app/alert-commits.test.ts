@@ -209,5 +209,8 @@ describe("alert stage group commit", () => {
     await commits.idle();
     assert.equal(writes.length, 1);
     assert.deepEqual(log.filter((line) => line.startsWith("ack")), []);
+    // Staged after the halt: refused at once, so that nobody waits for it for ever.
+    await assert.rejects(commits.stage(message("m3", log), [], alertChange("a3", "v")), /halted/);
+    assert.equal(commits.backlog, 0);
   });
 });
