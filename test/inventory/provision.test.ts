@@ -147,3 +147,33 @@ describe("stream replicas", () => {
     assert.deepEqual((await provision(nats.jsm, parseConfig({ streams: { replicas: 1 } }))).changes, [], "one replica is what the server made");
   });
 });
+
+describe("replicas provisioning at the same moment", () => {
+  const nats = useNatsWithClient();
+
+  test("a create refused because another replica made the stream first is planned again, and succeeds", async () => {
+    // Two engines started together both planned to create the same streams; the server refused one of them ("subjects
+    // overlap with an existing stream") and that engine failed to start. Here the other replica wins the race for the
+    // first stream: it is created just before this one's request, which the server's refusal then answers.
+    const config = parseConfig({ nats: { servers: [nats.current.url] } });
+    const real = nats.jsm;
+    let raced = "";
+    const streams = new Proxy(real.streams, {
+      get(target, property, receiver) {
+        if (property !== "add") return Reflect.get(target, property, receiver) as unknown;
+        return async (settings: Parameters<typeof target.add>[0]) => {
+          if (raced) return target.add(settings);
+          raced = String(settings.name);
+          await target.add(settings);
+          throw new Error("subjects overlap with an existing stream");
+        };
+      },
+    });
+    const racing = new Proxy(real, { get: (target, property, receiver) => (property === "streams" ? streams : (Reflect.get(target, property, receiver) as unknown)) });
+    const result = await provision(racing, config);
+    assert.notEqual(raced, "", "the race was run");
+    assert.deepEqual(result.created.filter((r) => r === `stream ${raced}`), [], "the stream the other replica made is not reported as made here");
+    assert.equal(result.created.length, declareResources(config).length - 1, "everything else is");
+    assert.deepEqual((await streamNames(real)).filter((name) => name === raced), [raced]);
+  });
+});

@@ -262,7 +262,13 @@ async function update(jsm: JetStreamManager, d: Declaration, changes: readonly F
  * Apply a plan made by `planProvisioning`: create what is missing, change the settings that differ. What JetStream
  * cannot change on a live resource is not attempted; it stays in the result for the caller to report.
  */
-export async function applyProvisioning(jsm: JetStreamManager, declarations: readonly Declaration[], plan: readonly ProvisionChange[]): Promise<void> {
+export async function applyProvisioning(
+  jsm: JetStreamManager,
+  declarations: readonly Declaration[],
+  plan: readonly ProvisionChange[],
+  /** Each change is added here once made: what a failed apply did before it failed. */
+  applied: ProvisionChange[] = [],
+): Promise<void> {
   const byResource = new Map(declarations.map((d) => [describeResource(d), d] as const));
   for (const change of plan) {
     const d = byResource.get(change.resource);
@@ -270,6 +276,7 @@ export async function applyProvisioning(jsm: JetStreamManager, declarations: rea
     try {
       if (change.action === "created") await create(jsm, d);
       else await update(jsm, d, change.changes);
+      applied.push(change);
     } catch (error) {
       const what = change.action === "created" ? "create" : `change ${change.changes.map((c) => `${c.field} (${formatSetting(c.field, c.old)} → ${formatSetting(c.field, c.new)})`).join(", ")} of`;
       throw new ProvisionError(`cannot ${what} ${change.resource}: ${(error as Error).message}`, { cause: error });
@@ -283,7 +290,21 @@ export async function applyProvisioning(jsm: JetStreamManager, declarations: rea
  */
 export async function provision(jsm: JetStreamManager, config: Config): Promise<{ changes: ProvisionChange[]; created: string[] }> {
   const declarations = declareResources(config);
-  const changes = await planProvisioning(jsm, declarations);
-  await applyProvisioning(jsm, declarations, changes);
-  return { changes, created: changes.filter((c) => c.action === "created").map((c) => c.resource) };
+  const applied: ProvisionChange[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const plan = await planProvisioning(jsm, declarations);
+    try {
+      await applyProvisioning(jsm, declarations, plan, applied);
+      const changes = [...applied, ...plan.filter((c) => c.action === "unchangeable")];
+      return { changes, created: applied.filter((c) => c.action === "created").map((c) => c.resource) };
+    } catch (error) {
+      // Replicas started at the same moment each plan to create what is missing, and all but one are refused (as
+      // "subjects overlap with an existing stream", say): planned again, it exists and is only compared. A refusal
+      // for any other reason is refused again, and reported.
+      if (attempt >= PROVISION_ATTEMPTS) throw error;
+    }
+  }
 }
+
+/** Plans made and applied at most, when another replica is provisioning the same resources at the same moment. */
+const PROVISION_ATTEMPTS = 3;
