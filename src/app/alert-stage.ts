@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { alertMessageSchema } from "../alerts/alert.js";
 import type { AlertBoard } from "../alerts/alert-board.js";
@@ -43,8 +44,6 @@ export interface AlertStageDeps {
  */
 const MAX_STAGED_MESSAGES = 1_000;
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /** How often the stage looks for expired silences past their retention. */
 const SILENCE_PURGE_EVERY_MS = 60_000;
 
@@ -70,18 +69,8 @@ export class AlertStage {
     this.auditWriter = new AuditWriter(deps.audit, deps.actor, deps.clock, deps.metrics, deps.logger, () => this.loop.stopping);
     this.commits = new AlertCommits({
       recordAudit: (audit) => this.auditRecord(audit.action, audit.subject, audit.details),
-      writeState: (changes) =>
-        retryUntilDone(
-          () => this.deps.store.write(changes),
-          () => this.deps.metrics.publishRetries.inc({ what: "alert_state" }),
-          () => this.stopping,
-        ),
-      stillOwner: () =>
-        retryUntilDone(
-          () => this.deps.stillCoordinator(),
-          () => this.deps.metrics.publishRetries.inc({ what: "lease_check" }),
-          () => this.stopping,
-        ),
+      writeState: (changes) => this.retried("alert_state", () => this.deps.store.write(changes)),
+      stillOwner: () => this.retried("lease_check", () => this.deps.stillCoordinator()),
       failed: (error) => {
         if (!this.stopping) deps.logger.error({ err: error }, "alert stage: storing alert state failed; its messages will be redelivered");
       },
@@ -245,23 +234,22 @@ export class AlertStage {
   }
 
   private async publish(notification: GroupNotification): Promise<GroupNotification> {
-    const { js, config, metrics } = this.deps;
+    const { js, config } = this.deps;
     const subject = `${config.subjects.notifications}.${notification.receiver}`;
     const { sent, bytes } = encodeNotification(notification);
-    await retryUntilDone(
-      () => js.publish(subject, bytes, { msgID: notification.id }),
-      () => metrics.publishRetries.inc({ what: "notification" }),
-      () => this.stopping,
-    );
+    await this.retried("notification", () => js.publish(subject, bytes, { msgID: notification.id }));
     return sent;
+  }
+
+  /** `operation` until it succeeds or the stage stops, every retry counted under `what`. */
+  private retried<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return retryUntilDone(operation, () => this.deps.metrics.publishRetries.inc({ what }), () => this.stopping);
   }
 
   private async reject(m: JsMsg, detail: string): Promise<void> {
     this.deps.metrics.deadLetters.inc({ reason: "invalid_alert" });
-    await retryUntilDone(
-      () => this.deps.deadLetters.send({ reason: "invalid_alert", detail, originalSubject: m.subject, data: m.data, streamSequence: m.seq, deliveryCount: m.info.deliveryCount }),
-      () => this.deps.metrics.publishRetries.inc({ what: "dead_letter" }),
-      () => this.stopping,
+    await this.retried("dead_letter", () =>
+      this.deps.deadLetters.send({ reason: "invalid_alert", detail, originalSubject: m.subject, data: m.data, streamSequence: m.seq, deliveryCount: m.info.deliveryCount }),
     );
     m.ack();
   }

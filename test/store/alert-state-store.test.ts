@@ -7,7 +7,7 @@ import { fingerprint } from "../../src/alerts/fingerprint.js";
 import { buildRouting } from "../../src/alerts/routing-set.js";
 import { Silencer } from "../../src/alerts/silences.js";
 import { TOLD_PART_SIZE } from "../../src/alerts/stored-state.js";
-import { KvAlertStateStore } from "../../src/store/jetstream/alert-state-store.js";
+import { encodeChanges, KvAlertStateStore } from "../../src/store/jetstream/alert-state-store.js";
 import { client, useNatsServer } from "../support/engine.js";
 import { losingReplies } from "../support/lost-reply.js";
 
@@ -47,7 +47,7 @@ describe("alert state in a JetStream KV bucket", () => {
     for (let i = 0; i < count; i++) first.receive(alert(i), T0);
     const [notification] = first.tick(T0 + 30_000);
     assert.equal(notification?.firingCount, count);
-    await store.apply(groupsOf(first.takeChanges()));
+    await store.write(encodeChanges(groupsOf(first.takeChanges())));
     const parts = Math.ceil(count / TOLD_PART_SIZE);
     const groupId = notification?.groupId as string;
     assert.deepEqual(await keys("told"), Array.from({ length: parts }, (_, i) => `told.${groupId}.${i}`).sort());
@@ -62,13 +62,13 @@ describe("alert state in a JetStream KV bucket", () => {
     assert.deepEqual(second.tick(T0 + 30_000 + 300_000), [], "nothing new to tell after the restart");
     second.receive(alert(count), T0 + 400_000);
     assert.equal(second.tick(T0 + 30_000 + 600_000)[0]?.reason, "new_alerts");
-    await store.apply(groupsOf(second.takeChanges()));
+    await store.write(encodeChanges(groupsOf(second.takeChanges())));
 
     // Most resolve: the list shrinks to one record again and the parts go.
     for (let i = 0; i < count - 5_000; i++) second.receive(alert(i, "resolved"), T0 + 700_000);
     const [resolvedNote] = second.tick(T0 + 30_000 + 900_000);
     assert.equal(resolvedNote?.resolvedCount, count - 5_000);
-    await store.apply(groupsOf(second.takeChanges()));
+    await store.write(encodeChanges(groupsOf(second.takeChanges())));
     assert.deepEqual(await keys("told"), []);
     const after = await store.loadAll();
     assert.equal(after.groups[0]?.notifiedFiring.length, 5_001);

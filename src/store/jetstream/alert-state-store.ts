@@ -84,11 +84,6 @@ export class KvAlertStateStore {
     return { ...fromStored(alerts, groups, toldParts), silences };
   }
 
-  /** Store a dispatcher's changes: `write(encodeChanges(changes))`. */
-  apply(changes: DispatcherChanges): Promise<void> {
-    return this.write(encodeChanges(changes));
-  }
-
   /**
    * Store encoded changes, every key in parallel. Writes must not overlap (the caller serialises them): which told-list
    * parts a group no longer needs is judged from what the writes before stored.

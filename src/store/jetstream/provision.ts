@@ -284,6 +284,9 @@ export async function applyProvisioning(
   }
 }
 
+/** Plans made and applied at most, when another replica is provisioning the same resources at the same moment. */
+const PROVISION_ATTEMPTS = 3;
+
 /**
  * Make JetStream hold what Klaxon declares: create what is missing and reconcile settings that were changed by hand.
  * Returns every change made (and every difference JetStream cannot change), for the audit trail.
@@ -306,5 +309,3 @@ export async function provision(jsm: JetStreamManager, config: Config): Promise<
   }
 }
 
-/** Plans made and applied at most, when another replica is provisioning the same resources at the same moment. */
-const PROVISION_ATTEMPTS = 3;
