@@ -25,6 +25,11 @@ export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
   /** Sessions that authenticated, and with which user. */
   readonly logins: string[] = [];
+  /**
+   * Connection errors, such as a client killed mid-session (the chaos run SIGKILLs engines): the server emits them as
+   * 'error' events, which would otherwise crash the process that hosts it.
+   */
+  readonly connectionErrors: Error[] = [];
   private server: SMTPServer | undefined;
 
   private constructor(
@@ -70,8 +75,12 @@ export class SmtpSink {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => resolve());
+      server.listen(this.port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
+    server.on("error", (error: Error) => this.connectionErrors.push(error));
     this.server = server;
   }
 

@@ -1,0 +1,33 @@
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { connect } from "node:net";
+import { eventually } from "./engine.js";
+import { SmtpSink } from "./smtp.js";
+
+// The chaos run SIGKILLs engines in the middle of SMTP sessions: the sink must take a reset connection in its stride
+// (and say so), not crash the process that hosts it.
+test("a client that resets its connection mid-session is recorded, and the sink keeps receiving", async () => {
+  const smtp = await SmtpSink.start();
+  try {
+    const socket = connect(smtp.port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("data", () => resolve())); // the server's greeting
+    const reply = (line: string): Promise<void> => {
+      socket.write(`${line}\r\n`);
+      return new Promise<void>((resolve) => socket.once("data", () => resolve()));
+    };
+    await reply("EHLO killed.example");
+    // Inside a transaction: smtp-server keeps quiet about a reset outside one.
+    await reply("MAIL FROM:<klaxon@example.com>");
+    socket.resetAndDestroy();
+    const error = await eventually("the reset connection's error", () => smtp.connectionErrors[0]);
+    assert.match(String((error as NodeJS.ErrnoException).code), /ECONNRESET/);
+
+    // Still up: a new session is greeted.
+    const next = connect(smtp.port, "127.0.0.1");
+    const greeting = await new Promise<string>((resolve) => next.once("data", (data: Buffer) => resolve(data.toString("utf8"))));
+    next.destroy();
+    assert.match(greeting, /^220 /);
+  } finally {
+    await smtp.close();
+  }
+});
