@@ -5,6 +5,8 @@ import { join } from "node:path";
 /** The on-call engineer of the chaos run: paged on every channel at once, so each alert means three deliveries. */
 export const CHAOS_USER = { id: "oncall", slack: "U0CHAOS01", email: "oncall@example.com", phone: "+15005550006" };
 export const CHANNELS = ["slack", "email", "sms"] as const;
+/** The route's group_wait: how long after firing a page is due. */
+export const GROUP_WAIT_MS = 1_000;
 
 /**
  * A rules directory where every alert is its own group (grouped by source) and opens its own incident, whose first
@@ -30,7 +32,7 @@ export async function chaosRulesDir(): Promise<string> {
   });
   await write("routes/routes.json", {
     version: 1,
-    route: { receiver: "chaos", groupBy: ["alertname", "source"], groupWait: "1s", groupInterval: "5s", repeatInterval: "4h" },
+    route: { receiver: "chaos", groupBy: ["alertname", "source"], groupWait: `${GROUP_WAIT_MS}ms`, groupInterval: "5s", repeatInterval: "4h" },
     receivers: [{ name: "chaos", policy: "chaos" }],
   });
   await write("policies/chaos.json", { id: "chaos", version: 1, levels: [{ targets: [{ user: CHAOS_USER.id }], delay: "1h" }], repeat: 0 });

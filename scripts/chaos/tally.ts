@@ -1,3 +1,5 @@
+import type { PipelineTiming } from "./timing.js";
+
 /** One message a channel stand-in received, attributed to the alert it is about. */
 export interface Delivery {
   channel: string;
@@ -22,15 +24,29 @@ export interface ChaosReport {
   lostPages: string[];
   duplicatedPages: string[];
   /** Page delivery after the alert fired, beyond group_wait. */
-  lateness: { p50Ms: number; p99Ms: number; maxMs: number };
+  lateness: Quantiles;
   kills: number;
   natsRestarts: number;
   publishRetries: number;
+  /** How long the pipeline took before the channels: evaluation, then grouping (see PipelineTiming). */
+  pipeline?: PipelineTiming;
   /** Where each lost alert stopped in the pipeline (only when pages were lost). */
   lostTrace?: Record<string, string>;
 }
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+export interface Quantiles {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** p50, p99 and the maximum of some durations (sorted here). */
+export function quantiles(durations: number[]): Quantiles {
+  const sorted = [...durations].sort((a, b) => a - b);
+  return { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? 0 };
+}
 
 /** Compare what each channel received with what should have been: exactly one per (alert, person, channel). */
 export function tally(input: {
@@ -68,7 +84,6 @@ export function tally(input: {
     }
   }
   const duplicatedPages = [...counts].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
-  lateness.sort((a, b) => a - b);
   return {
     alerts: input.fired.length,
     expected: input.fired.length * input.channels.length,
@@ -78,7 +93,7 @@ export function tally(input: {
     duplicated: [...counts.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
     lostPages,
     duplicatedPages,
-    lateness: { p50Ms: quantile(lateness, 0.5), p99Ms: quantile(lateness, 0.99), maxMs: lateness.at(-1) ?? 0 },
+    lateness: quantiles(lateness),
     kills: input.kills,
     natsRestarts: input.natsRestarts,
     publishRetries: input.publishRetries,

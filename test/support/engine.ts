@@ -56,6 +56,8 @@ export interface StoredMessage {
   seq: number;
   data: Uint8Array;
   headers: Record<string, string>;
+  /** When the server stored it. */
+  storedAtMs: number;
   json<T = Record<string, unknown>>(): T;
 }
 
@@ -69,7 +71,7 @@ export async function readStream(js: JetStreamClient, stream: string, filter?: s
   for await (const m of messages) {
     const headers: Record<string, string> = {};
     if (m.headers) for (const [key] of m.headers) headers[key] = m.headers.get(key);
-    out.push({ subject: m.subject, seq: m.seq, data: m.data, headers, json: <T>() => JSON.parse(new TextDecoder().decode(m.data)) as T });
+    out.push({ subject: m.subject, seq: m.seq, data: m.data, headers, storedAtMs: Math.round(m.info.timestampNanos / 1e6), json: <T>() => JSON.parse(new TextDecoder().decode(m.data)) as T });
     if (m.info.pending === 0) break;
   }
   await messages.close();
