@@ -199,6 +199,8 @@ export class Dispatcher {
         notifiedFiring: [],
         notifiedResolved: [],
         notificationCount: 0,
+        // From the alert, not the clock: a coordinator that replays the same messages after a crash forms the same one.
+        episode: sha256HexPrefix(`${alert.fingerprint}@${alert.startsAtMs}`, 12),
       };
       this.groups.set(id, group);
       this.queue.push(group.nextFlushAtMs, id);
@@ -257,7 +259,7 @@ export class Dispatcher {
       group.lastNotifiedAtMs = nowMs;
       group.notifiedFiring = firing.map((a) => a.fingerprint);
       notification = {
-        id: `${group.id}:${group.notificationCount}`,
+        id: group.episode === undefined ? `${group.id}:${group.notificationCount}` : `${group.id}:${group.episode}:${group.notificationCount}`,
         receiver: group.receiver,
         routeId: group.routeId,
         groupId: group.id,

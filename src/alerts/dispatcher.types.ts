@@ -28,6 +28,14 @@ export interface GroupRecord {
   /** Empty: resolved alerts leave the group at the flush that tells of them. Records written before may list some. */
   notifiedResolved: string[];
   notificationCount: number;
+  /**
+   * Which forming of the group this is: a hash of the alert that formed it. A group whose alerts have all resolved is
+   * deleted, and formed again it has the same id (the hash of its labels), so its notifications' ids carry this too:
+   * with `<id>:<n>` alone the new forming's first notification repeated the old one's id, which JetStream drops as a
+   * duplicate for an hour and the escalation stage takes for a redelivery of a resolved incident: nobody was paged.
+   * Absent from groups stored before it existed, whose ids stay `<id>:<n>`.
+   */
+  episode?: string;
 }
 
 /** Why a group was notified, as Alertmanager would explain it. */
@@ -35,7 +43,10 @@ export type NotifyReason = "first" | "new_alerts" | "resolved" | "repeat";
 
 /** One notification of one group to one receiver: what the escalation and notify stages act on. */
 export interface GroupNotification {
-  /** Deterministic: `<group id>:<n>`. Publishing it twice is dropped as a duplicate. */
+  /**
+   * Deterministic: `<group id>:<episode>:<n>` (see GroupRecord.episode). Publishing it twice is dropped as a
+   * duplicate.
+   */
   id: string;
   receiver: string;
   routeId: string;

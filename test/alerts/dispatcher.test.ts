@@ -77,6 +77,39 @@ describe("dispatcher: Alertmanager grouping semantics", () => {
     assert.equal(first?.id.endsWith(":1"), true);
   });
 
+  test("a group formed again after its alerts resolved gets notification ids of its own; replaying the same alerts gives the same ids", () => {
+    const episodes = (): GroupNotification[] => {
+      const { dispatcher } = setup();
+      const disk = firing({ alertname: "disk", source: "a" }, s(0));
+      dispatcher.receive(disk, s(0));
+      const out = run(dispatcher, s(0), s(30));
+      dispatcher.receive(resolved(disk, s(40)), s(40));
+      out.push(...run(dispatcher, s(41), s(330))); // the resolve goes out; the empty group is deleted
+      assert.equal(dispatcher.groupList().length, 0, "the group is gone once its alerts resolved and were told");
+      dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(400)), s(400));
+      out.push(...run(dispatcher, s(400), s(430)));
+      return out;
+    };
+    const first = episodes();
+    assert.deepEqual(first.map((n) => n.reason), ["first", "resolved", "first"]);
+    assert.equal(first[0]?.groupId, first[2]?.groupId, "the same group, by its labels");
+    assert.equal(new Set(first.map((n) => n.id)).size, 3, `ids ${first.map((n) => n.id).join(", ")}`);
+    assert.deepEqual(episodes().map((n) => n.id), first.map((n) => n.id), "deterministic: a coordinator replaying after a crash repeats them");
+  });
+
+  test("a group stored before episodes existed keeps its ids: <group id>:<n>", () => {
+    const first = setup();
+    first.dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(0)), s(0));
+    const [told] = run(first.dispatcher, s(0), s(30));
+    const stored = first.dispatcher.groupList().map(({ episode: _episode, ...group }) => ({ ...group }));
+    const second = setup();
+    second.dispatcher.restore(first.dispatcher.alertList(), stored);
+    second.dispatcher.receive(firing({ alertname: "disk", source: "b" }, s(60)), s(60));
+    const [next] = run(second.dispatcher, s(60), s(400));
+    assert.equal(next?.reason, "new_alerts");
+    assert.equal(next?.id, `${told?.groupId}:2`);
+  });
+
   test("a group of hundreds: notifications list the first alerts of each kind and count them all", () => {
     const { dispatcher, silencer } = setup();
     const alerts = Array.from({ length: 250 }, (_, i) => firing({ alertname: "disk", source: `h${i}` }, s(0)));

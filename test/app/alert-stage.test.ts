@@ -82,6 +82,40 @@ describe("alert stage on a real nats-server", () => {
     await nc.close();
   });
 
+  test("a group that resolved and went away is notified again when its alert fires again", async () => {
+    // Its id is the hash of its labels, so the group formed again has the same id; its notifications must not reuse
+    // the first one's message ids, which JetStream would drop as duplicates for an hour (nobody paged).
+    const rule = { ...diskRule, id: "disk-refires" };
+    const config = testConfig(nats.current.url, await withRoutes("200ms", "500ms", rule));
+    const { js } = await client(nats.current.url);
+    const engine = await startEngine(config);
+    const mine = async (): Promise<GroupNotification[]> => (await notifications(js)).filter((n) => n.groupLabels["alertname"] === "disk-refires");
+    const waitFor = (what: string, count: number): Promise<GroupNotification[]> =>
+      eventually(what, async () => {
+        const found = await mine();
+        return found.length >= count ? found : undefined;
+      });
+    try {
+      await publishEvent(js, metricEvent("db-1", "disk", 97, Date.now()));
+      await waitFor("the first firing notification", 1);
+      await publishEvent(js, metricEvent("db-1", "disk", 10, Date.now()));
+      await waitFor("the resolved notification", 2);
+      await publishEvent(js, metricEvent("db-1", "disk", 98, Date.now()));
+      const all = await waitFor("a firing notification for the second episode", 3);
+      assert.deepEqual(
+        all.map((n) => [n.reason, n.firing.length, n.resolved.length]),
+        [
+          ["first", 1, 0],
+          ["resolved", 0, 1],
+          ["first", 1, 0],
+        ],
+      );
+      assert.equal(new Set(all.map((n) => n.id)).size, 3, "each notification has its own id");
+    } finally {
+      await engine.stop();
+    }
+  });
+
   test("a group of thousands is notified: the notification lists the first alerts and counts them all", async () => {
     // 4,000 alerts listed in full (~330 bytes each, a long label among them) made a message past nats-server's
     // 1 MB payload limit: it was never sent.

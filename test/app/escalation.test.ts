@@ -92,6 +92,43 @@ describe("escalation on a real nats-server", () => {
   });
 });
 
+describe("escalation: a group that fires again", () => {
+  const nats = useNatsServer();
+
+  test("once its incident resolved with its alerts, the group firing again opens a new incident and pages again", async () => {
+    const clock = new FakeClock(Date.now());
+    const config = testConfig(nats.current.url, await oncallRules());
+    const { nc, js } = await client(nats.current.url);
+    const engine = await startEngine(config, clock);
+    try {
+      const pagedTimes = (count: number): Promise<PageMessage[]> =>
+        eventually(`page ${count}`, async () => {
+          const all = await pages(js);
+          return all.length >= count ? all : undefined;
+        });
+      await publishEvent(js, metricEvent("db-1", "db_up", 0, clock.now()));
+      const [first] = await pagedTimes(1);
+      clock.advance(10_000);
+      await publishEvent(js, metricEvent("db-1", "db_up", 1, clock.now()));
+      clock.advance(MIN); // the group's interval: its resolved notification is due
+      await eventually("the incident is resolved with its alerts", async () =>
+        (await auditRecords(js)).some((r) => r.action === "incident.resolved" && r.subject === first?.incidentId) ? true : undefined,
+      );
+
+      clock.advance(10_000);
+      await publishEvent(js, metricEvent("db-1", "db_up", 0, clock.now()));
+      const all = await pagedTimes(2);
+      assert.deepEqual(all.map((p) => `${p.user}/${p.channel}`), ["alice/slack", "alice/slack"]);
+      assert.notEqual(all[1]?.incidentId, first?.incidentId, "a new incident");
+      const opened = (await auditRecords(js)).filter((r) => r.action === "incident.opened").map((r) => r.subject);
+      assert.deepEqual(opened, [first?.incidentId, all[1]?.incidentId]);
+    } finally {
+      await engine.stop();
+      await nc.close();
+    }
+  });
+});
+
 describe("escalation: messages that are not group notifications", () => {
   const nats = useNatsServer();
 
