@@ -23,6 +23,13 @@ async function oncallRules(): Promise<string> {
   return dir;
 }
 
+/** An engine on the on-call rules with a clock of its own, and a client. */
+async function oncallEngine(url: string) {
+  const clock = new FakeClock(Date.now());
+  const engine = await startEngine(testConfig(url, await oncallRules()), clock);
+  return { clock, engine, ...(await client(url)) };
+}
+
 // The pages stream also carries the notify stage's incident updates (klaxon.pages.update): pages only here.
 const pages = async (js: Parameters<typeof readStream>[0]): Promise<PageMessage[]> =>
   (await readStream(js, "KLAXON_PAGES")).filter((m) => m.subject !== "klaxon.pages.update").map((m) => m.json<PageMessage>());
@@ -96,10 +103,7 @@ describe("escalation: a group that fires again", () => {
   const nats = useNatsServer();
 
   test("once its incident resolved with its alerts, the group firing again opens a new incident and pages again", async () => {
-    const clock = new FakeClock(Date.now());
-    const config = testConfig(nats.current.url, await oncallRules());
-    const { nc, js } = await client(nats.current.url);
-    const engine = await startEngine(config, clock);
+    const { clock, nc, js, engine } = await oncallEngine(nats.current.url);
     try {
       const pagedTimes = (count: number): Promise<PageMessage[]> =>
         eventually(`page ${count}`, async () => {
@@ -133,10 +137,7 @@ describe("escalation: messages that are not group notifications", () => {
   const nats = useNatsServer();
 
   test("a group notification that is not one is skipped and audited; the notifications after it still open incidents", async () => {
-    const clock = new FakeClock(Date.now());
-    const config = testConfig(nats.current.url, await oncallRules());
-    const { nc, js } = await client(nats.current.url);
-    const engine = await startEngine(config, clock);
+    const { clock, nc, js, engine } = await oncallEngine(nats.current.url);
     try {
       // Hand-made publishes on the notifications subject: not JSON, and JSON missing the group.
       const notJson = await js.publish("klaxon.notifications.db", "not json");
