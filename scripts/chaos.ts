@@ -30,10 +30,10 @@ else {
   console.log(`duplicated                  ${report.duplicated}${report.duplicated > 0 ? `  e.g. ${report.duplicatedPages.slice(0, 5).join(", ")}` : ""}`);
   console.log(`late beyond group_wait      p50 ${report.lateness.p50Ms} ms, p99 ${report.lateness.p99Ms} ms, max ${report.lateness.maxMs} ms`);
   if (report.pipeline) {
-    const { evaluated, notified, resolvedBeforeNotified } = report.pipeline;
+    const { evaluated, notified, neverNotified } = report.pipeline;
     console.log(`event → firing alert         p50 ${evaluated.p50Ms} ms, p99 ${evaluated.p99Ms} ms, max ${evaluated.maxMs} ms`);
     console.log(`notified beyond group_wait  p50 ${notified.p50Ms} ms, p99 ${notified.p99Ms} ms, max ${notified.maxMs} ms`);
-    if (resolvedBeforeNotified.length > 0) console.log(`resolved before notified    ${resolvedBeforeNotified.length}  e.g. ${resolvedBeforeNotified.slice(0, 3).join(", ")}`);
+    if (neverNotified.length > 0) console.log(`never notified              ${neverNotified.length}  e.g. ${neverNotified.slice(0, 3).join(", ")}`);
   }
   console.log(`faults                      ${report.kills} replicas SIGKILLed, ${report.natsRestarts} nats-server restarts, Slack 429/503/slow, SMTP down`);
   console.log(`driver publish retries      ${report.publishRetries}`);

@@ -36,7 +36,7 @@ export interface ChaosOptions {
  * rule: a group's first notification needs a firing alert), so the hold must outlast the longest a fault can delay
  * an alert on its way to the alert stage, or the run counts as lost what was never due. A takeover takes the lease
  * (2 s) and the ack wait (3 s): firing → notification read at most 5.6-7.2 s over 9 runs (`pipeline.notified`), two
- * of them beside busy processes. A 4 s hold loses alerts this way (`pipeline.resolvedBeforeNotified`), and a 12 s hold
+ * of them beside busy processes. A 4 s hold loses alerts this way (`pipeline.neverNotified`), and a 12 s hold
  * lost 8 once in CI (whole alerts, all near the last faults, with other tests running beside it).
  */
 const HOLD_MS = 30_000;

@@ -15,11 +15,12 @@ export interface PipelineTiming {
   /** First event published → the first group notification listing the alert firing, beyond group_wait. */
   notified: Quantiles;
   /**
-   * Alerts whose resolution reached the alerts stream before any notification listed them firing: by the time their
-   * group was due they had resolved, so they were never paged (as Alertmanager would not). Each with how long after
-   * its first event the firing message was stored.
+   * Alerts that fired and resolved and were never listed firing by a notification, each with when its firing and
+   * then its resolution reached the alerts stream. A resolution within about group_wait of the firing is an alert
+   * that had resolved by the time its group was due, which is rightly never paged (as Alertmanager would not); a
+   * later one is a notification lost.
    */
-  resolvedBeforeNotified: string[];
+  neverNotified: string[];
 }
 
 export async function pipelineTiming(js: JetStreamClient, fired: ReadonlyArray<{ source: string; firedAtMs: number }>, groupWaitMs: number): Promise<PipelineTiming> {
@@ -41,14 +42,14 @@ export async function pipelineTiming(js: JetStreamClient, fired: ReadonlyArray<{
   }
   const evaluated: number[] = [];
   const notified: number[] = [];
-  const resolvedBeforeNotified: string[] = [];
+  const neverNotified: string[] = [];
   for (const { source, firedAtMs } of fired) {
     const firing = firingAt.get(source);
     const notifiedAtMs = notifiedAt.get(source);
     const resolved = resolvedAt.get(source);
     if (firing !== undefined) evaluated.push(firing - firedAtMs);
     if (notifiedAtMs !== undefined) notified.push(Math.max(0, notifiedAtMs - firedAtMs - groupWaitMs));
-    else if (firing !== undefined && resolved !== undefined) resolvedBeforeNotified.push(`${source} (firing stored ${firing - firedAtMs} ms after its event, resolved ${resolved - firing} ms after that)`);
+    else if (firing !== undefined && resolved !== undefined) neverNotified.push(`${source} (firing stored ${firing - firedAtMs} ms after its event, resolved ${resolved - firing} ms after that)`);
   }
-  return { evaluated: quantiles(evaluated), notified: quantiles(notified), resolvedBeforeNotified };
+  return { evaluated: quantiles(evaluated), notified: quantiles(notified), neverNotified };
 }

@@ -10,11 +10,24 @@ test("a client that resets its connection mid-session is recorded, and the sink 
   const smtp = await SmtpSink.start();
   try {
     const socket = connect(smtp.port, "127.0.0.1");
-    await new Promise<void>((resolve) => socket.once("data", () => resolve())); // the server's greeting
+    // A reply is complete at its last line, "NNN text" (the lines before it are "NNN-text").
+    let received = "";
+    const replied = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const onData = (data: Buffer): void => {
+          received += data.toString("utf8");
+          if (!/^\d{3} .*\r\n/m.test(received)) return;
+          received = "";
+          socket.off("data", onData);
+          resolve();
+        };
+        socket.on("data", onData);
+      });
     const reply = (line: string): Promise<void> => {
       socket.write(`${line}\r\n`);
-      return new Promise<void>((resolve) => socket.once("data", () => resolve()));
+      return replied();
     };
+    await replied(); // the server's greeting
     await reply("EHLO killed.example");
     // Inside a transaction: smtp-server keeps quiet about a reset outside one.
     await reply("MAIL FROM:<klaxon@example.com>");
