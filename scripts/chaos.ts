@@ -23,7 +23,7 @@ if (values.rate) options.ratePerSecond = Number(values.rate);
 const report = await runChaos(options);
 if (values.json) console.log(JSON.stringify(report, null, 2));
 else {
-  console.log(`alerts fired and resolved   ${report.alerts}`);
+  console.log(`firings (fired, resolved)   ${report.alerts}  (some alerts fire twice)`);
   console.log(`pages expected              ${report.expected}  (alert × slack, email, sms)`);
   console.log(`pages delivered             ${report.delivered}`);
   console.log(`lost                        ${report.lost}${report.lost > 0 ? `  e.g. ${report.lostPages.slice(0, 5).join(", ")}` : ""}`);

@@ -8,10 +8,19 @@ export interface FiredAlert {
   resolvedAtMs?: number;
 }
 
+/** Which alerts fire a second time, and how long after resolving: their group is gone by then and forms again. */
+export interface Refire {
+  /** Of the first `among` alerts, every `every`-th fires again. */
+  every: number;
+  among: number;
+  afterMs: number;
+}
+
 /**
  * A steady stream of events: every alert fires (load 99), stays firing for `holdMs`, then resolves (load 10);
- * between them, ordinary readings from quiet hosts. A publish that fails (the server is being restarted) is retried
- * until JetStream acknowledges it, and every retry is counted: the driver itself must not lose an event.
+ * between them, ordinary readings from quiet hosts. Some fire again once resolved (`refire`), each firing a page of
+ * its own. A publish that fails (the server is being restarted) is retried until JetStream acknowledges it, and every
+ * retry is counted: the driver itself must not lose an event.
  */
 export class EventDriver {
   readonly fired: FiredAlert[] = [];
@@ -20,25 +29,31 @@ export class EventDriver {
 
   constructor(private readonly js: JetStreamClient) {}
 
-  async run(options: { alerts: number; ratePerSecond: number; holdMs: number; noisePerAlert: number; stopping: () => boolean }): Promise<void> {
+  async run(options: { alerts: number; ratePerSecond: number; holdMs: number; noisePerAlert: number; refire?: Refire; stopping: () => boolean }): Promise<void> {
     const pending: Array<Promise<void>> = [];
     const intervalMs = 1_000 / options.ratePerSecond;
     const started = Date.now();
     for (let i = 0; i < options.alerts && !options.stopping(); i++) {
       const dueAt = started + i * intervalMs;
       if (dueAt > Date.now()) await sleep(dueAt - Date.now());
-      const alert: FiredAlert = { source: `chaos-${i}`, firedAtMs: Date.now() };
-      this.fired.push(alert);
-      await this.publish(alert.source, 99, alert.firedAtMs);
+      const source = `chaos-${i}`;
+      const firing = this.fire(source, options.holdMs);
       for (let n = 0; n < options.noisePerAlert; n++) await this.publish(`quiet-${(i * options.noisePerAlert + n) % 97}`, 20 + (n % 30), Date.now());
-      pending.push(
-        sleep(options.holdMs).then(async () => {
-          alert.resolvedAtMs = Date.now();
-          await this.publish(alert.source, 10, alert.resolvedAtMs);
-        }),
-      );
+      const { refire } = options;
+      const again = refire !== undefined && i < refire.among && i % refire.every === 0;
+      pending.push(again ? firing.then(() => sleep(refire.afterMs)).then(() => (options.stopping() ? undefined : this.fire(source, options.holdMs))) : firing);
     }
     await Promise.all(pending);
+  }
+
+  /** Fire `source`, then resolve it `holdMs` later; settles once resolved. */
+  private async fire(source: string, holdMs: number): Promise<void> {
+    const alert: FiredAlert = { source, firedAtMs: Date.now() };
+    this.fired.push(alert);
+    await this.publish(source, 99, alert.firedAtMs);
+    await sleep(holdMs);
+    alert.resolvedAtMs = Date.now();
+    await this.publish(source, 10, alert.resolvedAtMs);
   }
 
   private async publish(source: string, value: number, timeMs: number): Promise<void> {

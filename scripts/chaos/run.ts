@@ -8,7 +8,7 @@ import { partitionMapping } from "../../src/cluster/partition.js";
 import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
 import { chaosRulesDir, CHANNELS, GROUP_WAIT_MS } from "./fixture.js";
 import { ReplicaSet } from "./replicas.js";
-import { EventDriver } from "./driver.js";
+import { EventDriver, type Refire } from "./driver.js";
 import type { ChaosChannels } from "./channels.js";
 import { startChaosChannels } from "./channels.js";
 import { tally, type ChaosReport } from "./tally.js";
@@ -28,6 +28,8 @@ export interface ChaosOptions {
   natsRestarts: number;
   /** How long to wait after the last event for the last page. */
   settleMs: number;
+  /** Alerts that fire again after resolving, their group formed anew (see EventDriver). */
+  refire: Refire;
   log: (line: string) => void;
 }
 
@@ -41,11 +43,17 @@ export interface ChaosOptions {
  */
 const HOLD_MS = 30_000;
 
+/**
+ * How long after resolving some alerts fire again: longer than the route's group_interval (5 s), so their group has
+ * told of the resolve and gone, and forms again with its own notifications (a second page per channel).
+ */
+const REFIRE_AFTER_MS = 10_000;
+
 /** The full run (npm run chaos) and the short one CI runs (--quick, and test/chaos). */
 export function chaosOptions(quick: boolean, log: (line: string) => void): ChaosOptions {
   return quick
-    ? { replicas: 3, partitions: 6, alerts: 150, ratePerSecond: 6, holdMs: HOLD_MS, killEveryMs: 7_000, replicaDownMs: 3_000, natsRestarts: 1, settleMs: 90_000, log }
-    : { replicas: 3, partitions: 6, alerts: 1_000, ratePerSecond: 12, holdMs: HOLD_MS, killEveryMs: 8_000, replicaDownMs: 4_000, natsRestarts: 2, settleMs: 180_000, log };
+    ? { replicas: 3, partitions: 6, alerts: 150, ratePerSecond: 6, holdMs: HOLD_MS, killEveryMs: 7_000, replicaDownMs: 3_000, natsRestarts: 1, settleMs: 90_000, refire: { every: 5, among: 50, afterMs: REFIRE_AFTER_MS }, log }
+    : { replicas: 3, partitions: 6, alerts: 1_000, ratePerSecond: 12, holdMs: HOLD_MS, killEveryMs: 8_000, replicaDownMs: 4_000, natsRestarts: 2, settleMs: 180_000, refire: { every: 5, among: 330, afterMs: REFIRE_AFTER_MS }, log };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -92,6 +100,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const driver = new EventDriver(jetstream(nc));
     const driveMs = (options.alerts / options.ratePerSecond) * 1_000;
+    // Replicas are killed for as long as alerts fire and resolve (re-fired ones included); the server's restarts and
+    // the channels' trouble come while the first firings are driven.
+    let driving = true;
     const faults = (async () => {
       const started = Date.now();
       const natsAt = Array.from({ length: options.natsRestarts }, (_, i) => started + ((i + 1) * driveMs) / (options.natsRestarts + 1));
@@ -100,7 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       let nextKill = started + options.killEveryMs;
       let slackFlaky = false;
       let smtpDown = false;
-      while (!stopping && Date.now() < started + driveMs) {
+      while (!stopping && driving) {
         await sleep(100);
         const now = Date.now();
         if (now >= nextKill) {
@@ -135,9 +146,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
       }
     })();
-    await driver.run({ alerts: options.alerts, ratePerSecond: options.ratePerSecond, holdMs: options.holdMs, noisePerAlert: 3, stopping: () => stopping });
+    await driver.run({ alerts: options.alerts, ratePerSecond: options.ratePerSecond, holdMs: options.holdMs, noisePerAlert: 3, refire: options.refire, stopping: () => stopping });
+    driving = false;
     await faults;
-    log(`${driver.fired.length} alerts fired and resolved (${driver.published} events, ${driver.publishRetries} publish retries); waiting for the last pages`);
+    log(`${driver.fired.length} firings fired and resolved, ${driver.fired.length - new Set(driver.fired.map((f) => f.source)).size} of them a second firing of an alert (${driver.published} events, ${driver.publishRetries} publish retries); waiting for the last pages`);
     for (const id of ids) replicas.start(id);
 
     const expected = driver.fired.length * CHANNELS.length;

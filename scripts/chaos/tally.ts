@@ -48,7 +48,10 @@ export function quantiles(durations: number[]): Quantiles {
   return { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? 0 };
 }
 
-/** Compare what each channel received with what should have been: exactly one per (alert, person, channel). */
+/**
+ * Compare what each channel received with what should have been: exactly one per (firing, person, channel). An alert
+ * that fired twice (it resolved in between) is owed two pages per channel, paired with its firings in order.
+ */
 export function tally(input: {
   fired: ReadonlyArray<{ source: string; firedAtMs: number }>;
   deliveries: readonly Delivery[];
@@ -58,8 +61,7 @@ export function tally(input: {
   publishRetries: number;
   groupWaitMs: number;
 }): ChaosReport {
-  const counts = new Map<string, number>();
-  const firstAt = new Map<string, number>();
+  const times = new Map<string, number[]>();
   const seenCopies = new Set<string>();
   let delivered = 0;
   for (const d of input.deliveries) {
@@ -70,27 +72,34 @@ export function tally(input: {
     }
     delivered++;
     const key = `${d.source}/${d.channel}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    firstAt.set(key, Math.min(firstAt.get(key) ?? Infinity, d.atMs));
+    times.set(key, [...(times.get(key) ?? []), d.atMs]);
   }
+  const firings = new Map<string, number[]>();
+  for (const alert of input.fired) firings.set(alert.source, [...(firings.get(alert.source) ?? []), alert.firedAtMs]);
   const lostPages: string[] = [];
   const lateness: number[] = [];
-  for (const alert of input.fired) {
+  const counts = new Map<string, { got: number; owed: number }>();
+  for (const [source, firedAt] of firings) {
+    firedAt.sort((a, b) => a - b);
     for (const channel of input.channels) {
-      const key = `${alert.source}/${channel}`;
-      const at = firstAt.get(key);
-      if (at === undefined) lostPages.push(key);
-      else lateness.push(Math.max(0, at - alert.firedAtMs - input.groupWaitMs));
+      const key = `${source}/${channel}`;
+      const at = (times.get(key) ?? []).sort((a, b) => a - b);
+      counts.set(key, { got: at.length, owed: firedAt.length });
+      firedAt.forEach((fired, k) => {
+        const page = at[k];
+        if (page === undefined) lostPages.push(key);
+        else lateness.push(Math.max(0, page - fired - input.groupWaitMs));
+      });
     }
   }
-  const duplicatedPages = [...counts].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
+  const duplicatedPages = [...counts].filter(([, c]) => c.got > c.owed).map(([key, c]) => `${key} ×${c.got}${c.owed > 1 ? ` (fired ${c.owed} times)` : ""}`);
   return {
     alerts: input.fired.length,
     expected: input.fired.length * input.channels.length,
     delivered,
     emailCopies: input.deliveries.filter((d) => d.channel === "email").length,
     lost: lostPages.length,
-    duplicated: [...counts.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0),
+    duplicated: [...counts.values()].reduce((sum, c) => sum + Math.max(0, c.got - c.owed), 0),
     lostPages,
     duplicatedPages,
     lateness: quantiles(lateness),

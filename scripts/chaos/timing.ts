@@ -24,32 +24,34 @@ export interface PipelineTiming {
 }
 
 export async function pipelineTiming(js: JetStreamClient, fired: ReadonlyArray<{ source: string; firedAtMs: number }>, groupWaitMs: number): Promise<PipelineTiming> {
-  const firingAt = new Map<string, number>();
-  const resolvedAt = new Map<string, number>();
+  // Per source, in order: when each firing and each resolution was stored, and each notification listing it firing.
+  const firingAt = new Map<string, number[]>();
+  const resolvedAt = new Map<string, number[]>();
+  const notifiedAt = new Map<string, number[]>();
+  const add = (into: Map<string, number[]>, source: string | undefined, atMs: number): void => {
+    if (source !== undefined) into.set(source, [...(into.get(source) ?? []), atMs]);
+  };
   for (const m of await readStream(js, "KLAXON_ALERTS")) {
     const alert = m.json<Labelled>();
-    const source = alert.labels["source"];
-    if (source === undefined) continue;
-    const seen = alert.status === "firing" ? firingAt : resolvedAt;
-    if (!seen.has(source)) seen.set(source, m.storedAtMs);
+    add(alert.status === "firing" ? firingAt : resolvedAt, alert.labels["source"], m.storedAtMs);
   }
-  const notifiedAt = new Map<string, number>();
   for (const m of await readStream(js, "KLAXON_NOTIFICATIONS")) {
-    for (const alert of m.json<{ firing?: Labelled[] }>().firing ?? []) {
-      const source = alert.labels["source"];
-      if (source !== undefined && !notifiedAt.has(source)) notifiedAt.set(source, m.storedAtMs);
-    }
+    for (const alert of m.json<{ firing?: Labelled[] }>().firing ?? []) add(notifiedAt, alert.labels["source"], m.storedAtMs);
   }
   const evaluated: number[] = [];
   const notified: number[] = [];
   const neverNotified: string[] = [];
   for (const { source, firedAtMs } of fired) {
-    const firing = firingAt.get(source);
-    const notifiedAtMs = notifiedAt.get(source);
-    const resolved = resolvedAt.get(source);
-    if (firing !== undefined) evaluated.push(firing - firedAtMs);
+    // This firing's messages: the first stored after its event (an earlier firing's came before it).
+    const firing = (firingAt.get(source) ?? []).find((at) => at >= firedAtMs);
+    if (firing === undefined) continue;
+    const next = (firingAt.get(source) ?? []).find((at) => at > firing) ?? Infinity;
+    const resolved = (resolvedAt.get(source) ?? []).find((at) => at >= firing);
+    // A notification of the next firing lists the source too: only those before it count.
+    const notifiedAtMs = (notifiedAt.get(source) ?? []).find((at) => at >= firing && at < next);
+    evaluated.push(firing - firedAtMs);
     if (notifiedAtMs !== undefined) notified.push(Math.max(0, notifiedAtMs - firedAtMs - groupWaitMs));
-    else if (firing !== undefined && resolved !== undefined) neverNotified.push(`${source} (firing stored ${firing - firedAtMs} ms after its event, resolved ${resolved - firing} ms after that)`);
+    else if (resolved !== undefined) neverNotified.push(`${source} (firing stored ${firing - firedAtMs} ms after its event, resolved ${resolved - firing} ms after that)`);
   }
   return { evaluated: quantiles(evaluated), notified: quantiles(notified), neverNotified };
 }
