@@ -1,6 +1,7 @@
 import { alertBoard, type AlertBoard } from "./alert-board.js";
 import { DeadlineQueue } from "../core/deadline-queue.js";
 import { sha256HexPrefix } from "../core/hash.js";
+import { notificationId } from "./notification-id.js";
 import { InternPool } from "../core/intern-pool.js";
 import type { AlertRecord, GroupNotification, GroupRecord, NotifyReason } from "./dispatcher.types.js";
 import { GroupMembership } from "./group-membership.js";
@@ -259,7 +260,7 @@ export class Dispatcher {
       group.lastNotifiedAtMs = nowMs;
       group.notifiedFiring = firing.map((a) => a.fingerprint);
       notification = {
-        id: group.episode === undefined ? `${group.id}:${group.notificationCount}` : `${group.id}:${group.episode}:${group.notificationCount}`,
+        id: notificationId(group, firing, resolvedToTell),
         receiver: group.receiver,
         routeId: group.routeId,
         groupId: group.id,

@@ -43,10 +43,7 @@ export type NotifyReason = "first" | "new_alerts" | "resolved" | "repeat";
 
 /** One notification of one group to one receiver: what the escalation and notify stages act on. */
 export interface GroupNotification {
-  /**
-   * Deterministic: `<group id>:<episode>:<n>` (see GroupRecord.episode). Publishing it twice is dropped as a
-   * duplicate.
-   */
+  /** Deterministic (see notificationId): publishing it twice is dropped as a duplicate. */
   id: string;
   receiver: string;
   routeId: string;

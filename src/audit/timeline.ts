@@ -139,7 +139,7 @@ function mutedBy(notification: StoredRecord, fingerprint: string): string[] {
   return entry ? strings(entry.by).filter((by) => by !== "inhibited") : [];
 }
 
-/** The escalation stage names an incident after the notification that opened it (`<group>:<episode>:<n>` → `<group>-<episode>-<n>`). */
+/** The escalation stage names an incident after the notification that opened it (every ':' of its id becomes '-'). */
 function incidentIdOf(notification: StoredRecord): string | undefined {
   const id = notification.details?.notification;
   return typeof id === "string" ? id.replace(/:/g, "-") : undefined;
