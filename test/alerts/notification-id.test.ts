@@ -13,7 +13,7 @@ const group = { id: "g1", episode: "e1", notificationCount: 3 };
 test("the same notification gives the same id, whatever the order of its alerts", () => {
   const [a, b, c] = [alert("a"), alert("b"), alert("c")];
   assert.equal(notificationId(group, [a, b, c], []), notificationId(group, [c, a, b], []));
-  assert.match(notificationId(group, [a, b, c], []), /^g1:e1:3:3_[0-9a-z]+-0_0$/);
+  assert.match(notificationId(group, [a, b, c], []), /^g1:e1:3:[0-9a-z]{1,8}$/);
 });
 
 test("a notification that tells more under the same count gets an id of its own", () => {
