@@ -64,6 +64,11 @@ export class AlertCommits {
 
   constructor(private readonly deps: AlertCommitsDeps) {}
 
+  /** Whether commits stopped for good (a halt, or the role found taken over). */
+  get isHalted(): boolean {
+    return this.halted;
+  }
+
   /** Messages staged whose commit has not started yet. */
   get backlog(): number {
     return this.staged;

@@ -13,6 +13,8 @@ import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../
 import { auditRecords } from "../support/audit-records.js";
 import { Kvm } from "@nats-io/kv";
 import { FakeClock } from "../../src/core/clock.js";
+import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
+import { COORDINATOR_ROLE } from "../../src/app/engine-roles.js";
 
 const diskRule = {
   id: "disk-full",
@@ -111,6 +113,31 @@ describe("alert stage on a real nats-server", () => {
         ],
       );
       assert.equal(new Set(all.map((n) => n.id)).size, 3, "each notification has its own id");
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  test("a replica whose coordinator role was taken over sends no group notification from its stale state", async () => {
+    // Its membership would notice at its next plan; a long renew period keeps that from happening during the test.
+    const rule = { ...diskRule, id: "disk-deposed" };
+    const config = testConfig(nats.current.url, await withRoutes("0s", "1m", rule), { cluster: { renewMs: 60_000, leaseMs: 120_000 } });
+    const { nc, js } = await client(nats.current.url);
+    const engine = await startEngine(config);
+    try {
+      const cluster = await KvClusterStore.open(nc, "klaxon-cluster");
+      const lease = (await cluster.leases()).get(COORDINATOR_ROLE);
+      assert.ok(lease, "the engine holds the coordinator role");
+      assert.ok((await cluster.takeOver(COORDINATOR_ROLE, { owner: "another-replica", incarnation: "x", acquiredAtMs: Date.now() }, lease.revision)) !== undefined);
+
+      await publishEvent(js, metricEvent("db-9", "disk", 97, Date.now()));
+      const withheld = await eventually("the group's notification withheld", async () => {
+        const value = (await engine.metrics.notificationsWithheld.get()).values[0]?.value ?? 0;
+        return value > 0 ? value : undefined;
+      });
+      assert.equal(withheld, 1);
+      // The tick that withheld it was the group's flush: nothing of this group went out, nor will.
+      assert.deepEqual((await notifications(js)).filter((n) => n.groupLabels["alertname"] === "disk-deposed"), []);
     } finally {
       await engine.stop();
     }
