@@ -97,12 +97,14 @@ export class ClusterMembership {
   /**
    * Whether this replica still holds `role` as stored now, not only as it last planned: the lease is where another
    * replica takes a role over, and a holder that stalled learns of it at its next plan. A stage whose writes must not
-   * outlive its role (the coordinator's alert stage) asks before acknowledging what it wrote. Throws when NATS does not
-   * answer.
+   * outlive its role (the coordinator's alert stage) asks before acknowledging what it wrote. Judged as `plan` judges
+   * it, by owner and run, not by revision: a stage that stopped for good on an answer its membership disagreed with
+   * would hold the role idle for ever. Throws when NATS does not answer.
    */
   async holds(role: string): Promise<boolean> {
-    const revision = this.held.get(role);
-    return revision !== undefined && (await this.deps.store.leaseRevision(role)) === revision;
+    if (!this.held.has(role)) return false;
+    const lease = await this.deps.store.lease(role);
+    return lease !== undefined && lease.owner === this.deps.instanceId && lease.incarnation === this.incarnation;
   }
 
   private async heartbeat(): Promise<void> {

@@ -56,7 +56,7 @@ describe("cluster membership on a real nats-server", () => {
     }
   });
 
-  test("holds() asks the store: true while the lease is ours, false once another replica took it over or it is gone", async () => {
+  test("holds() asks the store: true while the lease is ours (owner and run), false once another replica took it over or it is gone", async () => {
     const { nc } = await client(nats.current.url);
     const store = await KvClusterStore.open(nc, "membership-holds");
     const started: string[] = [];
@@ -66,6 +66,11 @@ describe("cluster membership on a real nats-server", () => {
       assert.deepEqual(started, ["coordinator"]);
       assert.equal(await membership.holds("coordinator"), true);
       assert.equal(await membership.holds("partition-0"), false, "a role it never held");
+      // The same lease written again (a new revision, the same owner and run), as its own plan would keep it: still held.
+      const own = (await store.leases()).get("coordinator");
+      assert.ok(own, "the lease is stored");
+      assert.notEqual(await store.takeOver("coordinator", own.value, own.revision), undefined);
+      assert.equal(await membership.holds("coordinator"), true, "judged by owner and run, as its plan judges it");
       // Another replica presumed this one dead and took the role over; this one has not planned since.
       const lease = (await store.leases()).get("coordinator");
       assert.ok(lease, "the lease is stored");

@@ -61,10 +61,10 @@ export class KvClusterStore {
     return this.scan<LeaseRecord>("lease.");
   }
 
-  /** The revision of a role's lease as stored now, or undefined when nobody holds the role. */
-  async leaseRevision(role: string): Promise<number | undefined> {
+  /** A role's lease as stored now, or undefined when nobody holds the role. */
+  async lease(role: string): Promise<LeaseRecord | undefined> {
     const entry = await this.kv.get(`lease.${role}`);
-    return entry?.operation === "PUT" ? entry.revision : undefined;
+    return entry?.operation === "PUT" ? (JSON.parse(decoder.decode(entry.value)) as LeaseRecord) : undefined;
   }
 
   /** Take a free role: the lease's revision, or undefined when someone else took it first. */
