@@ -42,6 +42,13 @@ export interface Quantiles {
   maxMs: number;
 }
 
+/** Add `value` to the list kept under `key`. */
+export function appendTo<T>(lists: Map<string, T[]>, key: string, value: T): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
 /** p50, p99 and the maximum of some durations (sorted here). */
 export function quantiles(durations: number[]): Quantiles {
   const sorted = [...durations].sort((a, b) => a - b);
@@ -72,10 +79,10 @@ export function tally(input: {
     }
     delivered++;
     const key = `${d.source}/${d.channel}`;
-    times.set(key, [...(times.get(key) ?? []), d.atMs]);
+    appendTo(times, key, d.atMs);
   }
   const firings = new Map<string, number[]>();
-  for (const alert of input.fired) firings.set(alert.source, [...(firings.get(alert.source) ?? []), alert.firedAtMs]);
+  for (const alert of input.fired) appendTo(firings, alert.source, alert.firedAtMs);
   const lostPages: string[] = [];
   const lateness: number[] = [];
   const counts = new Map<string, { got: number; owed: number }>();

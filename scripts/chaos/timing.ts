@@ -2,9 +2,10 @@
 // run: a page late or missing because of Slack or SMTP trouble looks different from one held up in the pipeline.
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { readStream } from "../../test/support/engine.js";
-import { quantiles, type Quantiles } from "./tally.js";
+import { appendTo, quantiles, type Quantiles } from "./tally.js";
 
-interface Labelled {
+/** An alert as the alerts and notifications streams carry it, as far as the chaos reports read it. */
+export interface Labelled {
   labels: Record<string, string>;
   status?: string;
 }
@@ -29,7 +30,7 @@ export async function pipelineTiming(js: JetStreamClient, fired: ReadonlyArray<{
   const resolvedAt = new Map<string, number[]>();
   const notifiedAt = new Map<string, number[]>();
   const add = (into: Map<string, number[]>, source: string | undefined, atMs: number): void => {
-    if (source !== undefined) into.set(source, [...(into.get(source) ?? []), atMs]);
+    if (source !== undefined) appendTo(into, source, atMs);
   };
   for (const m of await readStream(js, "KLAXON_ALERTS")) {
     const alert = m.json<Labelled>();

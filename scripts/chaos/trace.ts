@@ -5,11 +5,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { scanKv } from "../../src/store/jetstream/kv-scan.js";
 import { auditRecords } from "../../test/support/audit-records.js";
 import { readStream } from "../../test/support/engine.js";
-
-interface Labelled {
-  labels: Record<string, string>;
-  status?: string;
-}
+import type { Labelled } from "./timing.js";
 
 /** One line per lost alert, e.g. "chaos-84: fired yes, notified no, pages planned 0". */
 export async function traceLost(js: JetStreamClient, lostPages: readonly string[]): Promise<Record<string, string>> {

@@ -61,12 +61,24 @@ export class AlertCommits {
   private staged = 0;
   private running: Promise<void> | undefined;
   private halted = false;
+  private roleTaken = false;
 
   constructor(private readonly deps: AlertCommitsDeps) {}
 
-  /** Whether commits stopped for good (a halt, or the role found taken over). */
-  get isHalted(): boolean {
-    return this.halted;
+  /**
+   * Whether the stage may still store, acknowledge and send: asked after each commit is stored, and by a tick before
+   * it sends group notifications. Once the role is found taken over (or the stage halted) the answer stays no, and
+   * commits stop for good. Throws as `deps.stillOwner` does.
+   */
+  async confirmOwner(): Promise<boolean> {
+    if (this.halted) return false;
+    const owner = await this.deps.stillOwner();
+    if (this.halted) return false;
+    if (owner) return true;
+    this.roleTaken = true;
+    this.deps.failed(new Error(ROLE_TAKEN));
+    this.halt();
+    return false;
   }
 
   /** Messages staged whose commit has not started yet. */
@@ -124,22 +136,15 @@ export class AlertCommits {
       try {
         await Promise.all(commit.audits.map((audit) => this.deps.recordAudit(audit)));
         if (!isEmptyChanges(commit.changes)) await this.deps.writeState(commit.changes);
-        owner = await this.deps.stillOwner();
+        owner = await this.confirmOwner();
       } catch (error) {
         this.deps.failed(error);
         commit.settle(error);
         continue;
       }
       if (!owner) {
-        // Stored, but another replica holds the role now: nothing more is written or acknowledged here.
-        const error = new Error("another replica took the coordinator role over; not acknowledged here, it is redelivered");
-        this.deps.failed(error);
-        commit.settle(error);
-        this.halt();
-        return;
-      }
-      if (this.halted) {
-        commit.settle(new Error("the alert stage halted before acknowledging this"));
+        // Stored, but halted meanwhile or another replica holds the role now: nothing is acknowledged here.
+        commit.settle(new Error(this.roleTaken ? ROLE_TAKEN : "the alert stage halted before acknowledging this"));
         return;
       }
       for (const message of commit.messages) message.ack();
@@ -147,6 +152,8 @@ export class AlertCommits {
     }
   }
 }
+
+const ROLE_TAKEN = "another replica took the coordinator role over; nothing more is stored, acknowledged or sent here, and what is unacknowledged is redelivered to it";
 
 /** A promise already rejected with `error`, whose rejection is not reported as unhandled (see newCommit). */
 function settledWith(error: Error): Promise<void> {

@@ -206,7 +206,9 @@ export class AlertStage {
   private async flushDue(): Promise<void> {
     this.purgeSilencesWhenDue();
     const notifications = this.dispatcher.tick(this.deps.clock.now());
-    if (notifications.length > 0 && !(await this.mayNotify())) {
+    // A replica whose role was taken over sends nothing: the new coordinator loaded the state and sends its own, and
+    // with ids that carry their content, a stale view's notification would not be dropped as a duplicate of it.
+    if (notifications.length > 0 && !(await this.commits.confirmOwner())) {
       this.deps.metrics.notificationsWithheld.inc(notifications.length);
       return;
     }
@@ -235,22 +237,6 @@ export class AlertStage {
     }
     // Staged only now that the notifications are published: a crash before the state is stored sends them again.
     await this.commits.stage(undefined, audits, encodeChanges(this.dispatcher.takeChanges()));
-  }
-
-  /**
-   * Whether this replica may still send group notifications: asked only by a tick that has some. One whose commits
-   * found the role taken over, or whose lease is no longer its own, sends nothing more: the replica that took the role
-   * loaded the state and sends its own, and with ids that carry their content, a stale view's notification (a
-   * "resolved" the new coordinator does not agree with) would not be dropped as a duplicate of it. Its membership
-   * stops the role at its next plan.
-   */
-  private async mayNotify(): Promise<boolean> {
-    if (!this.commits.isHalted && (await this.retried("lease_check", () => this.deps.stillCoordinator()))) return true;
-    if (!this.commits.isHalted) {
-      this.deps.logger.error("alert stage: another replica holds the coordinator role now; this one sends and stores nothing more");
-      this.commits.halt();
-    }
-    return false;
   }
 
   private async publish(notification: GroupNotification): Promise<GroupNotification> {

@@ -104,7 +104,12 @@ export class ClusterMembership {
   async holds(role: string): Promise<boolean> {
     if (!this.held.has(role)) return false;
     const lease = await this.deps.store.lease(role);
-    return lease !== undefined && lease.owner === this.deps.instanceId && lease.incarnation === this.incarnation;
+    return lease !== undefined && this.isOurs(lease);
+  }
+
+  /** A lease this very run of this replica holds (not an earlier run under the same id). */
+  private isOurs(lease: LeaseRecord): boolean {
+    return lease.owner === this.deps.instanceId && lease.incarnation === this.incarnation;
   }
 
   private async heartbeat(): Promise<void> {
@@ -149,10 +154,10 @@ export class ClusterMembership {
       const lease = leases.get(role);
       // Our own id with another incarnation: the process we replace after a crash. Take its roles back now.
       const predecessor = lease !== undefined && lease.value.owner === instanceId && lease.value.incarnation !== this.incarnation;
-      if (this.held.has(role) && (lease === undefined || lease.value.owner !== instanceId || predecessor)) await this.lost(role, lease?.value.owner);
+      if (this.held.has(role) && (lease === undefined || !this.isOurs(lease.value))) await this.lost(role, lease?.value.owner);
       // Ours, this very run, yet not held: an acquisition whose write landed while its reply was lost (NATS
       // restarting). Everyone else sees the role held; left so, nobody would ever run it.
-      if (lease !== undefined && !this.held.has(role) && lease.value.owner === instanceId && lease.value.incarnation === this.incarnation) await this.adopt(role, lease);
+      if (lease !== undefined && !this.held.has(role) && this.isOurs(lease.value)) await this.adopt(role, lease);
       // Held by an earlier run of a replica that has restarted since: that run is dead, whatever its id's heartbeat
       // says. Left to its new run alone, a role the new run does not want would be held by nobody for ever.
       const ownerIncarnation = lease === undefined ? undefined : members.get(lease.value.owner)?.value.incarnation;
