@@ -81,9 +81,16 @@ let engineNodeFlags: readonly string[] = RECOMMENDED_NODE_FLAGS;
 /** Where the engine process's whole output goes as well (`--engine-log`), e.g. with `--engine-flags=--trace-gc`. */
 let engineLogFile: string | undefined;
 
+/** Config merged over the engine's production defaults (`--engine-config`), e.g. another snapshot schedule. */
+let engineConfigOverrides: Record<string, unknown> = {};
+
 export function useEngineNodeFlags(flags: readonly string[], logFile?: string): void {
   engineNodeFlags = flags;
   engineLogFile = logFile;
+}
+
+export function useEngineConfig(overrides: Record<string, unknown>): void {
+  engineConfigOverrides = overrides;
 }
 
 /** The node flags engine processes start with (row 4's reference relay starts with them too). */
@@ -141,7 +148,7 @@ export class EngineProcess {
   }
 
   /**
-   * `klaxon run` with production defaults except what `config` says, logging warnings only. Resolves once the
+   * `klaxon run` with production defaults except what `--engine-config` and `config` say, logging warnings only. Resolves once the
    * process is spawned; `ready()` waits for /readyz.
    */
   static async start(config: Record<string, unknown>): Promise<EngineProcess> {
@@ -149,7 +156,7 @@ export class EngineProcess {
     const dir = await mkdtemp(join(tmpdir(), "klaxon-bench-engine-"));
     const httpPort = await freePort();
     const file = join(dir, "klaxon.json");
-    await writeFile(file, JSON.stringify({ logLevel: "warn", watchRules: false, ...config, http: { port: httpPort } }, null, 2));
+    await writeFile(file, JSON.stringify({ logLevel: "warn", watchRules: false, ...engineConfigOverrides, ...config, http: { port: httpPort } }, null, 2));
     const child = spawn(process.execPath, [...engineNodeFlags, BUILT_ENGINE, "run", "--config", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     return new EngineProcess(child, dir, httpPort, now());
   }

@@ -11,7 +11,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { RECOMMENDED_NODE_FLAGS } from "../src/app/node-flags.js";
 import { parseConfig } from "../src/config/index.js";
 import { NatsServerProcess } from "../test/support/nats-server.js";
-import { useEngineNodeFlags } from "./engine-process.js";
+import { useEngineConfig, useEngineNodeFlags } from "./engine-process.js";
 import { SOURCE_COUNT, buildWorld, generateEvents, generateRules, rulesElsewhere, type EventSet } from "./generate.js";
 import { matchesPerEvent } from "./matches.js";
 import { collectGarbage, machine, medianBy, type RowResult } from "./measure.js";
@@ -31,6 +31,18 @@ interface RuleSetSpec {
 }
 
 const ruleSetLabel = (set: RuleSetSpec): string => (set.elsewhere > 0 ? `${set.estate}+${set.elsewhere}` : String(set.estate));
+
+/** `--engine-config`: a JSON object merged over the engine's production defaults. */
+function configObject(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--engine-config must be a JSON object: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`--engine-config must be a JSON object, got ${text}`);
+  return parsed as Record<string, unknown>;
+}
 
 function positiveInt(text: string, what: string): number {
   const n = Number(text.replaceAll("_", ""));
@@ -68,6 +80,7 @@ interface Options {
   /** Rows 4-6: Node/V8 flags for the engine process, e.g. V8's memory-saving mode. */
   engineFlags: readonly string[];
   engineLog: string | undefined;
+  engineConfig: Record<string, unknown>;
   probeLog: string | undefined;
 }
 
@@ -87,6 +100,8 @@ const USAGE = `usage: npm run bench -- [--rows 1,2,3,4,5,6] [--events N] [--rule
   --backlog N    row 6: events queued while the engine is down (default 500000; --quick: 10000)
   --engine-flags=F  rows 4-6: Node/V8 flags for the engine process, space-separated, after the recommended ones that the
                  Dockerfile gives (src/app/node-flags.ts; a later flag wins), e.g. --engine-flags=--max-semi-space-size=16
+  --engine-config JSON  rows 4-6: config merged over the engine's production defaults (klaxon.json's fields), e.g.
+                 --engine-config '{"state":{"snapshotIntervalMs":10000}}' to compare another snapshot schedule
   --engine-log FILE  rows 4-6: append the engine process's output to FILE (with --engine-flags=--trace-gc: its GCs)
   --probe-log FILE   row 4: one line per probe, "<ms since the engine started> <latency ms>", to line up with its GCs
   --json         print the results as JSON instead of a table
@@ -111,6 +126,7 @@ function parseOptions(argv: string[]): Options {
       backlog: { type: "string" },
       "engine-flags": { type: "string" },
       "engine-log": { type: "string" },
+      "engine-config": { type: "string" },
       "probe-log": { type: "string" },
       json: { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
@@ -140,6 +156,7 @@ function parseOptions(argv: string[]): Options {
     // The recommended flags first, as the Dockerfile gives them; the ones given here after them, so they win.
     engineFlags: [...RECOMMENDED_NODE_FLAGS, ...(values["engine-flags"]?.split(/\s+/).filter((flag) => flag !== "") ?? [])],
     engineLog: values["engine-log"],
+    engineConfig: values["engine-config"] ? configObject(values["engine-config"]) : {},
     probeLog: values["probe-log"],
     events: values.events ? positiveInt(values.events, "--events") : quick ? 5_000 : 100_000,
     rules: (values.rules ? values.rules.split(",") : quick ? ["10", "1000", "1000+9000"] : ["10", "1000", "10000", "1000+9000"]).map(parseRuleSet),
@@ -208,7 +225,7 @@ function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<nu
 
 interface Report {
   machine: ReturnType<typeof machine> & { natsServer: string };
-  params: { events: number; rules: string[]; evalRules: number; seed: number; quick: boolean; rows: number[]; engineFlags: string[] };
+  params: { events: number; rules: string[]; evalRules: number; seed: number; quick: boolean; rows: number[]; engineFlags: string[]; engineConfig: Record<string, unknown> };
   workload: Record<string, number | string>;
   setup: { prefillSeconds: number; prefillEventsPerSecond: number; lastSeq: number } | undefined;
   rows: RowResult[];
@@ -225,7 +242,7 @@ const FOOTNOTES = [
   "  buckets' Engines;",
   "  naive = one Engine holding every rule (measurement capped). Evaluation rows start from decoded events; decodeEvent is timed apart.",
   "Row 2 is timed from Engine.start() resolving until status().appliedSeq = the last sequence with no pending acks; production",
-  "  defaults (1 s ticks, 10 s snapshots), so it includes ticks, snapshots and publishing alert transitions. Start-up (loading and",
+  "  defaults (1 s ticks, snapshots in 64 parts over 60 s), so it includes ticks, snapshots and publishing alert transitions. Start-up (loading and",
   "  compiling rule files) and stop (final snapshot) are shown apart. Event times lie in the recent past, so timers due by the",
   "  wall clock also fire during the drain (a catch-up after an outage).",
   "RSS: rows 1-3, the whole bench process (peak, sampled every 25 ms; not nats-server); rows 4-6, the engine process (`klaxon run`,",
@@ -248,7 +265,10 @@ function printTable(report: Report): void {
   const m = report.machine;
   const w = report.workload;
   console.log(`Klaxon benchmark: node ${m.node}, ${m.cpu} (${m.cores} cores), ${m.platform}, nats-server ${m.natsServer}`);
-  if (report.params.rows.some((row) => row >= 4)) console.log(`engine process (rows 4-6) run with: node ${report.params.engineFlags.join(" ")}`);
+  if (report.params.rows.some((row) => row >= 4)) {
+    console.log(`engine process (rows 4-6) run with: node ${report.params.engineFlags.join(" ")}`);
+    if (Object.keys(report.params.engineConfig).length > 0) console.log(`  and config over the defaults: ${JSON.stringify(report.params.engineConfig)}`);
+  }
   if (w.metricEvents !== undefined) {
     console.log(
       `Workload: ${int(report.params.events)} events (${int(Number(w.metricEvents))} metric / ${int(Number(w.logEvents))} log, ` +
@@ -297,6 +317,7 @@ async function serverVersion(server: NatsServerProcess): Promise<string> {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   useEngineNodeFlags(options.engineFlags, options.engineLog);
+  useEngineConfig(options.engineConfig);
   const want = (row: number): boolean => options.rows.has(row);
   const world = buildWorld(options.seed);
   const allRules = generateRules(world, Math.max(options.evalRules, ...options.rules.map((r) => r.estate)), options.seed);
@@ -382,7 +403,7 @@ async function main(): Promise<void> {
   if (natsServer === "unknown") natsServer = await withServer(serverVersion);
   const report: Report = {
     machine: { ...machine(), natsServer },
-    params: { events: options.events, rules: options.rules.map(ruleSetLabel), evalRules: options.evalRules, seed: options.seed, quick: options.quick, rows: [...options.rows], engineFlags: [...options.engineFlags] },
+    params: { events: options.events, rules: options.rules.map(ruleSetLabel), evalRules: options.evalRules, seed: options.seed, quick: options.quick, rows: [...options.rows], engineFlags: [...options.engineFlags], engineConfig: options.engineConfig },
     workload: set
       ? {
           metricEvents: set.metricCount,

@@ -12,7 +12,7 @@ import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import type { AlertSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { AlertOutbox } from "./alert-outbox.js";
-import { loadSnapshotParts, partName, PartCoverage } from "./snapshot-parts.js";
+import { loadSnapshotParts, partName, PartCoverage, removeOtherLayouts } from "./snapshot-parts.js";
 import type { Lane } from "./lane.js";
 import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
@@ -333,7 +333,7 @@ export class EvaluationStage {
       const savedAtMs = this.deps.clock.now();
       const snapshots = indexes.map((index) => ({ applied, savedAtMs, rulesHash: this.rulesHash, part: { index, of }, state: this.evaluator.snapshot({ index, of }) }));
       const saving = Promise.all(snapshots.map((snapshot) => this.deps.snapshots.save(partName(this.snapshotName, snapshot.part), snapshot)))
-        .then(() => undefined)
+        .then(() => (final ? this.removeStaleLayouts(of) : undefined))
         .catch((error: unknown) => {
           this.deps.metrics.publishRetries.inc({ what: "snapshot" });
           this.deps.logger.warn({ err: String(error) }, "snapshot save failed; the next one will try again");
@@ -344,6 +344,16 @@ export class EvaluationStage {
       this.snapshotSaving = saving;
       if (final) await saving;
     });
+  }
+
+  /** After every part is saved at once: parts saved under another `state.snapshotParts` are stale now. */
+  private async removeStaleLayouts(of: number): Promise<void> {
+    try {
+      const removed = await removeOtherLayouts(this.deps.snapshots, this.snapshotName, of);
+      if (removed > 0) this.deps.logger.info({ removed, parts: of }, "snapshot parts of an earlier number of parts removed");
+    } catch (error) {
+      this.deps.logger.warn({ err: String(error) }, "snapshot parts of an earlier number of parts not removed; the next full save tries again");
+    }
   }
 }
 

@@ -15,24 +15,82 @@ export interface LoadedPart {
   state: EvaluatorSnapshot;
 }
 
+/** Between a snapshot's name and its part's: `<base>.part-<index>-of-<parts>`. */
+const PART_INFIX = ".part-";
+
 export function partName(base: string, part: SnapshotPart): string {
-  return `${base}.part-${part.index}-of-${part.of}`;
+  return `${base}${PART_INFIX}${part.index}-of-${part.of}`;
 }
 
 /**
- * Every part of the current layout, or else a whole snapshot saved under `base` (before snapshots came in parts:
- * one part of one), or undefined: then the state is rebuilt from the stream alone. A missing or unreadable part
- * makes the set unusable, since its series would come back empty.
+ * Every part of the current layout; else every part of another layout (`state.snapshotParts` changed since they were
+ * saved: a part's series are told by hash, so any complete set restores, and the newest is taken); else a whole
+ * snapshot saved under `base` (before snapshots came in parts: one part of one); else undefined: then the state is
+ * rebuilt from the stream alone. A missing or unreadable part makes its set unusable, since its series would come
+ * back empty.
  */
 export async function loadSnapshotParts(store: SnapshotStore, base: string, parts: number, logger: Logger): Promise<LoadedPart[] | undefined> {
-  const names = Array.from({ length: parts }, (_, index) => partName(base, { index, of: parts }));
-  const loaded = await Promise.all(names.map((name) => readPart(store, name, logger)));
-  if (loaded.every((p): p is LoadedPart => p !== undefined && p.part.of === parts)) {
-    if (loaded.every((p, index) => p.part.index === index)) return loaded;
+  const current = await readLayout(store, base, parts, logger);
+  if (current.complete) return current.parts;
+  const found = current.parts.length;
+  let newest: LoadedPart[] | undefined;
+  for (const of of await otherLayouts(store, base, parts)) {
+    const other = await readLayout(store, base, of, logger);
+    if (other.complete && (newest === undefined || oldestSave(other.parts) > oldestSave(newest))) newest = other.parts;
   }
-  if (loaded.some((p) => p !== undefined)) logger.warn({ found: loaded.filter((p) => p !== undefined).length, parts }, "snapshot parts incomplete; trying a whole snapshot");
+  if (newest !== undefined) {
+    logger.warn({ savedIn: newest.length, parts }, "snapshot found in another number of parts (state.snapshotParts changed); restoring from it");
+    return newest;
+  }
+  if (found > 0) logger.warn({ found, parts }, "snapshot parts incomplete; trying a whole snapshot");
   const whole = await readPart(store, base, logger);
   return whole ? [{ ...whole, part: { index: 0, of: 1 } }] : undefined;
+}
+
+/**
+ * Once a complete set of the current layout is saved, the parts of any other are stale: removed, so that a later
+ * fallback (a part of the current set unreadable) cannot restore from them.
+ */
+export async function removeOtherLayouts(store: SnapshotStore, base: string, parts: number): Promise<number> {
+  let removed = 0;
+  for (const name of await store.names(`${base}${PART_INFIX}`)) {
+    const layout = layoutOf(base, name);
+    if (layout === undefined || layout.of === parts) continue;
+    await store.remove(name);
+    removed++;
+  }
+  return removed;
+}
+
+
+function layoutOf(base: string, name: string): SnapshotPart | undefined {
+  if (!name.startsWith(`${base}${PART_INFIX}`)) return undefined;
+  const match = /^(\d+)-of-(\d+)$/.exec(name.slice(base.length + PART_INFIX.length));
+  if (!match) return undefined;
+  const part = { index: Number(match[1]), of: Number(match[2]) };
+  return part.of >= 1 && part.index < part.of ? part : undefined;
+}
+
+/** Part counts, other than `parts`, of which some part is saved under `base`. */
+async function otherLayouts(store: SnapshotStore, base: string, parts: number): Promise<number[]> {
+  const counts = new Set<number>();
+  for (const name of await store.names(`${base}${PART_INFIX}`)) {
+    const of = layoutOf(base, name)?.of;
+    if (of !== undefined && of !== parts) counts.add(of);
+  }
+  return [...counts];
+}
+
+async function readLayout(store: SnapshotStore, base: string, of: number, logger: Logger): Promise<{ complete: boolean; parts: LoadedPart[] }> {
+  const names = Array.from({ length: of }, (_, index) => partName(base, { index, of }));
+  const loaded = await Promise.all(names.map((name) => readPart(store, name, logger)));
+  const parts = loaded.filter((p): p is LoadedPart => p !== undefined);
+  const complete = parts.length === of && parts.every((p, index) => p.part.of === of && p.part.index === index);
+  return { complete, parts };
+}
+
+function oldestSave(parts: readonly LoadedPart[]): number {
+  return Math.min(...parts.map((p) => p.savedAtMs));
 }
 
 async function readPart(store: SnapshotStore, name: string, logger: Logger): Promise<LoadedPart | undefined> {

@@ -82,10 +82,17 @@ export const configSchema = z.strictObject({
       escalationBucket: streamName.default("klaxon-escalation"),
       /** Fleet inventory state: one key per member, unknown reporter and source's recent change records. */
       inventoryBucket: streamName.default("klaxon-inventory"),
-      /** Every series is saved at least this often; parts are saved one at a time, evenly spread over it. */
-      snapshotIntervalMs: z.number().int().min(100).default(10_000),
-      /** How many parts the evaluator's state is saved in: a save pauses evaluation for 1/parts of the whole. */
-      snapshotParts: z.number().int().min(1).max(256).default(16),
+      /**
+       * Every series is saved at least this often; parts are saved one at a time, evenly spread over it. A save costs
+       * in proportion to the whole state (every window's samples) and a restart replays the events since the oldest
+       * part: a minute keeps saving to a small share of the engine's time (docs/performance.md) and the replay short.
+       */
+      snapshotIntervalMs: z.number().int().min(100).default(60_000),
+      /**
+       * How many parts the evaluator's state is saved in: a save pauses evaluation for 1/parts of the whole. A change
+       * restores from the parts saved under the old number, then saves the new ones and removes the old.
+       */
+      snapshotParts: z.number().int().min(1).max(256).default(64),
       /** Expired silences are kept (listed, auditable) this long, then deleted: Alertmanager's 120 h by default. */
       silenceRetentionMs: z.number().int().min(60_000).default(120 * 3_600_000),
     })

@@ -33,6 +33,9 @@ export interface StoredSnapshot {
 export interface SnapshotStore {
   load(name: string): Promise<StoredSnapshot | undefined>;
   save(name: string, snapshot: StoredSnapshot): Promise<void>;
+  /** Names of the saved snapshots that start with `prefix`. */
+  names(prefix: string): Promise<string[]>;
+  remove(name: string): Promise<void>;
 }
 
 /** One audit record: who did what, when. Issue-level detail lives in `details`. */

@@ -8,6 +8,7 @@ import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { client, eventually, useNatsServer, streamJson, logEvent, metricEvent, publishEvent, readStream, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { AlertMessage } from "../../src/alerts/alert.js";
 import { provision } from "../../src/store/jetstream/provision.js";
+import { ObjectStoreSnapshotStore } from "../../src/store/jetstream/sinks.js";
 
 const slowFor = {
   id: "queue-stuck",
@@ -88,6 +89,35 @@ describe("evaluation state survives engine restarts", () => {
     assert.equal(alert.startsAt, new Date(t0 + 3_000).toISOString());
     await second.stop();
     await nc.close();
+  });
+
+  test("a changed state.snapshotParts restores from the parts saved under the old number, then leaves only the new layout", async () => {
+    const dir = await rulesDir([{ ...slowFor, id: "queue-stuck-layout" }]); // `for: 3s`: replay by time would reach back only 3 s
+    const durable = "layout-change";
+    const { nc, js } = await client(nats.current.url);
+    const first = await startEngine(testConfig(nats.current.url, dir, { consumer: { durable }, state: { snapshotParts: 4 } }));
+    const t0 = Date.now();
+    const seq = await publishEvent(js, metricEvent("mq-7", "queue_depth", 5000, t0));
+    await eventually("event applied and acknowledged", () => (first.status().appliedSeq >= seq && first.status().pendingAcks === 0 ? true : undefined));
+    await first.crash();
+    await new Promise((r) => setTimeout(r, 4_000)); // the event is now older than the rule's horizon
+
+    // Without the 4-part set, the 8-part engine would rebuild from the last 3 s of the stream and never see the event.
+    const second = await startEngine(testConfig(nats.current.url, dir, { consumer: { durable }, state: { snapshotParts: 8 } }));
+    try {
+      const alert = await eventually("the alert fires after the restart", async () => (await firing(js)).find((a) => a.labels.source === "mq-7"), 8_000);
+      assert.equal(alert.startsAt, new Date(t0 + 3_000).toISOString());
+      const snapshots = new ObjectStoreSnapshotStore(nc, "klaxon-state");
+      const names = await eventually("the 4-part layout removed", async () => {
+        const saved = await snapshots.names(`evaluator-${durable}.`);
+        return saved.some((name) => name.endsWith("-of-4")) ? undefined : saved;
+      });
+      assert.deepEqual(names.sort(), Array.from({ length: 8 }, (_, index) => `evaluator-${durable}.part-${index}-of-8`).sort());
+    } finally {
+      // A failure here must not leave an engine running into the next test's events.
+      await second.stop();
+      await nc.close();
+    }
   });
 
   test("a snapshot plus the events that arrived while no engine ran give the whole window", async () => {

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { loadSnapshotParts, partName, PartCoverage, type LoadedPart } from "../../src/app/snapshot-parts.js";
+import { loadSnapshotParts, partName, PartCoverage, removeOtherLayouts, type LoadedPart } from "../../src/app/snapshot-parts.js";
 import { createLogger } from "../../src/core/logger.js";
 import { Evaluator } from "../../src/evaluate/evaluator.js";
 import { evaluatorSnapshotSchema, type EvaluatorSnapshot } from "../../src/evaluate/snapshot.js";
@@ -154,5 +154,42 @@ describe("snapshots in parts", () => {
     assert.deepEqual(parts?.map((p) => [p.part.index, p.applied.floor]), [[0, 9], [1, 8]]);
     await store.save(partName("evaluator-x", { index: 1, of: 2 }), { ...stored(8, { index: 1, of: 2 }), state: { version: 2 } });
     assert.deepEqual((await loadSnapshotParts(store, "evaluator-x", 2, logger))?.map((p) => p.part.of), [1], "an unreadable part: the whole snapshot");
+  });
+
+  test("loading after state.snapshotParts changed: a complete set of another layout, the newest one, and no stale one once the new layout is saved", async () => {
+    const logger = createLogger({ level: "silent" });
+    const store = new MemorySnapshotStore();
+    const state = { version: 1 as const, rules: [] };
+    const save = (base: string, part: { index: number; of: number }, savedAtMs: number) =>
+      store.save(partName(base, part), { applied: { floor: part.index, ranges: [] }, savedAtMs, rulesHash: "h", part, state });
+    await store.save("evaluator-x", { applied: { floor: 1, ranges: [] }, savedAtMs: 1, rulesHash: "h", state });
+    // Saved with 3 parts at t=20, with 2 parts at t=10 (older), and one part of 5 (incomplete); another base's parts.
+    for (let index = 0; index < 3; index++) await save("evaluator-x", { index, of: 3 }, 20 + index);
+    for (let index = 0; index < 2; index++) await save("evaluator-x", { index, of: 2 }, 10 + index);
+    await save("evaluator-x", { index: 0, of: 5 }, 30);
+    for (let index = 0; index < 4; index++) await save("evaluator-x-2", { index, of: 4 }, 40);
+
+    const loaded = await loadSnapshotParts(store, "evaluator-x", 4, logger);
+    assert.deepEqual(
+      loaded?.map((p) => [p.part.index, p.part.of, p.savedAtMs]),
+      [
+        [0, 3, 20],
+        [1, 3, 21],
+        [2, 3, 22],
+      ],
+      "the newest complete set of another layout, not the older one, the incomplete one, another base's or the whole snapshot",
+    );
+    const sameLayout = await loadSnapshotParts(store, "evaluator-x", 2, logger);
+    assert.deepEqual(sameLayout?.map((p) => p.part.of), [2, 2], "the configured layout first when it is complete");
+
+    for (let index = 0; index < 4; index++) await save("evaluator-x", { index, of: 4 }, 50);
+    assert.equal(await removeOtherLayouts(store, "evaluator-x", 4), 6, "the 3, 2 and 5 part layouts' six parts");
+    assert.deepEqual((await store.names("evaluator-x")).sort(), [
+      "evaluator-x",
+      ...[0, 1, 2, 3].map((index) => partName("evaluator-x", { index, of: 4 })),
+      ...[0, 1, 2, 3].map((index) => partName("evaluator-x-2", { index, of: 4 })),
+    ].sort(), "the whole snapshot and another base's parts are not this layout's to remove");
+    await store.save(partName("evaluator-x", { index: 1, of: 4 }), { applied: { floor: 0, ranges: [] }, savedAtMs: 60, rulesHash: "h", part: { index: 1, of: 4 }, state: { version: 2 } });
+    assert.deepEqual((await loadSnapshotParts(store, "evaluator-x", 4, logger))?.map((p) => p.part.of), [1], "an unreadable part of the only layout left: the whole snapshot, not a stale layout");
   });
 });

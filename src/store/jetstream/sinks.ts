@@ -85,4 +85,13 @@ export class ObjectStoreSnapshotStore implements SnapshotStore {
   async save(name: string, snapshot: StoredSnapshot): Promise<void> {
     await (await this.open()).putBlob({ name }, encoder.encode(JSON.stringify(snapshot)));
   }
+
+  async names(prefix: string): Promise<string[]> {
+    const entries = await (await this.open()).list();
+    return entries.filter((info) => !info.deleted && info.name.startsWith(prefix)).map((info) => info.name);
+  }
+
+  async remove(name: string): Promise<void> {
+    await (await this.open()).delete(name);
+  }
 }

@@ -25,6 +25,12 @@ export class MemorySnapshotStore implements SnapshotStore {
   async save(name: string, snapshot: StoredSnapshot): Promise<void> {
     this.saved.set(name, JSON.stringify(snapshot));
   }
+  async names(prefix: string): Promise<string[]> {
+    return [...this.saved.keys()].filter((name) => name.startsWith(prefix));
+  }
+  async remove(name: string): Promise<void> {
+    this.saved.delete(name);
+  }
 }
 
 export class MemoryAuditSink implements AuditSink {
