@@ -11,13 +11,15 @@ import type { Labelled } from "./timing.js";
 export async function traceLost(js: JetStreamClient, lostPages: readonly string[]): Promise<Record<string, string>> {
   const sources = [...new Set(lostPages.map((page) => page.split("/")[0] as string))];
   if (sources.length === 0) return {};
-  const alerts = (await readStream(js, "KLAXON_ALERTS")).map((m) => m.json<Labelled>());
+  const alertMessages = await readStream(js, "KLAXON_ALERTS");
+  const alerts = alertMessages.map((m) => m.json<Labelled>());
   const notifications = (await readStream(js, "KLAXON_NOTIFICATIONS")).map((m) => m.json<{ firing?: Labelled[] }>());
   const pages = (await readStream(js, "KLAXON_PAGES")).map((m) => ({ seq: m.seq, page: m.json<{ id?: string; title?: string; channel?: string }>() }));
   const deliveries = await deliveryRecords(js);
   const escalation = new Map((await scanKv(js, "klaxon-escalation", "page.").catch(() => [])).map((r) => [r.key, (JSON.parse(new TextDecoder().decode(r.value)) as { status?: string }).status ?? "?"]));
   // What the notify stage said of a page message it gave up on or parked (by stream sequence), and of a delivery.
-  const audit = (await auditRecords<{ action: string; details?: Record<string, unknown> }>(js).catch(() => [])).filter((r) => /^notify\.(failed|skipped|dead)/.test(r.action));
+  const allAudit = await auditRecords<AuditLine>(js).catch(() => []);
+  const audit = allAudit.filter((r) => /^notify\.(failed|skipped|dead)/.test(r.action));
   const out: Record<string, string> = {};
   for (const source of sources) {
     const fired = alerts.some((a) => a.labels["source"] === source && a.status === "firing");
@@ -39,7 +41,8 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
     const partition = events[0]?.subject.split(".")[2];
     const consumer = partition === undefined ? undefined : await (await js.jetstreamManager()).consumers.info("KLAXON_EVENTS", `klaxon-evaluate-p${partition}`).catch(() => undefined);
     const evaluated = events.length === 0 ? "" : `; events at stream seq ${events.map((e) => e.seq).join(", ")} (partition ${partition ?? "?"})${consumer ? `, its consumer: ack floor ${consumer.ack_floor.stream_seq}, ack pending ${consumer.num_ack_pending}, delivered up to ${consumer.delivered.stream_seq}` : ""}`;
-    out[source] = `fired ${fired ? "yes" : "no"}${evaluated}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}${claims.length ? `; page claims: ${claims.join(", ")}` : ""}`;
+    const stage = fired && !notified ? await coordinatorStory(js, alertMessages, allAudit, source) : "";
+    out[source] = `fired ${fired ? "yes" : "no"}${evaluated}${stage}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}${claims.length ? `; page claims: ${claims.join(", ")}` : ""}`;
   }
   // Who held the coordinator at the end, and since when: a holder whose stages stopped reading looks alive.
   const leases = await scanKv(js, "klaxon-cluster", "lease.").catch(() => []);
@@ -52,6 +55,34 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
     if (info) out[`consumer ${stream}/klaxon-notify`] = `pending ${info.num_pending}, ack pending ${info.num_ack_pending}, redelivered ${info.num_redelivered}, waiting pulls ${info.num_waiting}, delivered ${info.delivered.consumer_seq} (stream ${info.delivered.stream_seq}), ack floor ${info.ack_floor.stream_seq}, max_deliver ${info.config.max_deliver}`;
   }
   return out;
+}
+
+interface AuditLine {
+  action: string;
+  actor?: string;
+  timeMs?: number;
+  subject?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * For an alert whose firing is on the alerts stream but that no group notification listed: its alert messages (stream
+ * sequence, status, when stored), what the alert stage audited of it and by which replica, the coordinator's role
+ * changes within 15 s of its firing, and where the alert stage's consumer stood at the end.
+ */
+async function coordinatorStory(js: JetStreamClient, alertMessages: Awaited<ReturnType<typeof readStream>>, audit: ReadonlyArray<AuditLine & { streamSeq: number }>, source: string): Promise<string> {
+  const mine = alertMessages.filter((m) => m.json<Labelled>().labels["source"] === source);
+  const fingerprints = new Set(mine.map((m) => m.json<{ fingerprint?: string }>().fingerprint));
+  const firedAtMs = mine[0]?.storedAtMs ?? 0;
+  const at = (ms: number | undefined): string => (ms === undefined ? "?" : `${((ms - firedAtMs) / 1_000).toFixed(2)} s`);
+  const messages = mine.map((m) => `seq ${m.seq} ${m.json<Labelled>().status} at ${at(m.storedAtMs)}`);
+  const audited = audit.filter((r) => r.subject !== undefined && fingerprints.has(r.subject)).map((r) => `${r.action} by ${r.actor ?? "?"} at ${at(r.timeMs)}`);
+  const roles = audit
+    .filter((r) => r.action.startsWith("cluster.") && r.details?.["role"] === "coordinator" && r.timeMs !== undefined && Math.abs(r.timeMs - firedAtMs) < 15_000)
+    .map((r) => `${r.action} by ${r.actor ?? "?"} at ${at(r.timeMs)}${r.details?.["from"] ? ` from ${String(r.details["from"])}` : ""}`);
+  const consumer = await (await js.jetstreamManager()).consumers.info("KLAXON_ALERTS", "klaxon-alerts").catch(() => undefined);
+  const where = consumer ? `; alert stage consumer at the end: ack floor ${consumer.ack_floor.stream_seq}, pending ${consumer.num_pending}, ack pending ${consumer.num_ack_pending}, redelivered ${consumer.num_redelivered}` : "";
+  return `; alert messages ${messages.join(", ")} (times from the firing's); audited ${audited.length ? audited.join(", ") : "nothing"}; coordinator role changes ${roles.length ? roles.join(", ") : "none"}${where}`;
 }
 
 /** Delivery records of the notify stage's bucket (`delivery.<id>`), summed up as "status, attempts, error". */

@@ -118,8 +118,16 @@ export class Dispatcher {
     return changes;
   }
 
-  /** Load stored state (after a restart). Groups keep their due times: a flush that fell due meanwhile runs on the next tick. */
-  restore(alerts: readonly AlertRecord[], groups: readonly GroupRecord[]): void {
+  /**
+   * Load stored state (after a restart). Groups keep their due times: a flush that fell due meanwhile runs on the next
+   * tick. An alert and its group are separate keys, written side by side: a coordinator killed between the two writes
+   * leaves a firing alert whose group was never stored (its message, unacknowledged, comes again, but as a duplicate
+   * of the stored alert it changes nothing), or a resolved one whose group's deletion was stored without its own. A
+   * firing alert belongs to some group and a resolved one only while a group still has to tell of it, so the first is
+   * routed again as if it had just arrived (its group forms as the dead coordinator's did, and pages) and the second
+   * is dropped; both repairs join the next commit.
+   */
+  restore(alerts: readonly AlertRecord[], groups: readonly GroupRecord[], nowMs: number): void {
     for (const alert of alerts) {
       this.share(alert);
       this.alerts.set(alert.fingerprint, alert);
@@ -128,6 +136,12 @@ export class Dispatcher {
       this.groups.set(group.id, group);
       for (const fp of group.fingerprints) this.membership.link(fp, group.id);
       this.queue.push(group.nextFlushAtMs, group.id);
+    }
+    for (const alert of alerts) {
+      if (this.membership.has(alert.fingerprint)) continue;
+      if (alert.status === "firing") {
+        for (const route of matchRoutes(this.routing.root, alert.labels)) this.addToGroup(route, alert, nowMs);
+      } else this.deleteAlert(alert.fingerprint);
     }
   }
 

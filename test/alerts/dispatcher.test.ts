@@ -103,7 +103,7 @@ describe("dispatcher: Alertmanager grouping semantics", () => {
     const [told] = run(first.dispatcher, s(0), s(30));
     const stored = first.dispatcher.groupList().map(({ episode: _episode, ...group }) => ({ ...group }));
     const second = setup();
-    second.dispatcher.restore(first.dispatcher.alertList(), stored);
+    second.dispatcher.restore(first.dispatcher.alertList(), stored, s(31));
     second.dispatcher.receive(firing({ alertname: "disk", source: "b" }, s(60)), s(60));
     const [next] = run(second.dispatcher, s(60), s(400));
     assert.equal(next?.reason, "new_alerts");
@@ -313,7 +313,7 @@ describe("dispatcher: state survives a restart", () => {
     const json = JSON.parse(JSON.stringify(stored)) as typeof stored;
     const second = setup();
     const restored = fromStored(json.alerts, json.groups);
-    second.dispatcher.restore(restored.alerts, restored.groups);
+    second.dispatcher.restore(restored.alerts, restored.groups, s(1));
     assert.deepEqual(run(second.dispatcher, s(1), s(29)), []);
     assert.equal(run(second.dispatcher, s(30), s(300)).length, 1);
   });
@@ -326,7 +326,7 @@ describe("dispatcher: state survives a restart", () => {
     const successor = (late: AlertRecord[]): GroupNotification | undefined => {
       const { dispatcher } = setup();
       const restored = fromStored(stored.alerts, stored.groups);
-      dispatcher.restore(restored.alerts, restored.groups);
+      dispatcher.restore(restored.alerts, restored.groups, s(31));
       for (const alert of late) dispatcher.receive(alert, s(31));
       return run(dispatcher, s(31), s(31))[0];
     };
@@ -382,12 +382,46 @@ describe("dispatcher: state survives a restart", () => {
     assert.ok(loaded.alerts.every((a) => !("groups" in a)), "alert records come back as the dispatcher holds them");
     // And the restored dispatcher behaves as the first: a new alert in the disk group waits for the group interval.
     const second = setup();
-    second.dispatcher.restore(loaded.alerts, loaded.groups);
+    second.dispatcher.restore(loaded.alerts, loaded.groups, s(500));
     for (const d of [first.dispatcher, second.dispatcher]) d.receive(firing({ alertname: "disk", source: "d" }, s(500)), s(500));
     const summary = (ns: GroupNotification[]): string[] => ns.map((n) => `${n.reason} ${names(n).join(",")}`);
     const expected = summary(run(first.dispatcher, s(500), s(1000)));
     assert.deepEqual(summary(run(second.dispatcher, s(500), s(1000))), expected);
     assert.deepEqual(expected, ["new_alerts a,c,d"]);
+  });
+
+  test("a coordinator killed between an alert's write and its group's: the successor groups the alert again and pages", () => {
+    const first = setup();
+    const alert = firing({ alertname: "disk", source: "a" }, s(0));
+    first.dispatcher.receive(alert, s(0));
+    const changes = JSON.parse(JSON.stringify(first.dispatcher.takeChanges())) as ReturnType<Dispatcher["takeChanges"]>;
+    assert.deepEqual([changes.alerts.length, changes.groups.length], [1, 1], "one commit writes both keys, side by side");
+    // The alert's key was stored, the group's was not; the message was not acknowledged and comes again.
+    const torn = fromStored(changes.alerts, []);
+    const second = setup();
+    second.dispatcher.restore(torn.alerts, torn.groups, s(5));
+    assert.equal(second.dispatcher.receive(alert, s(5)), "duplicate", "the redelivered message changes nothing by itself");
+    const sent = run(second.dispatcher, s(5), s(60));
+    assert.deepEqual(sent.map((n) => `${n.reason} ${names(n).join(",")}`), ["first a"]);
+    assert.equal(sent[0]?.id, run(first.dispatcher, s(0), s(60))[0]?.id, "the group the dead coordinator formed, under the same id");
+    const repaired = second.dispatcher.takeChanges();
+    assert.deepEqual(repaired.groups.map((g) => g.id), [sent[0]?.groupId], "the repair is stored with the next commit");
+  });
+
+  test("a resolved alert stored without the group that told of it is dropped on restore", () => {
+    const first = setup();
+    const alert = firing({ alertname: "disk", source: "a" }, s(0));
+    first.dispatcher.receive(alert, s(0));
+    run(first.dispatcher, s(0), s(30));
+    first.dispatcher.receive(resolved(alert, s(40)), s(40));
+    first.dispatcher.takeChanges();
+    // As if the group's deletion had been stored, and not the alert's.
+    const torn = fromStored([{ ...resolved(alert, s(40)), groups: [] }], []);
+    const second = setup();
+    second.dispatcher.restore(torn.alerts, torn.groups, s(400));
+    assert.equal(second.dispatcher.getAlert(alert.fingerprint), undefined);
+    assert.deepEqual(second.dispatcher.takeChanges().deletedAlerts, [alert.fingerprint]);
+    assert.deepEqual(run(second.dispatcher, s(400), s(800)), [], "nothing to tell");
   });
 
   test("groups stored with their member list (the earlier layout) restore the same", () => {
@@ -399,7 +433,7 @@ describe("dispatcher: state survives a restart", () => {
     const loaded = fromStored(legacyAlerts, legacyGroups);
     assert.deepEqual(loaded.groups.map((g) => [...g.fingerprints].sort()), first.dispatcher.groupList().map((g) => [...g.fingerprints].sort()));
     const second = setup();
-    second.dispatcher.restore(loaded.alerts, loaded.groups);
+    second.dispatcher.restore(loaded.alerts, loaded.groups, s(30));
     assert.equal(run(second.dispatcher, s(30), s(300))[0]?.firing.length, 2);
   });
 });

@@ -58,7 +58,7 @@ describe("alert state in a JetStream KV bucket", () => {
     const second = dispatcher();
     // Membership lives in the alert records, not written here: the members are given back as they were.
     const members = first.groupList()[0]?.fingerprints ?? [];
-    second.restore(first.alertList(), loaded.groups.map((g) => ({ ...g, fingerprints: [...members] })));
+    second.restore(first.alertList(), loaded.groups.map((g) => ({ ...g, fingerprints: [...members] })), T0 + 30_000 + 300_000);
     assert.deepEqual(second.tick(T0 + 30_000 + 300_000), [], "nothing new to tell after the restart");
     second.receive(alert(count), T0 + 400_000);
     assert.equal(second.tick(T0 + 30_000 + 600_000)[0]?.reason, "new_alerts");
