@@ -53,32 +53,30 @@ export async function loadSnapshotParts(store: SnapshotStore, base: string, part
  */
 export async function removeOtherLayouts(store: SnapshotStore, base: string, parts: number): Promise<number> {
   let removed = 0;
-  for (const name of await store.names(`${base}${PART_INFIX}`)) {
-    const layout = layoutOf(base, name);
-    if (layout === undefined || layout.of === parts) continue;
+  for (const { name, part } of await savedParts(store, base)) {
+    if (part.of === parts) continue;
     await store.remove(name);
     removed++;
   }
   return removed;
 }
 
-
-function layoutOf(base: string, name: string): SnapshotPart | undefined {
-  if (!name.startsWith(`${base}${PART_INFIX}`)) return undefined;
-  const match = /^(\d+)-of-(\d+)$/.exec(name.slice(base.length + PART_INFIX.length));
-  if (!match) return undefined;
-  const part = { index: Number(match[1]), of: Number(match[2]) };
-  return part.of >= 1 && part.index < part.of ? part : undefined;
+/** Every part saved under `base`, of any layout, with where it stands in it (as `partName` named it). */
+async function savedParts(store: SnapshotStore, base: string): Promise<Array<{ name: string; part: SnapshotPart }>> {
+  const prefix = `${base}${PART_INFIX}`;
+  const out: Array<{ name: string; part: SnapshotPart }> = [];
+  for (const name of await store.names(prefix)) {
+    const match = /^(\d+)-of-(\d+)$/.exec(name.slice(prefix.length));
+    if (!match) continue;
+    const part = { index: Number(match[1]), of: Number(match[2]) };
+    if (part.of >= 1 && part.index < part.of) out.push({ name, part });
+  }
+  return out;
 }
 
 /** Part counts, other than `parts`, of which some part is saved under `base`. */
 async function otherLayouts(store: SnapshotStore, base: string, parts: number): Promise<number[]> {
-  const counts = new Set<number>();
-  for (const name of await store.names(`${base}${PART_INFIX}`)) {
-    const of = layoutOf(base, name)?.of;
-    if (of !== undefined && of !== parts) counts.add(of);
-  }
-  return [...counts];
+  return [...new Set((await savedParts(store, base)).map(({ part }) => part.of).filter((of) => of !== parts))];
 }
 
 async function readLayout(store: SnapshotStore, base: string, of: number, logger: Logger): Promise<{ complete: boolean; parts: LoadedPart[] }> {
