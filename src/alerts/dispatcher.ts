@@ -120,14 +120,15 @@ export class Dispatcher {
 
   /**
    * Load stored state (after a restart). Groups keep their due times: a flush that fell due meanwhile runs on the next
-   * tick. An alert and its group are separate keys, written side by side: a coordinator killed between the two writes
+   * tick. An alert and its groups are separate keys, written side by side: a coordinator killed between the writes
    * leaves a firing alert whose group was never stored (its message, unacknowledged, comes again, but as a duplicate
-   * of the stored alert it changes nothing), or a resolved one whose group's deletion was stored without its own. A
-   * firing alert belongs to some group and a resolved one only while a group still has to tell of it, so the first is
-   * routed again as if it had just arrived (its group forms as the dead coordinator's did, and pages) and the second
-   * is dropped; both repairs join the next commit.
+   * of the stored alert it changes nothing), or a resolved one whose group's deletion was stored without its own. So
+   * a firing alert in no group, or naming groups that were not stored (`unstoredGroups`, by fingerprint), is routed
+   * again as if it had just arrived, into those groups only (they form as the dead coordinator's did, under the same
+   * ids, and page; a route changed since is not applied to it here, as it is not to any alert already held), and a
+   * resolved alert in no group, which no group has left to tell of, is dropped. Both repairs join the next commit.
    */
-  restore(alerts: readonly AlertRecord[], groups: readonly GroupRecord[], nowMs: number): void {
+  restore(alerts: readonly AlertRecord[], groups: readonly GroupRecord[], nowMs: number, unstoredGroups: ReadonlyMap<string, readonly string[]> = new Map()): void {
     for (const alert of alerts) {
       this.share(alert);
       this.alerts.set(alert.fingerprint, alert);
@@ -138,10 +139,16 @@ export class Dispatcher {
       this.queue.push(group.nextFlushAtMs, group.id);
     }
     for (const alert of alerts) {
-      if (this.membership.has(alert.fingerprint)) continue;
-      if (alert.status === "firing") {
-        for (const route of matchRoutes(this.routing.root, alert.labels)) this.addToGroup(route, alert, nowMs);
-      } else this.deleteAlert(alert.fingerprint);
+      const grouped = this.membership.has(alert.fingerprint);
+      const unstored = unstoredGroups.get(alert.fingerprint);
+      if (alert.status !== "firing") {
+        if (!grouped) this.deleteAlert(alert.fingerprint);
+        continue;
+      }
+      if (grouped && unstored === undefined) continue;
+      for (const route of matchRoutes(this.routing.root, alert.labels)) {
+        if (!grouped || unstored?.includes(groupIdOf(route, alert.labels)) === true) this.addToGroup(route, alert, nowMs);
+      }
     }
   }
 
@@ -199,7 +206,7 @@ export class Dispatcher {
 
   private addToGroup(route: RouteNode, alert: AlertRecord, nowMs: number): void {
     const { key, labels } = groupKey(route, alert.labels);
-    const id = sha256HexPrefix(key, 20);
+    const id = groupIdOfKey(key);
     let group = this.groups.get(id);
     if (!group) {
       group = {
@@ -369,6 +376,15 @@ export class Dispatcher {
 }
 
 /** Decide what an incoming state change means against what is known, by episode (startsAt) and status. */
+/** A group's id: a hash of its route and group labels (see groupKey). */
+function groupIdOfKey(key: string): string {
+  return sha256HexPrefix(key, 20);
+}
+
+function groupIdOf(route: RouteNode, labels: Readonly<Record<string, string>>): string {
+  return groupIdOfKey(groupKey(route, labels).key);
+}
+
 function classify(existing: AlertRecord | undefined, incoming: AlertRecord): ReceiveOutcome {
   if (!existing) return incoming.status === "firing" ? "new" : "stale";
   if (incoming.startsAtMs < existing.startsAtMs) return "stale";

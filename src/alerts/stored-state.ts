@@ -52,7 +52,15 @@ export function toStoredGroup(group: GroupRecord): StoredGroup {
  * Alerts and groups as the dispatcher holds them, membership gathered from both layouts: a group's own list (older
  * records) first, then every alert that names the group. An alert naming a group that is gone is left out of it.
  */
-export function fromStored(alerts: readonly StoredAlert[], groups: readonly StoredGroup[], toldParts: readonly StoredToldPart[] = []): { alerts: AlertRecord[]; groups: GroupRecord[] } {
+/**
+ * Alerts and groups as the dispatcher holds them. `unstoredGroups`: for an alert whose record names a group that is not
+ * stored (a commit torn by a crash), those groups' ids, so `Dispatcher.restore` can form them again.
+ */
+export function fromStored(
+  alerts: readonly StoredAlert[],
+  groups: readonly StoredGroup[],
+  toldParts: readonly StoredToldPart[] = [],
+): { alerts: AlertRecord[]; groups: GroupRecord[]; unstoredGroups: Map<string, string[]> } {
   const byId = new Map<string, { group: GroupRecord; members: Set<string> }>();
   for (const stored of groups) {
     const fingerprints = [...new Set(stored.fingerprints ?? [])];
@@ -61,17 +69,22 @@ export function fromStored(alerts: readonly StoredAlert[], groups: readonly Stor
     byId.set(stored.id, { group: { ...group, fingerprints }, members: new Set(fingerprints) });
   }
   const plain: AlertRecord[] = [];
+  const unstoredGroups = new Map<string, string[]>();
   for (const stored of alerts) {
     const { groups: ids, ...alert } = stored;
     plain.push(alert);
     for (const id of ids ?? []) {
       const entry = byId.get(id);
-      if (!entry || entry.members.has(alert.fingerprint)) continue;
+      if (!entry) {
+        unstoredGroups.set(alert.fingerprint, [...(unstoredGroups.get(alert.fingerprint) ?? []), id]);
+        continue;
+      }
+      if (entry.members.has(alert.fingerprint)) continue;
       entry.members.add(alert.fingerprint);
       entry.group.fingerprints.push(alert.fingerprint);
     }
   }
-  return { alerts: plain, groups: [...byId.values()].map((entry) => entry.group) };
+  return { alerts: plain, groups: [...byId.values()].map((entry) => entry.group), unstoredGroups };
 }
 
 /**

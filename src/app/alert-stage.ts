@@ -94,7 +94,7 @@ export class AlertStage {
       else this.silencer.remove(id);
     });
     this.dispatcher = new Dispatcher(routing.routing, routing.timeIntervals, this.silencer);
-    this.dispatcher.restore(state.alerts, state.groups, this.deps.clock.now());
+    this.dispatcher.restore(state.alerts, state.groups, this.deps.clock.now(), state.unstoredGroups);
     await this.loop.start(js, {
       stream: config.streams.alerts,
       durable: config.consumer.alertsDurable,

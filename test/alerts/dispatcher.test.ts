@@ -408,6 +408,22 @@ describe("dispatcher: state survives a restart", () => {
     assert.deepEqual(repaired.groups.map((g) => g.id), [sent[0]?.groupId], "the repair is stored with the next commit");
   });
 
+  test("an alert in two groups (continue) whose commit stored one of them: the successor forms the other again", () => {
+    const routes = { routes: [{ matchers: ['team="db"'], receiver: "db-team", continue: true }, { matchers: ['severity="critical"'], receiver: "ops" }] };
+    const first = setup(routes);
+    const alert = firing({ alertname: "replica-lag", team: "db", source: "db-1" }, s(0));
+    first.dispatcher.receive(alert, s(0));
+    const changes = JSON.parse(JSON.stringify(first.dispatcher.takeChanges())) as ReturnType<Dispatcher["takeChanges"]>;
+    const dbGroup = changes.groups.find((g) => g.receiver === "db-team");
+    assert.ok(dbGroup, "the db-team group is in the commit");
+    const torn = fromStored(changes.alerts, [dbGroup]);
+    const second = setup(routes);
+    second.dispatcher.restore(torn.alerts, torn.groups, s(5), torn.unstoredGroups);
+    const sent = run(second.dispatcher, s(5), s(60));
+    assert.deepEqual(sent.map((n) => `${n.receiver} ${n.reason}`).sort(), ["db-team first", "ops first"]);
+    assert.deepEqual(sent.map((n) => n.id).sort(), run(first.dispatcher, s(0), s(60)).map((n) => n.id).sort(), "the groups the dead coordinator formed, under the same ids");
+  });
+
   test("a resolved alert stored without the group that told of it is dropped on restore", () => {
     const first = setup();
     const alert = firing({ alertname: "disk", source: "a" }, s(0));

@@ -67,7 +67,7 @@ export class KvAlertStateStore {
     return new KvAlertStateStore(await new Kvm(nc).create(bucket, { history: 1 }), jetstream(nc), bucket);
   }
 
-  async loadAll(): Promise<{ alerts: AlertRecord[]; groups: GroupRecord[]; silences: Silence[] }> {
+  async loadAll(): Promise<{ alerts: AlertRecord[]; groups: GroupRecord[]; unstoredGroups: Map<string, string[]>; silences: Silence[] }> {
     const alerts: StoredAlert[] = [];
     const groups: StoredGroup[] = [];
     const toldParts: StoredToldPart[] = [];
