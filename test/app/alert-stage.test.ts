@@ -131,11 +131,12 @@ describe("alert stage on a real nats-server", () => {
       assert.ok((await cluster.takeOver(COORDINATOR_ROLE, { owner: "another-replica", incarnation: "x", acquiredAtMs: Date.now() }, lease.revision)) !== undefined);
 
       await publishEvent(js, metricEvent("db-9", "disk", 97, Date.now()));
-      const withheld = await eventually("the group's notification withheld", async () => {
+      // Counted with any other group due after the takeover (one restored from the tests before, whose rule this
+      // engine retires, resolves and can fall due too): without the check ours is sent and nothing is withheld.
+      await eventually("the group's notification withheld", async () => {
         const value = (await engine.metrics.notificationsWithheld.get()).values[0]?.value ?? 0;
         return value > 0 ? value : undefined;
       });
-      assert.equal(withheld, 1);
       // The tick that withheld it was the group's flush: nothing of this group went out, nor will.
       assert.deepEqual((await notifications(js)).filter((n) => n.groupLabels["alertname"] === "disk-deposed"), []);
     } finally {
