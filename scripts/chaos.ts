@@ -35,6 +35,7 @@ else {
     console.log(`notified beyond group_wait  p50 ${notified.p50Ms} ms, p99 ${notified.p99Ms} ms, max ${notified.maxMs} ms`);
     if (neverNotified.length > 0) console.log(`never notified              ${neverNotified.length}  e.g. ${neverNotified.slice(0, 3).join(", ")}`);
   }
+  if (report.continued) console.log(`fired again before resolve told  ${report.continued.length}  (one incident with the first firing, no page of their own) e.g. ${report.continued.slice(0, 3).join(", ")}`);
   for (const [what, story] of Object.entries(report.lostTrace ?? {})) console.log(`  ${what}: ${story}`);
   console.log(`faults                      ${report.kills} replicas SIGKILLed, ${report.natsRestarts} nats-server restarts, Slack 429/503/slow, SMTP down`);
   console.log(`driver publish retries      ${report.publishRetries}`);

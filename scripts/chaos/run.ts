@@ -8,10 +8,11 @@ import { partitionMapping } from "../../src/cluster/partition.js";
 import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
 import { chaosRulesDir, CHANNELS, GROUP_WAIT_MS } from "./fixture.js";
 import { ReplicaSet } from "./replicas.js";
-import { EventDriver, type Refire } from "./driver.js";
+import { EventDriver, type FiredAlert, type Refire } from "./driver.js";
 import type { ChaosChannels } from "./channels.js";
 import { startChaosChannels } from "./channels.js";
-import { tally, type ChaosReport } from "./tally.js";
+import { owedFirings, tally, type ChaosReport } from "./tally.js";
+import { resolvesTold } from "./timing.js";
 import { traceLost } from "./trace.js";
 import { pipelineTiming } from "./timing.js";
 
@@ -152,12 +153,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`${driver.fired.length} firings fired and resolved, ${driver.fired.length - new Set(driver.fired.map((f) => f.source)).size} of them a second firing of an alert (${driver.published} events, ${driver.publishRetries} publish retries); waiting for the last pages`);
     for (const id of ids) replicas.start(id);
 
-    const expected = driver.fired.length * CHANNELS.length;
+    // A firing that continued an earlier one (its resolve not told in between) is owed no pages: known once the
+    // notifications are in, so it is asked again while waiting.
+    const owedNow = async (): Promise<ReturnType<typeof owedFirings<FiredAlert>>> =>
+      nc ? owedFirings(driver.fired, await resolvesTold(jetstream(nc)).catch(() => [])) : { owed: [...driver.fired], continued: [] };
+    let firings = await owedNow();
     const deadline = Date.now() + options.settleMs;
-    while (Date.now() < deadline && channels.deliveries().length < expected) await sleep(250);
+    for (let checkAt = Date.now() + 5_000; Date.now() < deadline && channels.deliveries().length < firings.owed.length * CHANNELS.length; await sleep(250)) {
+      if (Date.now() >= checkAt) {
+        firings = await owedNow();
+        checkAt = Date.now() + 5_000;
+      }
+    }
     await sleep(1_500); // a duplicate would arrive now
-    const report = tally({ fired: driver.fired, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: GROUP_WAIT_MS });
-    const pipeline = nc ? await pipelineTiming(jetstream(nc), driver.fired, GROUP_WAIT_MS).catch(() => undefined) : undefined;
+    firings = await owedNow();
+    const report = tally({ fired: firings.owed, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: GROUP_WAIT_MS });
+    if (firings.continued.length > 0) report.continued = firings.continued.map((f) => f.source);
+    const pipeline = nc ? await pipelineTiming(jetstream(nc), firings.owed, GROUP_WAIT_MS).catch(() => undefined) : undefined;
     if (pipeline) report.pipeline = pipeline;
     if (report.lost > 0 && nc) report.lostTrace = await traceLost(jetstream(nc), report.lostPages).catch((error: unknown) => ({ error: String(error) }));
     return report;

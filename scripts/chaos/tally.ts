@@ -32,6 +32,30 @@ export interface ChaosReport {
   pipeline?: PipelineTiming;
   /** Where each lost alert stopped in the pipeline (only when pages were lost). */
   lostTrace?: Record<string, string>;
+  /** Alerts that fired again before their resolve was told: one incident with the first firing (see owedFirings). */
+  continued?: string[];
+}
+
+/**
+ * The firings owed pages of their own. An alert that fired again before its group told of its resolve never looked
+ * resolved to the person paged: the group still lists it as told firing, so it goes on as the same alert (as
+ * Alertmanager's does) and its incident stays open, with no new page. That happens when faults delay the resolve's
+ * notification past the re-firing (chaos waits 10 s, group_interval is 5 s), so a second firing is owed pages only
+ * if a notification told the first one's resolve (an alert resolved whose start lies between the two firings).
+ */
+export function owedFirings<F extends { source: string; firedAtMs: number }>(fired: readonly F[], resolvesTold: ReadonlyArray<{ source: string; startsAtMs: number }>): { owed: F[]; continued: F[] } {
+  const told = new Map<string, number[]>();
+  for (const r of resolvesTold) appendTo(told, r.source, r.startsAtMs);
+  const previous = new Map<string, number>();
+  const owed: F[] = [];
+  const continued: F[] = [];
+  for (const firing of [...fired].sort((a, b) => a.firedAtMs - b.firedAtMs)) {
+    const before = previous.get(firing.source);
+    previous.set(firing.source, firing.firedAtMs);
+    const resolveTold = before === undefined || (told.get(firing.source) ?? []).some((startsAtMs) => startsAtMs >= before && startsAtMs < firing.firedAtMs);
+    (resolveTold ? owed : continued).push(firing);
+  }
+  return { owed, continued };
 }
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;

@@ -24,6 +24,18 @@ export interface PipelineTiming {
   neverNotified: string[];
 }
 
+/** Every alert a group notification told resolved: its source and when that episode started. */
+export async function resolvesTold(js: JetStreamClient): Promise<Array<{ source: string; startsAtMs: number }>> {
+  const out: Array<{ source: string; startsAtMs: number }> = [];
+  for (const m of await readStream(js, "KLAXON_NOTIFICATIONS")) {
+    for (const alert of m.json<{ resolved?: Array<Labelled & { startsAtMs?: number }> }>().resolved ?? []) {
+      const source = alert.labels["source"];
+      if (source !== undefined && alert.startsAtMs !== undefined) out.push({ source, startsAtMs: alert.startsAtMs });
+    }
+  }
+  return out;
+}
+
 export async function pipelineTiming(js: JetStreamClient, fired: ReadonlyArray<{ source: string; firedAtMs: number }>, groupWaitMs: number): Promise<PipelineTiming> {
   // Per source, in order: when each firing and each resolution was stored, and each notification listing it firing.
   const firingAt = new Map<string, number[]>();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { tally, type Delivery } from "../../scripts/chaos/tally.js";
+import { owedFirings, tally, type Delivery } from "../../scripts/chaos/tally.js";
 
 const base = { channels: ["slack", "sms"], kills: 0, natsRestarts: 0, publishRetries: 0, groupWaitMs: 1_000 };
 const page = (source: string, channel: string, atMs: number, copyKey?: string): Delivery => ({ source, channel, atMs, ...(copyKey ? { copyKey } : {}) });
@@ -29,4 +29,20 @@ test("a page more than the firings is a duplicate; copies of one e-mail count on
   assert.equal(report.duplicated, 1);
   assert.deepEqual(report.duplicatedPages, ["chaos-0/slack ×2"]);
   assert.equal(report.delivered, 3);
+});
+
+test("a second firing is owed pages only if the first one's resolve was told before it", () => {
+  const fired = [
+    { source: "chaos-0", firedAtMs: 0 },
+    { source: "chaos-5", firedAtMs: 100 },
+    { source: "chaos-0", firedAtMs: 40_000 },
+    { source: "chaos-5", firedAtMs: 40_100 },
+  ];
+  // chaos-0's first episode (started at 0) was told resolved; chaos-5's never was (a later episode's resolve was).
+  const { owed, continued } = owedFirings(fired, [
+    { source: "chaos-0", startsAtMs: 0 },
+    { source: "chaos-5", startsAtMs: 40_100 },
+  ]);
+  assert.deepEqual(owed.map((f) => `${f.source}@${f.firedAtMs}`), ["chaos-0@0", "chaos-5@100", "chaos-0@40000"]);
+  assert.deepEqual(continued.map((f) => `${f.source}@${f.firedAtMs}`), ["chaos-5@40100"]);
 });
