@@ -12,9 +12,8 @@ import { EventDriver, type FiredAlert, type Refire } from "./driver.js";
 import type { ChaosChannels } from "./channels.js";
 import { startChaosChannels } from "./channels.js";
 import { owedFirings, tally, type ChaosReport } from "./tally.js";
-import { resolvesTold } from "./timing.js";
 import { traceLost } from "./trace.js";
-import { pipelineTiming } from "./timing.js";
+import { pipelineTiming, resolvesTold } from "./timing.js";
 
 export interface ChaosOptions {
   replicas: number;
@@ -154,9 +153,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const id of ids) replicas.start(id);
 
     // A firing that continued an earlier one (its resolve not told in between) is owed no pages: known once the
-    // notifications are in, so it is asked again while waiting.
+    // notifications are in, so it is asked again while waiting. Unreadable, every firing stays owed: a failure to
+    // read must not excuse a page.
+    const everyFiring = { owed: [...driver.fired], continued: [] };
     const owedNow = async (): Promise<ReturnType<typeof owedFirings<FiredAlert>>> =>
-      nc ? owedFirings(driver.fired, await resolvesTold(jetstream(nc)).catch(() => [])) : { owed: [...driver.fired], continued: [] };
+      nc ? await resolvesTold(jetstream(nc)).then((told) => owedFirings(driver.fired, told), () => everyFiring) : everyFiring;
     let firings = await owedNow();
     const deadline = Date.now() + options.settleMs;
     for (let checkAt = Date.now() + 5_000; Date.now() < deadline && channels.deliveries().length < firings.owed.length * CHANNELS.length; await sleep(250)) {
