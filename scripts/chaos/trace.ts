@@ -11,8 +11,8 @@ import type { Labelled } from "./timing.js";
 export async function traceLost(js: JetStreamClient, lostPages: readonly string[]): Promise<Record<string, string>> {
   const sources = [...new Set(lostPages.map((page) => page.split("/")[0] as string))];
   if (sources.length === 0) return {};
-  const alertMessages = await readStream(js, "KLAXON_ALERTS");
-  const alerts = alertMessages.map((m) => m.json<Labelled>());
+  const alertMessages = (await readStream(js, "KLAXON_ALERTS")).map((m) => ({ seq: m.seq, storedAtMs: m.storedAtMs, alert: m.json<StreamAlert>() }));
+  const alerts = alertMessages.map((m) => m.alert);
   const notifications = (await readStream(js, "KLAXON_NOTIFICATIONS")).map((m) => m.json<{ firing?: Labelled[] }>());
   const pages = (await readStream(js, "KLAXON_PAGES")).map((m) => ({ seq: m.seq, page: m.json<{ id?: string; title?: string; channel?: string }>() }));
   const deliveries = await deliveryRecords(js);
@@ -57,6 +57,9 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
   return out;
 }
 
+/** An alert message as the trace reads it. */
+type StreamAlert = Labelled & { fingerprint?: string };
+
 interface AuditLine {
   action: string;
   actor?: string;
@@ -70,12 +73,12 @@ interface AuditLine {
  * sequence, status, when stored), what the alert stage audited of it and by which replica, the coordinator's role
  * changes within 15 s of its firing, and where the alert stage's consumer stood at the end.
  */
-async function coordinatorStory(js: JetStreamClient, alertMessages: Awaited<ReturnType<typeof readStream>>, audit: ReadonlyArray<AuditLine & { streamSeq: number }>, source: string): Promise<string> {
-  const mine = alertMessages.filter((m) => m.json<Labelled>().labels["source"] === source);
-  const fingerprints = new Set(mine.map((m) => m.json<{ fingerprint?: string }>().fingerprint));
+async function coordinatorStory(js: JetStreamClient, alertMessages: ReadonlyArray<{ seq: number; storedAtMs: number; alert: StreamAlert }>, audit: readonly AuditLine[], source: string): Promise<string> {
+  const mine = alertMessages.filter((m) => m.alert.labels["source"] === source);
+  const fingerprints = new Set(mine.map((m) => m.alert.fingerprint));
   const firedAtMs = mine[0]?.storedAtMs ?? 0;
   const at = (ms: number | undefined): string => (ms === undefined ? "?" : `${((ms - firedAtMs) / 1_000).toFixed(2)} s`);
-  const messages = mine.map((m) => `seq ${m.seq} ${m.json<Labelled>().status} at ${at(m.storedAtMs)}`);
+  const messages = mine.map((m) => `seq ${m.seq} ${m.alert.status} at ${at(m.storedAtMs)}`);
   const audited = audit.filter((r) => r.subject !== undefined && fingerprints.has(r.subject)).map((r) => `${r.action} by ${r.actor ?? "?"} at ${at(r.timeMs)}`);
   const roles = audit
     .filter((r) => r.action.startsWith("cluster.") && r.details?.["role"] === "coordinator" && r.timeMs !== undefined && Math.abs(r.timeMs - firedAtMs) < 15_000)

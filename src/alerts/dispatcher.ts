@@ -147,7 +147,7 @@ export class Dispatcher {
       }
       if (grouped && unstored === undefined) continue;
       for (const route of matchRoutes(this.routing.root, alert.labels)) {
-        if (!grouped || unstored?.includes(groupIdOf(route, alert.labels)) === true) this.addToGroup(route, alert, nowMs);
+        if (!grouped || (unstored?.includes(groupIdOf(route, alert.labels)) ?? false)) this.addToGroup(route, alert, nowMs);
       }
     }
   }
@@ -375,7 +375,6 @@ export class Dispatcher {
   }
 }
 
-/** Decide what an incoming state change means against what is known, by episode (startsAt) and status. */
 /** A group's id: a hash of its route and group labels (see groupKey). */
 function groupIdOfKey(key: string): string {
   return sha256HexPrefix(key, 20);
@@ -385,6 +384,7 @@ function groupIdOf(route: RouteNode, labels: Readonly<Record<string, string>>): 
   return groupIdOfKey(groupKey(route, labels).key);
 }
 
+/** Decide what an incoming state change means against what is known, by episode (startsAt) and status. */
 function classify(existing: AlertRecord | undefined, incoming: AlertRecord): ReceiveOutcome {
   if (!existing) return incoming.status === "firing" ? "new" : "stale";
   if (incoming.startsAtMs < existing.startsAtMs) return "stale";

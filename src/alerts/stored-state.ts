@@ -50,11 +50,8 @@ export function toStoredGroup(group: GroupRecord): StoredGroup {
 
 /**
  * Alerts and groups as the dispatcher holds them, membership gathered from both layouts: a group's own list (older
- * records) first, then every alert that names the group. An alert naming a group that is gone is left out of it.
- */
-/**
- * Alerts and groups as the dispatcher holds them. `unstoredGroups`: for an alert whose record names a group that is not
- * stored (a commit torn by a crash), those groups' ids, so `Dispatcher.restore` can form them again.
+ * records) first, then every alert that names the group. An alert naming a group that is not stored (a commit torn
+ * by a crash) is listed in `unstoredGroups` with those groups' ids, so `Dispatcher.restore` can form them again.
  */
 export function fromStored(
   alerts: readonly StoredAlert[],
