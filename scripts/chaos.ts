@@ -29,6 +29,8 @@ else {
   console.log(`lost                        ${report.lost}${report.lost > 0 ? `  e.g. ${report.lostPages.slice(0, 5).join(", ")}` : ""}`);
   console.log(`duplicated                  ${report.duplicated}${report.duplicated > 0 ? `  e.g. ${report.duplicatedPages.slice(0, 5).join(", ")}` : ""}`);
   console.log(`late beyond group_wait      p50 ${report.lateness.p50Ms} ms, p99 ${report.lateness.p99Ms} ms, max ${report.lateness.maxMs} ms`);
+  for (const [channel, late] of Object.entries(report.latenessByChannel)) console.log(`  ${channel.padEnd(26)} p50 ${late.p50Ms} ms, p99 ${late.p99Ms} ms, max ${late.maxMs} ms`);
+  console.log(`  over the run (fired from): ${report.latenessOverRun.map((t) => `${t.from} p50 ${(t.p50Ms / 1000).toFixed(1)} s max ${(t.maxMs / 1000).toFixed(1)} s`).join("; ")}`);
   if (report.pipeline) {
     const { evaluated, notified, neverNotified } = report.pipeline;
     console.log(`event → firing alert         p50 ${evaluated.p50Ms} ms, p99 ${evaluated.p99Ms} ms, max ${evaluated.maxMs} ms`);

@@ -25,6 +25,13 @@ export interface ChaosReport {
   duplicatedPages: string[];
   /** Page delivery after the alert fired, beyond group_wait. */
   lateness: Quantiles;
+  /** The same, per channel: one channel's outage should not make the others' pages late. */
+  latenessByChannel: Record<string, Quantiles>;
+  /**
+   * The same for the firings of each tenth of the run (by when they fired), with the wall-clock second each tenth
+   * starts: set beside the faults' log lines, it shows which fault made pages late.
+   */
+  latenessOverRun: Array<{ from: string } & Quantiles>;
   kills: number;
   natsRestarts: number;
   publishRetries: number;
@@ -109,6 +116,11 @@ export function tally(input: {
   for (const alert of input.fired) appendTo(firings, alert.source, alert.firedAtMs);
   const lostPages: string[] = [];
   const lateness: number[] = [];
+  const byChannel = new Map<string, number[]>();
+  const firedTimes = input.fired.map((f) => f.firedAtMs);
+  const runStart = Math.min(...firedTimes);
+  const tenth = Math.max(1, (Math.max(...firedTimes) - runStart) / 10);
+  const overRun = Array.from({ length: 10 }, (): number[] => []);
   const counts = new Map<string, { got: number; owed: number }>();
   for (const [source, firedAt] of firings) {
     firedAt.sort((a, b) => a - b);
@@ -119,7 +131,12 @@ export function tally(input: {
       firedAt.forEach((fired, k) => {
         const page = at[k];
         if (page === undefined) lostPages.push(key);
-        else lateness.push(Math.max(0, page - fired - input.groupWaitMs));
+        else {
+          const late = Math.max(0, page - fired - input.groupWaitMs);
+          lateness.push(late);
+          appendTo(byChannel, channel, late);
+          overRun[Math.min(9, Math.floor((fired - runStart) / tenth))]?.push(late);
+        }
       });
     }
   }
@@ -134,6 +151,8 @@ export function tally(input: {
     lostPages,
     duplicatedPages,
     lateness: quantiles(lateness),
+    latenessByChannel: Object.fromEntries([...byChannel].map(([channel, late]) => [channel, quantiles(late)])),
+    latenessOverRun: overRun.map((late, i) => ({ from: new Date(runStart + i * tenth).toISOString().slice(11, 19), ...quantiles(late) })),
     kills: input.kills,
     natsRestarts: input.natsRestarts,
     publishRetries: input.publishRetries,

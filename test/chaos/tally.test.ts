@@ -19,6 +19,13 @@ test("an alert that fired twice is owed a page per firing and channel, paired wi
   assert.equal(report.duplicated, 0);
   // Lateness beyond group_wait, each page against its own firing: 500, 1,000, 200, 0 and 0 ms.
   assert.equal(report.lateness.maxMs, 1_000);
+  // Per channel: Slack's pages were 500, 1,000 and 0 ms late, SMS's 200 and 0.
+  assert.deepEqual(report.latenessByChannel, { slack: { p50Ms: 500, p99Ms: 1_000, maxMs: 1_000 }, sms: { p50Ms: 200, p99Ms: 200, maxMs: 200 } });
+  // Over the run (0 to 50 s in tenths of 5 s): the first tenth holds the first firings' four pages, the last the second firing's one.
+  assert.equal(report.latenessOverRun.length, 10);
+  assert.deepEqual(report.latenessOverRun[0], { from: new Date(0).toISOString().slice(11, 19), p50Ms: 200, p99Ms: 500, maxMs: 500 });
+  assert.deepEqual(report.latenessOverRun[9], { from: new Date(45_000).toISOString().slice(11, 19), p50Ms: 1_000, p99Ms: 1_000, maxMs: 1_000 });
+  assert.equal(report.latenessOverRun[5]?.maxMs, 0, "no firing in the middle of the run");
 });
 
 test("a page more than the firings is a duplicate; copies of one e-mail count once", () => {
