@@ -151,17 +151,24 @@ export class EscalationStage {
     }
     await this.deps.store.setOpen(notification.groupId, id);
     this.track(incident);
-    await this.auditRecord("incident.opened", id, { policy: policyId, groupId: notification.groupId, title });
     await this.planPending(id, incident);
   }
 
-  /** Plan the pages of every level an incident has decided and not yet planned, then mark them planned. */
+  /**
+   * Plan the pages of every level an incident has decided and not yet planned, then mark them planned. The opening
+   * is recorded here, before its first level's pages, by whoever plans them: an engine killed between creating the
+   * incident and recording it leaves them pending, so a successor (or the redelivered notification) records it. A
+   * kill after the record and before the pages are marked planned records it twice, never not at all.
+   */
   private async planPending(id: string, known?: Incident): Promise<void> {
     const incident = known ?? (await this.deps.store.getIncident(id))?.incident;
     const pending = incident?.pendingPages ?? [];
     if (!incident || pending.length === 0) {
       this.unplanned.delete(id);
       return;
+    }
+    if (pending.some((level) => level.round === 0 && level.level === 0)) {
+      await this.auditRecord("incident.opened", id, { policy: incident.policyId, groupId: incident.groupId, title: incident.title });
     }
     if (incident.state === "triggered") for (const level of pending) await this.page(level, incident);
     await this.deps.store.mutateIncident(id, (current) => (current.pendingPages?.length ? { incident: withPendingPages(current, []), result: true } : undefined));

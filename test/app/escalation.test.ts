@@ -10,6 +10,9 @@ import { FakeClock } from "../../src/core/clock.js";
 import { alice, bob, dbDownRule, dbPolicy, writeJson } from "../support/oncall-fixtures.js";
 import type { PageMessage } from "../../src/app/escalation-stage.js";
 import { auditRecords } from "../support/audit-records.js";
+import { KvEscalationStore } from "../../src/store/jetstream/escalation-store.js";
+import { openIncident } from "../../src/escalate/incident.js";
+import { escalationPolicySchema } from "../../src/escalate/policy.schema.js";
 
 const MIN = 60_000;
 
@@ -152,6 +155,32 @@ describe("escalation: messages that are not group notifications", () => {
       assert.match(String((skipped.find((r) => (r.details as { seq: number }).seq === noGroup.seq)?.details as { why: string }).why), /groupId/);
       const jsm = await js.jetstreamManager();
       await eventually("nothing left unacknowledged", async () => ((await jsm.consumers.info("KLAXON_NOTIFICATIONS", "klaxon-escalate")).num_ack_pending === 0 ? true : undefined));
+    } finally {
+      await engine.stop();
+      await nc.close();
+    }
+  });
+});
+
+describe("escalation: an engine killed between opening an incident and recording it", () => {
+  const nats = useNatsServer();
+
+  test("the redelivered notification records the opening before paging, once", async () => {
+    const { clock, nc, js, engine } = await oncallEngine(nats.current.url);
+    try {
+      // What a dead engine left: the incident stored with its first level's pages pending, no audit record, and its
+      // group notification not acknowledged (so it comes again).
+      const store = await KvEscalationStore.open(nc, "klaxon-escalation");
+      const opened = openIncident({ id: "db-9-1", groupId: "g-db-9", receiver: "db", title: "db-9 is down", alertFingerprints: ["fp-db-9"] }, escalationPolicySchema.parse(dbPolicy), clock.now());
+      assert.equal(await store.createIncident({ ...opened.incident, pendingPages: opened.pages }), true);
+      const alert = { fingerprint: "fp-db-9", status: "firing", labels: { alertname: "db-down", source: "db-9" }, annotations: {}, startsAtMs: clock.now() };
+      const notification = { id: "db-9:1", receiver: "db", groupId: "g-db-9", groupLabels: {}, reason: "first", status: "firing", firing: [alert], resolved: [], muted: [], atMs: clock.now() };
+      await js.publish("klaxon.notifications.db", JSON.stringify(notification));
+
+      await eventually("alice is paged about db-9", async () => ((await pages(js)).some((p) => p.incidentId === "db-9-1") ? true : undefined));
+      // The notify stage's own records (delivery attempts, here to no Slack) follow under the same subject.
+      const records = (await auditRecords(js)).filter((r) => r.subject === "db-9-1" && /^(incident|page)\./.test(r.action)).map((r) => r.action);
+      assert.deepEqual(records, ["incident.opened", "page.sent"]);
     } finally {
       await engine.stop();
       await nc.close();
