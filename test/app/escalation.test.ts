@@ -179,7 +179,7 @@ describe("escalation: an engine killed between opening an incident and recording
 
       await eventually("alice is paged about db-9", async () => ((await pages(js)).some((p) => p.incidentId === "db-9-1") ? true : undefined));
       // The notify stage's own records (delivery attempts, here to no Slack) follow under the same subject.
-      const records = (await auditRecords(js)).filter((r) => r.subject === "db-9-1" && /^(incident|page)\./.test(r.action)).map((r) => r.action);
+      const records = (await auditRecords(js)).filter((r) => r.subject === "db-9-1" && /^(incident|page)\./.test(String(r.action))).map((r) => r.action);
       assert.deepEqual(records, ["incident.opened", "page.sent"]);
     } finally {
       await engine.stop();
