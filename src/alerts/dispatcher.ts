@@ -165,16 +165,15 @@ export class Dispatcher {
   }
 
   /**
-   * Every alert with what mutes it now (nothing for resolved ones), or only those with the given fingerprints (unknown
-   * ones are left out). The inhibiting alerts are indexed once for the whole listing: built per alert, a listing of
-   * 100,000 alerts took minutes.
+   * Every alert, or only those with the given fingerprints (unknown ones are left out), and what mutes each (nothing
+   * for resolved ones). The list is taken now; `mutedBy` may be asked later, alert by alert, as a listing is written
+   * out in slices: against the inhibiting alerts of now (indexed once for the whole listing: built per alert, a listing
+   * of 100,000 alerts took minutes) and the silences of when it is asked.
    */
-  alertsWithMutes(nowMs: number, fingerprints?: readonly string[]): Array<{ alert: AlertRecord; mutedBy: string[] }> {
+  alertsAndMutes(nowMs: number, fingerprints?: readonly string[]): { alerts: AlertRecord[]; mutedBy: (alert: AlertRecord) => string[] } {
     const sources = this.inhibitionSources();
-    const out: Array<{ alert: AlertRecord; mutedBy: string[] }> = [];
-    const wanted = fingerprints === undefined ? this.alerts.values() : fingerprints.flatMap((fp) => this.alerts.get(fp) ?? []);
-    for (const alert of wanted) out.push({ alert, mutedBy: alert.status === "firing" ? this.muteReasons(alert, nowMs, sources) : [] });
-    return out;
+    const alerts = fingerprints === undefined ? [...this.alerts.values()] : fingerprints.flatMap((fp) => this.alerts.get(fp) ?? []);
+    return { alerts, mutedBy: (alert) => (alert.status === "firing" ? this.muteReasons(alert, nowMs, sources) : []) };
   }
 
   /** The console's alert board (see alertBoard): counts and the first `rows` firing alerts of each group. */

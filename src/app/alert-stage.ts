@@ -20,6 +20,7 @@ import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
 import { AuditWriter } from "./audit-writer.js";
 import { AlertCommits, type AlertAudit } from "./alert-commits.js";
+import { JsonArrayBody } from "../http/json-array-body.js";
 
 export interface AlertStageDeps {
   config: Config;
@@ -130,10 +131,10 @@ export class AlertStage {
   }
 
   /** Alerts as the stage sees them (all, or those with the given fingerprints), with what mutes each: for the API and the CLI. */
-  alerts(fingerprints?: readonly string[]): Promise<Array<AlertRecord & { mutedBy: string[] }>> {
+  alerts(fingerprints?: readonly string[]): Promise<JsonArrayBody<AlertRecord>> {
     return this.lane.run(() => {
-      const now = this.deps.clock.now();
-      return this.dispatcher.alertsWithMutes(now, fingerprints).map(({ alert, mutedBy }) => ({ ...alert, mutedBy }));
+      const { alerts, mutedBy } = this.dispatcher.alertsAndMutes(this.deps.clock.now(), fingerprints);
+      return new JsonArrayBody(alerts, (alert) => ({ ...alert, mutedBy: mutedBy(alert) }));
     });
   }
 

@@ -52,6 +52,7 @@ import { gitRevision } from "./git-revision.js";
 import { auditRoutes } from "../http/audit-routes.js";
 import { AuditQueries } from "../store/jetstream/audit-queries.js";
 import { canonicalJson, sha256Hex } from "../core/hash.js";
+import { JsonArrayBody } from "../http/json-array-body.js";
 
 
 export interface EngineOptions {
@@ -365,9 +366,8 @@ export class Engine {
           const live = await this.roles?.alerts(fingerprints);
           if (live) return live;
           const { alerts } = await this.alertState.loadAll();
-          if (fingerprints === undefined) return alerts;
-          const named = byFingerprint(alerts);
-          return fingerprints.flatMap((fp) => named.get(fp) ?? []);
+          const listed = fingerprints === undefined ? alerts : pick(byFingerprint(alerts), fingerprints);
+          return new JsonArrayBody(listed, (alert) => alert);
         },
         listSilences: () => this.silenceService.list(),
         createSilence: (body, actor) => this.silenceService.create(body, actor, "http"),
@@ -480,4 +480,9 @@ export class Engine {
     return this.auditWriter.record(action, details, subject);
   }
 
+}
+
+/** The records with the given keys, in their order; unknown keys are left out. */
+function pick<T>(byKey: ReadonlyMap<string, T>, keys: readonly string[]): T[] {
+  return keys.flatMap((key) => byKey.get(key) ?? []);
 }

@@ -4,6 +4,7 @@ import { AppError, ValidationError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { SilenceConflictError, SilenceNotFoundError } from "../store/jetstream/alert-state-store.js";
 import { IncidentNotFoundError } from "../store/jetstream/escalation-store.js";
+import { JsonArrayBody } from "./json-array-body.js";
 import type { TokenAuth } from "./tokens.js";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -106,10 +107,16 @@ export async function startHttpServer(
         if (!actor) throw new HttpError(401, "a valid bearer token is required (Authorization: Bearer <token>)");
         const params = (match.pattern.exec(path) ?? []).slice(1);
         const result = await match.handler(request, actor, params);
+        if (result.body instanceof JsonArrayBody) {
+          response.writeHead(result.status, { "content-type": "application/json" });
+          return await result.body.writeTo(response);
+        }
         send(response, result.status, result.body);
       } catch (error) {
         const { status, body } = errorResponse(error);
         if (status >= 500) options.logger.error({ err: error, path }, "HTTP request failed");
+        // Failed half-way through a body sent in slices: the status is out, so the client sees the body cut short.
+        if (response.headersSent) return void response.destroy();
         if (status === 401) response.setHeader("www-authenticate", 'Bearer realm="klaxon"');
         send(response, status, body);
       }

@@ -278,7 +278,8 @@ describe("dispatcher: inhibition", () => {
     dispatcher.receive(other, s(0));
     dispatcher.receive(resolved(other, s(5)), s(5));
     const listed = { firing: 0, suppressed: 0, resolved: 0 };
-    for (const { alert, mutedBy } of dispatcher.alertsWithMutes(s(10))) listed[alert.status === "resolved" ? "resolved" : mutedBy.length > 0 ? "suppressed" : "firing"]++;
+    const { alerts, mutedBy } = dispatcher.alertsAndMutes(s(10));
+    for (const alert of alerts) listed[alert.status === "resolved" ? "resolved" : mutedBy(alert).length > 0 ? "suppressed" : "firing"]++;
     assert.deepEqual(dispatcher.countByState(s(10)), { firing: 2, suppressed: 2, resolved: 1 });
     assert.deepEqual(dispatcher.countByState(s(10)), listed);
   });
