@@ -32,9 +32,10 @@ else {
   for (const [channel, late] of Object.entries(report.latenessByChannel)) console.log(`  ${channel.padEnd(26)} p50 ${late.p50Ms} ms, p99 ${late.p99Ms} ms, max ${late.maxMs} ms`);
   console.log(`  over the run (fired from): ${report.latenessOverRun.map((t) => `${t.from} p50 ${(t.p50Ms / 1000).toFixed(1)} s max ${(t.maxMs / 1000).toFixed(1)} s`).join("; ")}`);
   if (report.pipeline) {
-    const { evaluated, notified, neverNotified } = report.pipeline;
+    const { evaluated, notified, paged, neverNotified } = report.pipeline;
     console.log(`event → firing alert         p50 ${evaluated.p50Ms} ms, p99 ${evaluated.p99Ms} ms, max ${evaluated.maxMs} ms`);
     console.log(`notified beyond group_wait  p50 ${notified.p50Ms} ms, p99 ${notified.p99Ms} ms, max ${notified.maxMs} ms`);
+    console.log(`paged beyond group_wait     p50 ${paged.p50Ms} ms, p99 ${paged.p99Ms} ms, max ${paged.maxMs} ms  (page published: escalation done)`);
     if (neverNotified.length > 0) console.log(`never notified              ${neverNotified.length}  e.g. ${neverNotified.slice(0, 3).join(", ")}`);
   }
   if (report.continued) console.log(`fired again before resolve told  ${report.continued.length}  (one incident with the first firing, no page of their own) e.g. ${report.continued.slice(0, 3).join(", ")}`);

@@ -8,6 +8,7 @@ import { appendTo, quantiles, type Quantiles } from "./tally.js";
 export interface Labelled {
   labels: Record<string, string>;
   status?: string;
+  fingerprint?: string;
 }
 
 export interface PipelineTiming {
@@ -15,6 +16,8 @@ export interface PipelineTiming {
   evaluated: Quantiles;
   /** First event published → the first group notification listing the alert firing, beyond group_wait. */
   notified: Quantiles;
+  /** First event published → the first page about it published for the notify stage (escalation done), beyond group_wait. */
+  paged: Quantiles;
   /**
    * Alerts that fired and resolved and were never listed firing by a notification, each with when its firing and
    * then its resolution reached the alerts stream. A resolution within about group_wait of the firing is an alert
@@ -41,18 +44,28 @@ export async function pipelineTiming(js: JetStreamClient, fired: ReadonlyArray<{
   const firingAt = new Map<string, number[]>();
   const resolvedAt = new Map<string, number[]>();
   const notifiedAt = new Map<string, number[]>();
+  const pagedAt = new Map<string, number[]>();
+  const sourceOf = new Map<string, string>();
   const add = (into: Map<string, number[]>, source: string | undefined, atMs: number): void => {
     if (source !== undefined) appendTo(into, source, atMs);
   };
   for (const m of await readStream(js, "KLAXON_ALERTS")) {
     const alert = m.json<Labelled>();
     add(alert.status === "firing" ? firingAt : resolvedAt, alert.labels["source"], m.storedAtMs);
+    const source = alert.labels["source"];
+    if (alert.fingerprint !== undefined && source !== undefined) sourceOf.set(alert.fingerprint, source);
   }
   for (const m of await readStream(js, "KLAXON_NOTIFICATIONS")) {
     for (const alert of m.json<{ firing?: Labelled[] }>().firing ?? []) add(notifiedAt, alert.labels["source"], m.storedAtMs);
   }
+  // Pages name the alerts of their incident; incident updates (klaxon.pages.update) are not pages.
+  for (const m of await readStream(js, "KLAXON_PAGES")) {
+    if (m.subject.endsWith(".update")) continue;
+    for (const fp of new Set(m.json<{ alertFingerprints?: string[] }>().alertFingerprints ?? [])) add(pagedAt, sourceOf.get(fp), m.storedAtMs);
+  }
   const evaluated: number[] = [];
   const notified: number[] = [];
+  const paged: number[] = [];
   const neverNotified: string[] = [];
   for (const { source, firedAtMs } of fired) {
     // This firing's messages: the first stored after its event (an earlier firing's came before it).
@@ -64,7 +77,9 @@ export async function pipelineTiming(js: JetStreamClient, fired: ReadonlyArray<{
     const notifiedAtMs = (notifiedAt.get(source) ?? []).find((at) => at >= firing && at < next);
     evaluated.push(firing - firedAtMs);
     if (notifiedAtMs !== undefined) notified.push(Math.max(0, notifiedAtMs - firedAtMs - groupWaitMs));
+    const pagedAtMs = notifiedAtMs === undefined ? undefined : (pagedAt.get(source) ?? []).find((at) => at >= notifiedAtMs && at < next);
+    if (pagedAtMs !== undefined) paged.push(Math.max(0, pagedAtMs - firedAtMs - groupWaitMs));
     else if (resolved !== undefined) neverNotified.push(`${source} (firing stored ${firing - firedAtMs} ms after its event, resolved ${resolved - firing} ms after that)`);
   }
-  return { evaluated: quantiles(evaluated), notified: quantiles(notified), neverNotified };
+  return { evaluated: quantiles(evaluated), notified: quantiles(notified), paged: quantiles(paged), neverNotified };
 }
