@@ -10,6 +10,7 @@ import { advance, openIncident, resolveIncident, type Incident, type LevelPage }
 import { planPages, type PageIntent } from "../escalate/pages.js";
 import type { KvEscalationStore, StoredPage } from "../store/jetstream/escalation-store.js";
 import type { AuditSink } from "../store/ports.js";
+import { KeyedLanes } from "./lane.js";
 import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
@@ -17,6 +18,12 @@ import { AuditWriter } from "./audit-writer.js";
 import { groupNotificationSchema, jsonOf, type GroupNotificationIn } from "./notify-messages.js";
 
 const encoder = new TextEncoder();
+
+/**
+ * Groups whose notifications are handled at once. One at a time, each taking its ~15 round trips to NATS (incident,
+ * claims, publishes, audit), a backlog after a failover drained slower than new notifications came.
+ */
+const MAX_IN_FLIGHT = 32;
 
 export interface EscalationStageDeps {
   config: Config;
@@ -50,6 +57,12 @@ export class EscalationStage {
   private readonly scheduled = new Map<string, PageIntent>();
   /** Incidents with a decided level not yet planned into pages (a previous engine died in between). */
   private readonly unplanned = new Set<string>();
+  /** The group each known incident belongs to: its work runs in that group's lane. */
+  private readonly groupOf = new Map<string, string>();
+  /** One lane per group: a group's notifications, steps and pages in order; other groups' meanwhile. */
+  private readonly groupLanes = new KeyedLanes();
+  /** Notifications being handled; at most MAX_IN_FLIGHT before the stage takes more. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly loop: StageLoop;
   private readonly auditWriter: AuditWriter;
 
@@ -80,8 +93,9 @@ export class EscalationStage {
     });
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   halt(): void {
@@ -99,6 +113,19 @@ export class EscalationStage {
       return;
     }
     const notification = parsed.data;
+    const task = this.groupLanes
+      .run(notification.groupId, () => this.onNotification(m, notification))
+      .catch((error: unknown) => {
+        // Not acknowledged: JetStream delivers it again after the ack wait.
+        if (!this.stopping) this.deps.logger.error({ err: error, seq: m.seq, groupId: notification.groupId }, "escalation stage could not handle a notification; it will be retried");
+      })
+      .finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+    // Enough groups at work: take the next message once one of them is done.
+    if (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+  }
+
+  private async onNotification(m: JsMsg, notification: GroupNotificationIn): Promise<void> {
     const { store, clock } = this.deps;
     const policyId = this.deps.directory().policyOf(notification.receiver);
     const openId = await store.openIncidentOf(notification.groupId);
@@ -175,24 +202,40 @@ export class EscalationStage {
     this.unplanned.delete(id);
   }
 
-  /** Run every incident step and every scheduled page that is due. */
+  /**
+   * Run every incident step and every scheduled page that is due, each in its incident's group lane (a step and the
+   * pages it plans in order, and never beside a notification of the same group), the groups side by side.
+   */
   private async runDue(): Promise<void> {
     const now = this.deps.clock.now();
-    for (const [id, dueAt] of this.due) {
-      if (dueAt > now) continue;
-      const outcome = await this.deps.store.mutateIncident(id, (incident) => {
-        const step = advance(incident, this.deps.directory().policies.get(incident.policyId) ?? fallbackPolicy(incident), now);
-        if (step.incident === incident) return undefined;
-        return { incident: withPendingPages(step.incident, [...(incident.pendingPages ?? []), ...step.pages]), result: step };
-      });
-      this.track(outcome.incident);
-      for (const event of outcome.result?.events ?? []) await this.auditRecord(event.action, id, event.details);
-      // Planned even with no result: a step whose write landed but whose reply was lost reads as "nothing to do" on
-      // the retry, with its level's pages waiting in pendingPages.
-      if (outcome.incident.pendingPages?.length) await this.planPending(id, outcome.incident);
+    const work: Array<Promise<void>> = [];
+    for (const [id, dueAt] of this.due) if (dueAt <= now) work.push(this.inIncidentLane(id, () => this.step(id, now)));
+    for (const id of this.unplanned) work.push(this.inIncidentLane(id, () => this.planPending(id)));
+    for (const intent of this.scheduled.values()) {
+      if (intent.dueAtMs <= now) work.push(this.inIncidentLane(intent.incidentId, () => (this.scheduled.has(intent.id) ? this.sendIfStillNeeded(intent) : undefined)));
     }
-    for (const id of [...this.unplanned]) await this.planPending(id);
-    for (const intent of [...this.scheduled.values()]) if (intent.dueAtMs <= now) await this.sendIfStillNeeded(intent);
+    const failed = (await Promise.allSettled(work)).find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  /** One incident's timer, if it is still due when its turn comes. */
+  private async step(id: string, now: number): Promise<void> {
+    const dueAt = this.due.get(id);
+    if (dueAt === undefined || dueAt > now) return;
+    const outcome = await this.deps.store.mutateIncident(id, (incident) => {
+      const step = advance(incident, this.deps.directory().policies.get(incident.policyId) ?? fallbackPolicy(incident), now);
+      if (step.incident === incident) return undefined;
+      return { incident: withPendingPages(step.incident, [...(incident.pendingPages ?? []), ...step.pages]), result: step };
+    });
+    this.track(outcome.incident);
+    for (const event of outcome.result?.events ?? []) await this.auditRecord(event.action, id, event.details);
+    // Planned even with no result: a step whose write landed but whose reply was lost reads as "nothing to do" on
+    // the retry, with its level's pages waiting in pendingPages.
+    if (outcome.incident.pendingPages?.length) await this.planPending(id, outcome.incident);
+  }
+
+  private inIncidentLane(incidentId: string, work: () => void | Promise<void>): Promise<void> {
+    return this.groupLanes.run(this.groupOf.get(incidentId) ?? incidentId, work);
   }
 
   private async page(level: LevelPage, incident: Incident): Promise<void> {
@@ -238,6 +281,9 @@ export class EscalationStage {
   }
 
   private track(incident: Incident): void {
+    // A resolved incident has no more work of its own (its pages still scheduled are cancelled in any lane).
+    if (incident.state === "resolved") this.groupOf.delete(incident.id);
+    else this.groupOf.set(incident.id, incident.groupId);
     if (incident.nextStepAtMs === undefined || incident.state === "resolved") this.due.delete(incident.id);
     else this.due.set(incident.id, incident.nextStepAtMs);
   }

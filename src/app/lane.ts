@@ -33,3 +33,29 @@ export class Lane {
     return this.tail.then(() => undefined);
   }
 }
+
+/**
+ * A lane per key, made on first use and dropped once its last task settles: tasks of one key (an incident, a group)
+ * run one at a time in arrival order, tasks of different keys side by side.
+ */
+export class KeyedLanes {
+  private readonly lanes = new Map<string, { lane: Lane; users: number }>();
+
+  run<T>(key: string, task: () => T | Promise<T>): Promise<T> {
+    let entry = this.lanes.get(key);
+    if (entry === undefined) {
+      entry = { lane: new Lane(), users: 0 };
+      this.lanes.set(key, entry);
+    }
+    entry.users++;
+    const settled = entry;
+    return settled.lane.run(task).finally(() => {
+      if (--settled.users === 0 && this.lanes.get(key) === settled) this.lanes.delete(key);
+    });
+  }
+
+  /** Keys with a task queued or running. */
+  get size(): number {
+    return this.lanes.size;
+  }
+}

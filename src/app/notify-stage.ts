@@ -13,7 +13,7 @@ import type { KvEscalationStore } from "../store/jetstream/escalation-store.js";
 import type { AuditSink } from "../store/ports.js";
 import { AuditWriter } from "./audit-writer.js";
 import type { EscalationService } from "./escalation-service.js";
-import { Lane } from "./lane.js";
+import { KeyedLanes } from "./lane.js";
 import type { Metrics } from "./metrics.js";
 import { buildChannels, readNotifySecrets, type NotifySecrets } from "./notify-channels.js";
 import { DeliveryRunner, type DeliveryOutcome } from "./notify-delivery.js";
@@ -57,7 +57,8 @@ export class NotifyStage {
   private readonly pagesLoop: StageLoop;
   private readonly receiversLoop: StageLoop;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly incidentLanes = new Map<string, { lane: Lane; users: number }>();
+  /** Updates of one incident run one at a time, in order: "resolved" must not be overwritten by an older "acknowledged". */
+  private readonly incidentLanes = new KeyedLanes();
   private readonly auditWriter: AuditWriter;
   private readonly runner: DeliveryRunner;
   private readonly pages: PageHandler;
@@ -203,7 +204,7 @@ export class NotifyStage {
     if (m.subject === `${this.deps.config.subjects.pages}.update`) {
       const update = incidentUpdateSchema.safeParse(jsonOf(m));
       if (!update.success) return this.invalid(m, "incident update");
-      return this.serialised(update.data.incidentId, () => this.pages.update(update.data, keepAlive));
+      return this.incidentLanes.run(update.data.incidentId, () => this.pages.update(update.data, keepAlive));
     }
     const page = pageMessageSchema.safeParse(jsonOf(m));
     if (!page.success) return this.invalid(m, "page");
@@ -220,17 +221,5 @@ export class NotifyStage {
     this.deps.logger.error({ subject: m.subject, seq: m.seq }, `not a valid ${what}; dropped`);
     await this.auditWriter.record("notify.failed", { subject: m.subject, seq: m.seq, why: `not a valid ${what}` });
     return [];
-  }
-
-  /** Updates of one incident run one at a time, in order: "resolved" must not be overwritten by an older "acknowledged". */
-  private async serialised<T>(incidentId: string, work: () => Promise<T>): Promise<T> {
-    const entry = this.incidentLanes.get(incidentId) ?? { lane: new Lane(), users: 0 };
-    entry.users++;
-    this.incidentLanes.set(incidentId, entry);
-    try {
-      return await entry.lane.run(work);
-    } finally {
-      if (--entry.users === 0) this.incidentLanes.delete(incidentId);
-    }
   }
 }

@@ -187,3 +187,39 @@ describe("escalation: an engine killed between opening an incident and recording
     }
   });
 });
+
+describe("escalation: groups side by side", () => {
+  const nats = useNatsServer();
+
+  test("a group whose handling is held up does not hold up another group's page", async () => {
+    const dir = await oncallRules();
+    await writeJson(dir, "routes/routes.json", { version: 1, route: { receiver: "db", groupBy: ["alertname", "source"], groupWait: "0s", groupInterval: "1m" }, receivers: [{ name: "db", policy: "db-policy" }] });
+    // The first group the stage looks at waits here (a slow store, a NATS hiccup) until released.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let heldGroup: string | undefined;
+    const original = KvEscalationStore.prototype.openIncidentOf;
+    KvEscalationStore.prototype.openIncidentOf = async function (this: KvEscalationStore, groupId: string) {
+      heldGroup ??= groupId;
+      if (groupId === heldGroup) await held;
+      return original.call(this, groupId);
+    };
+    const clock = new FakeClock(Date.now());
+    const engine = await startEngine(testConfig(nats.current.url, dir), clock);
+    const { nc, js } = await client(nats.current.url);
+    try {
+      await publishEvent(js, metricEvent("db-1", "db_up", 0, clock.now()));
+      await eventually("db-1's group reaches the escalation stage", () => heldGroup);
+      await publishEvent(js, metricEvent("db-2", "db_up", 0, clock.now()));
+      await eventually("alice is paged about db-2 while db-1's group is held up", async () => ((await pages(js)).some((p) => p.title.includes("db-2")) ? true : undefined));
+      assert.ok(!(await pages(js)).some((p) => p.title.includes("db-1")), "db-1's group is still held");
+      release();
+      await eventually("then about db-1", async () => ((await pages(js)).some((p) => p.title.includes("db-1")) ? true : undefined));
+    } finally {
+      KvEscalationStore.prototype.openIncidentOf = original;
+      release();
+      await engine.stop();
+      await nc.close();
+    }
+  });
+});
