@@ -21,6 +21,8 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
   const allAudit = await auditRecords<AuditLine>(js).catch(() => []);
   const audit = allAudit.filter((r) => /^notify\.(failed|skipped|dead)/.test(r.action));
   const out: Record<string, string> = {};
+  /** Evaluation roles whose partition held an alert that never fired: their lease and history are told below. */
+  const stalled = new Set<string>();
   for (const source of sources) {
     const fired = alerts.some((a) => a.labels["source"] === source && a.status === "firing");
     const notified = notifications.some((n) => (n.firing ?? []).some((a) => a.labels["source"] === source));
@@ -40,14 +42,22 @@ export async function traceLost(js: JetStreamClient, lostPages: readonly string[
     const events = fired ? [] : await readStream(js, "KLAXON_EVENTS", `events.part.*.metric.${source}`).catch(() => []);
     const partition = events[0]?.subject.split(".")[2];
     const consumer = partition === undefined ? undefined : await (await js.jetstreamManager()).consumers.info("KLAXON_EVENTS", `klaxon-evaluate-p${partition}`).catch(() => undefined);
-    const evaluated = events.length === 0 ? "" : `; events at stream seq ${events.map((e) => e.seq).join(", ")} (partition ${partition ?? "?"})${consumer ? `, its consumer: ack floor ${consumer.ack_floor.stream_seq}, ack pending ${consumer.num_ack_pending}, delivered up to ${consumer.delivered.stream_seq}` : ""}`;
+    const evaluated = events.length === 0 ? "" : `; events at stream seq ${events.map((e) => e.seq).join(", ")} (partition ${partition ?? "?"})${consumer ? `, its consumer: ack floor ${consumer.ack_floor.stream_seq}, ack pending ${consumer.num_ack_pending}, delivered up to ${consumer.delivered.stream_seq}, pending ${consumer.num_pending}, waiting pulls ${consumer.num_waiting}` : ""}`;
+    if (partition !== undefined) stalled.add(`evaluate-p${partition}`);
     const stage = fired && !notified ? await coordinatorStory(js, alertMessages, allAudit, source) : "";
     out[source] = `fired ${fired ? "yes" : "no"}${evaluated}${stage}, notified ${notified ? "yes" : "no"}, pages planned ${planned.length ? planned.map((p) => p.page.channel ?? "?").join("+") : "none"}${where.length ? `; ${where.join("; ")}` : ""}${claims.length ? `; page claims: ${claims.join(", ")}` : ""}`;
   }
   // Who held the coordinator at the end, and since when: a holder whose stages stopped reading looks alive.
   const leases = await scanKv(js, "klaxon-cluster", "lease.").catch(() => []);
   const decoder = new TextDecoder();
-  for (const { key, value, createdAtMs } of leases.filter((l) => l.key === "lease.coordinator")) out[key] = `${decoder.decode(value)} (written ${new Date(createdAtMs).toISOString()})`;
+  for (const { key, value, createdAtMs } of leases.filter((l) => l.key === "lease.coordinator" || stalled.has(l.key.slice("lease.".length)))) {
+    out[key] = `${decoder.decode(value)} (written ${new Date(createdAtMs).toISOString()})`;
+  }
+  // A partition that stopped taking events: every role change of it, by whom and when.
+  for (const role of stalled) {
+    const history = allAudit.filter((r) => r.action.startsWith("cluster.") && r.details?.["role"] === role);
+    out[`history ${role}`] = history.map((r) => `${new Date(r.timeMs ?? 0).toISOString().slice(11, 23)} ${r.action} by ${r.actor ?? "?"} ${JSON.stringify(r.details)}`).join("; ") || "no cluster records";
+  }
   // Where the notify stage's consumers stood at the end: messages still pending, in flight (and for how many), taken.
   const jsm = await js.jetstreamManager();
   for (const stream of ["KLAXON_PAGES", "KLAXON_NOTIFICATIONS"]) {
