@@ -78,7 +78,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       watchRules: false,
       tickIntervalMs: 100,
       lateEventToleranceMs: 0,
-      logLevel: "warn",
+      logLevel: process.env["CHAOS_LOG_LEVEL"] ?? "warn",
       // Every series saved every 8 s: a part (of 16) every 500 ms per partition, so recovery from parts is exercised.
       state: { snapshotIntervalMs: 8_000 },
       consumer: { ackWaitMs: 3_000 },

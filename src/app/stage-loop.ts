@@ -18,10 +18,20 @@ export interface StageLoopOptions {
   tick: () => void | Promise<void>;
   /** The audit trail: every redelivery is recorded (`jetstream.redelivery`), batched per tick to stay cheap. */
   recordAudit?: (action: string, details: Record<string, unknown>) => Promise<void>;
+  /** How long a consumer with messages may deliver none before its iterator is replaced (STALL_AFTER_MS; tests). */
+  stallAfterMs?: number;
 }
 
 /** Redeliveries per audit record at most, so one record always fits a message. */
 const REDELIVERIES_PER_RECORD = 500;
+
+/**
+ * A consumer that has messages for the stage and has delivered none for this long, while the stage sat waiting for
+ * one, is stalled: its iterator is replaced. Pull consumers are known to stop being pulled after a server restart
+ * now and then (the pull lost, the client's reset not run); a partition stalled so lost every page of its sources
+ * in one chaos run. Three pull expiries: a live pull is answered (a message, or its expiry) well within that.
+ */
+export const STALL_AFTER_MS = 3 * LIVE_PULL.expires;
 
 /** After the iterator ended on its own: wait this long (times the attempt, up to the cap) before pulling again. */
 const RESTART_PAUSE_MS = 500;
@@ -43,6 +53,11 @@ export class StageLoop {
   private restarts = 0;
   /** Ends the pause before a new pull early: set while one is waiting. */
   private wake: (() => void) | undefined;
+  /** When a message last came, or the iterator was (re)made; and whether a handler is running now. */
+  private lastDeliveryAtMs = Date.now();
+  private handling = false;
+  private checkingStall = false;
+  private consumer: Consumer | undefined;
 
   constructor(
     private readonly name: string,
@@ -55,11 +70,14 @@ export class StageLoop {
 
   async start(js: JetStreamClient, options: StageLoopOptions): Promise<void> {
     const consumer = await js.consumers.get(options.stream, options.durable);
+    this.consumer = consumer;
     this.messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
+    this.lastDeliveryAtMs = Date.now();
     this.options = options;
     this.loop = this.keepConsuming(consumer, this.messages, options);
     this.timer = setInterval(() => {
       void this.recordRedeliveries();
+      void this.checkStall();
       void this.lane.run(options.tick).catch((error: unknown) => this.failed(`${this.name}: tick`, error));
     }, options.tickIntervalMs);
   }
@@ -99,6 +117,7 @@ export class StageLoop {
       if (this.stoppingFlag) return undefined;
       try {
         const messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
+        this.lastDeliveryAtMs = Date.now();
         if (!this.stoppingFlag) return (this.messages = messages);
         await messages.close();
         return undefined;
@@ -111,10 +130,13 @@ export class StageLoop {
   private async read(messages: ConsumerMessages, options: StageLoopOptions): Promise<void> {
     for await (const m of messages) {
       if (this.stoppingFlag) break;
+      this.lastDeliveryAtMs = Date.now();
       const delivery = deliveryOf(m);
       if (delivery.deliveryCount > 1) this.redeliveries.push({ sequence: delivery.seq, deliveryCount: delivery.deliveryCount, subject: m.subject });
       if (!this.lane.isIdle) {
+        this.handling = true;
         await this.lane.run(() => options.handle(m, delivery)).catch((error: unknown) => this.failedMessage(delivery, error));
+        this.handling = false;
         continue;
       }
       // Nothing else holds the lane: run here, and keep the lane held only if the handler goes on asynchronously.
@@ -125,7 +147,40 @@ export class StageLoop {
         this.failedMessage(delivery, error);
         continue;
       }
-      if (running) await this.lane.hold(running).catch((error: unknown) => this.failedMessage(delivery, error));
+      if (running) {
+        this.handling = true;
+        await this.lane.hold(running).catch((error: unknown) => this.failedMessage(delivery, error));
+        this.handling = false;
+      }
+    }
+  }
+
+  /**
+   * Replace the iterator of a stalled consumer (see STALL_AFTER_MS): one with messages for the stage, room for them
+   * (fewer than max_ack_pending in flight), and none delivered for that long while the stage waited. Its end is taken
+   * as any other end of the iterator: logged, counted, audited, and followed by a new pull.
+   */
+  private async checkStall(): Promise<void> {
+    const quietMs = Date.now() - this.lastDeliveryAtMs;
+    const stallAfterMs = this.options?.stallAfterMs ?? STALL_AFTER_MS;
+    if (this.checkingStall || this.stoppingFlag || this.handling || quietMs < stallAfterMs || !this.consumer) return;
+    this.checkingStall = true;
+    try {
+      const info = await this.consumer.info();
+      const maxAckPending = (info.config.max_ack_pending ?? 0) > 0 ? (info.config.max_ack_pending as number) : Number.POSITIVE_INFINITY;
+      const stalled = info.num_pending > 0 && info.num_ack_pending < maxAckPending && Date.now() - this.lastDeliveryAtMs >= stallAfterMs && !this.handling;
+      if (!stalled || this.stoppingFlag) return;
+      const { stream, durable } = this.options as StageLoopOptions;
+      const details = { stream, consumer: durable, pending: info.num_pending, ackPending: info.num_ack_pending, waitingPulls: info.num_waiting, quietMs };
+      this.logger.error(details, `${this.name}: the consumer has messages but delivered none for ${Math.round(quietMs / 1000)} s; pulling anew`);
+      await this.options?.recordAudit?.("jetstream.consumer_stalled", details).catch((error: unknown) => this.failed(`${this.name}: stall audit`, error));
+      this.lastDeliveryAtMs = Date.now();
+      void this.messages?.close().catch(() => undefined);
+    } catch (error) {
+      // NATS not answering: not a stall of ours; asked again at a later tick.
+      this.logger.debug({ err: String(error) }, `${this.name}: consumer info for the stall check failed`);
+    } finally {
+      this.checkingStall = false;
     }
   }
 

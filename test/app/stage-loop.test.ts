@@ -171,3 +171,51 @@ function watchConsume(js: JetStreamClient, iterators: ConsumerMessages[]): JetSt
   });
   return new Proxy(js, { get: (target, property, receiver) => (property === "consumers" ? consumers : (Reflect.get(target, property, receiver) as unknown)) });
 }
+
+describe("StageLoop: a consumer that stops being pulled", () => {
+  const nats = useNatsServer();
+
+  test("has messages and delivers none: its iterator is replaced, the stall audited, and every message handled", async () => {
+    const { nc, js } = await client(nats.current.url);
+    await streamOf(nc, js, "STALL", 20, 30_000);
+    // The client's pull consumer with its pull requests switched off: what a pull lost in a server restart, with the
+    // client's reset never run, looks like from here.
+    const probe = await (await js.consumers.get("STALL", "stage")).consume({ max_messages: 1 });
+    const iteratorClass = Object.getPrototypeOf(probe) as { pull: (...args: unknown[]) => void };
+    // Not awaited: an iterator nobody reads settles its close only when read (its stop waits in its queue).
+    void probe.close();
+    const pull = iteratorClass.pull;
+    iteratorClass.pull = () => undefined;
+    const audited: Array<{ action: string; details: Record<string, unknown> }> = [];
+    const handled = new Set<string>();
+    const loop = new StageLoop("stalling stage", silentLogger);
+    try {
+      await loop.start(js, {
+        stream: "STALL",
+        durable: "stage",
+        batch: 50,
+        tickIntervalMs: 100,
+        stallAfterMs: 1_000,
+        tick: () => undefined,
+        handle: (m) => {
+          handled.add(m.string());
+          m.ack();
+        },
+        recordAudit: async (action, details) => {
+          audited.push({ action, details });
+          // Seen: let the next iterator pull as it should.
+          iteratorClass.pull = pull;
+        },
+      });
+      await until("every message handled", () => handled.size === 20);
+      const stall = audited.find((a) => a.action === "jetstream.consumer_stalled");
+      assert.ok(stall, "the stall is in the audit trail");
+      assert.equal(stall.details["pending"], 20);
+      assert.equal(stall.details["waitingPulls"], 0);
+    } finally {
+      iteratorClass.pull = pull;
+      await loop.stop();
+      await nc.close();
+    }
+  });
+});
