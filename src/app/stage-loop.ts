@@ -57,6 +57,8 @@ export class StageLoop {
   private lastDeliveryAtMs = Date.now();
   private handling = false;
   private checkingStall = false;
+  /** A quiet consumer is asked about at most every third of the stall time: an idle stage is quiet all day. */
+  private nextStallCheckAtMs = 0;
   private consumer: Consumer | undefined;
 
   constructor(
@@ -163,8 +165,9 @@ export class StageLoop {
   private async checkStall(): Promise<void> {
     const quietMs = Date.now() - this.lastDeliveryAtMs;
     const stallAfterMs = this.options?.stallAfterMs ?? STALL_AFTER_MS;
-    if (this.checkingStall || this.stoppingFlag || this.handling || quietMs < stallAfterMs || !this.consumer) return;
+    if (this.checkingStall || this.stoppingFlag || this.handling || quietMs < stallAfterMs || !this.consumer || Date.now() < this.nextStallCheckAtMs) return;
     this.checkingStall = true;
+    this.nextStallCheckAtMs = Date.now() + stallAfterMs / 3;
     try {
       const info = await this.consumer.info();
       const maxAckPending = (info.config.max_ack_pending ?? 0) > 0 ? (info.config.max_ack_pending as number) : Number.POSITIVE_INFINITY;
