@@ -127,7 +127,9 @@ export class NotifyStage {
   async start(): Promise<void> {
     const { config, js } = this.deps;
     await this.watcher.start();
-    const loop = { batch: 64, tickIntervalMs: config.tickIntervalMs, tick: () => undefined };
+    // Redeliveries and stalls of the notify consumers are audited, as every other stage's are.
+    const recordAudit = (action: string, details: Record<string, unknown>): Promise<void> => this.auditWriter.record(action, details);
+    const loop = { batch: 64, tickIntervalMs: config.tickIntervalMs, tick: () => undefined, recordAudit };
     await this.pagesLoop.start(js, { ...loop, stream: config.streams.pages, durable: config.consumer.notifyDurable, handle: (m) => this.dispatch(m, () => this.pageMessage(m)) });
     await this.receiversLoop.start(js, { ...loop, stream: config.streams.notifications, durable: config.consumer.notifyDurable, handle: (m) => this.dispatch(m, () => this.groupMessage(m)) });
   }
