@@ -46,6 +46,10 @@ describe("JsonArrayBody", () => {
     }
   });
 
+  test("JSON.stringify of the body (a caller that does not write it in slices) gives the same array", () => {
+    assert.equal(JSON.stringify(new JsonArrayBody([1, 2, 3], (n) => ({ n: n * 2 }))), '[{"n":2},{"n":4},{"n":6}]');
+  });
+
   test("an item with no JSON form is written as null, as JSON.stringify writes it in an array", async () => {
     const served = await serve(() => new JsonArrayBody([1, 2, 3], (n) => (n === 2 ? undefined : n)));
     try {
