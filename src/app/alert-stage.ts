@@ -64,6 +64,12 @@ export class AlertStage {
   private stopWatch: (() => void) | undefined;
   private nextPurgeAtMs = 0;
   private purging: Promise<void> | undefined;
+  /**
+   * Notifications the dispatcher decided on whose publishing failed (NATS away: the owner check or the publish threw,
+   * or the stage began stopping mid-retry). The dispatcher already counts them as told, so they are sent first at the
+   * next tick: dropped, the group would never tell them (a chaos run lost a page this way across a server restart).
+   */
+  private unsent: GroupNotification[] = [];
 
   constructor(private readonly deps: AlertStageDeps) {
     this.loop = new StageLoop("alert stage", deps.logger);
@@ -206,15 +212,21 @@ export class AlertStage {
 
   private async flushDue(): Promise<void> {
     this.purgeSilencesWhenDue();
-    const notifications = this.dispatcher.tick(this.deps.clock.now());
+    const notifications = [...this.unsent, ...this.dispatcher.tick(this.deps.clock.now())];
+    this.unsent = notifications;
     // A replica whose role was taken over sends nothing: the new coordinator loaded the state and sends its own, and
     // with ids that carry their content, a stale view's notification would not be dropped as a duplicate of it.
     if (notifications.length > 0 && !(await this.commits.confirmOwner())) {
       this.deps.metrics.notificationsWithheld.inc(notifications.length);
+      this.unsent = [];
       return;
     }
     const sent: GroupNotification[] = [];
-    for (const notification of notifications) sent.push(await this.publish(notification));
+    for (const notification of notifications) {
+      sent.push(await this.publish(notification));
+      // Published (a retry after a failure is dropped by JetStream as a duplicate of its id): not owed any more.
+      this.unsent = notifications.slice(sent.length);
+    }
     const audits: AlertAudit[] = [];
     for (const n of sent) {
       this.deps.metrics.groupNotifications.inc({ receiver: n.receiver, reason: n.reason });

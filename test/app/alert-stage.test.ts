@@ -8,13 +8,14 @@ import { JetStreamAlertSink } from "../../src/store/jetstream/sinks.js";
 import { fingerprint } from "../../src/alerts/fingerprint.js";
 import { client, eventually, useNatsServer, streamJson, metricEvent, publishEvent, rulesDir, startEngine, testConfig } from "../support/engine.js";
 import type { GroupNotification } from "../../src/alerts/dispatcher.types.js";
-import { MAX_ALERTS_PER_NOTIFICATION } from "../../src/alerts/dispatcher.js";
+import { Dispatcher, MAX_ALERTS_PER_NOTIFICATION } from "../../src/alerts/dispatcher.js";
 import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from "../../src/cli/commands/silence.js";
 import { auditRecords } from "../support/audit-records.js";
 import { Kvm } from "@nats-io/kv";
 import { FakeClock } from "../../src/core/clock.js";
 import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
 import { COORDINATOR_ROLE } from "../../src/app/engine-roles.js";
+import { AlertCommits } from "../../src/app/alert-commits.js";
 
 const diskRule = {
   id: "disk-full",
@@ -346,6 +347,47 @@ describe("alert stage on a real nats-server", () => {
     } finally {
       await engine.stop();
       await nc.close();
+    }
+  });
+});
+
+describe("alert stage: a notification whose publishing fails", () => {
+  const nats = useNatsServer();
+
+  test("is sent at the next tick, not dropped: the dispatcher already counts it as told", async () => {
+    const config = testConfig(nats.current.url, await withRoutes("200ms", "1h", { ...diskRule, id: "disk-unsent" }));
+    const { js } = await client(nats.current.url);
+    // The owner check right after the dispatcher decided on the first notification fails, as it does while NATS
+    // restarts (the checks of message commits before it go through).
+    const original = AlertCommits.prototype.confirmOwner;
+    const tick = Dispatcher.prototype.tick;
+    let decided = false;
+    let failed = 0;
+    Dispatcher.prototype.tick = function (this: Dispatcher, nowMs: number) {
+      const out = tick.call(this, nowMs);
+      if (out.length > 0) decided = true;
+      return out;
+    };
+    AlertCommits.prototype.confirmOwner = async function (this: AlertCommits) {
+      if (decided && failed === 0) {
+        failed++;
+        throw new Error("TimeoutError: timeout (NATS restarting)");
+      }
+      return original.call(this);
+    };
+    const engine = await startEngine(config);
+    try {
+      await publishEvent(js, metricEvent("db-1", "disk", 97, Date.now()));
+      const sent = await eventually("the group's first notification", async () => {
+        const mine = (await notifications(js)).filter((n) => n.groupLabels["alertname"] === "disk-unsent");
+        return mine.length > 0 ? mine : undefined;
+      });
+      assert.equal(failed, 1, "the first attempt failed");
+      assert.deepEqual(sent.map((n) => [n.reason, n.firing.map((a) => a.labels["source"])]), [["first", ["db-1"]]]);
+    } finally {
+      AlertCommits.prototype.confirmOwner = original;
+      Dispatcher.prototype.tick = tick;
+      await engine.stop();
     }
   });
 });
