@@ -11,6 +11,7 @@ import { groupKey, matchRoutes, type RouteNode, type Routing } from "./routing.j
 import type { Silencer } from "./silences.js";
 import { toStoredAlert, toStoredGroup, type StoredAlert, type StoredGroup } from "./stored-state.js";
 import type { TimeIntervals } from "./time-intervals.js";
+import { valuesAt } from "../core/records.js";
 
 /**
  * At most this many alerts of each list (firing, resolved, muted) travel in a group notification in full; the rest
@@ -172,7 +173,7 @@ export class Dispatcher {
    */
   alertsAndMutes(nowMs: number, fingerprints?: readonly string[]): { alerts: AlertRecord[]; mutedBy: (alert: AlertRecord) => string[] } {
     const sources = this.inhibitionSources();
-    const alerts = fingerprints === undefined ? [...this.alerts.values()] : fingerprints.flatMap((fp) => this.alerts.get(fp) ?? []);
+    const alerts = fingerprints === undefined ? [...this.alerts.values()] : valuesAt(this.alerts, fingerprints);
     return { alerts, mutedBy: (alert) => (alert.status === "firing" ? this.muteReasons(alert, nowMs, sources) : []) };
   }
 

@@ -53,6 +53,7 @@ import { auditRoutes } from "../http/audit-routes.js";
 import { AuditQueries } from "../store/jetstream/audit-queries.js";
 import { canonicalJson, sha256Hex } from "../core/hash.js";
 import { JsonArrayBody } from "../http/json-array-body.js";
+import { valuesAt } from "../core/records.js";
 
 
 export interface EngineOptions {
@@ -366,7 +367,7 @@ export class Engine {
           const live = await this.roles?.alerts(fingerprints);
           if (live) return live;
           const { alerts } = await this.alertState.loadAll();
-          const listed = fingerprints === undefined ? alerts : pick(byFingerprint(alerts), fingerprints);
+          const listed = fingerprints === undefined ? alerts : valuesAt(byFingerprint(alerts), fingerprints);
           return new JsonArrayBody(listed, (alert) => alert);
         },
         listSilences: () => this.silenceService.list(),
@@ -480,9 +481,4 @@ export class Engine {
     return this.auditWriter.record(action, details, subject);
   }
 
-}
-
-/** The records with the given keys, in their order; unknown keys are left out. */
-function pick<T>(byKey: ReadonlyMap<string, T>, keys: readonly string[]): T[] {
-  return keys.flatMap((key) => byKey.get(key) ?? []);
 }

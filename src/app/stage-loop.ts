@@ -53,8 +53,13 @@ export class StageLoop {
   private restarts = 0;
   /** Ends the pause before a new pull early: set while one is waiting. */
   private wake: (() => void) | undefined;
-  /** When a message last came, or the iterator was (re)made; and whether a handler is running now. */
-  private lastDeliveryAtMs = Date.now();
+  /**
+   * Messages taken so far, and since when that count has not moved (the iterator (re)made counts as a move): compared
+   * at each tick, so the message path only adds one to a number. Whether a handler is running now.
+   */
+  private delivered = 0;
+  private deliveredAtLastLook = 0;
+  private quietSinceMs = Date.now();
   private handling = false;
   private checkingStall = false;
   /** A quiet consumer is asked about at most every third of the stall time: an idle stage is quiet all day. */
@@ -74,7 +79,7 @@ export class StageLoop {
     const consumer = await js.consumers.get(options.stream, options.durable);
     this.consumer = consumer;
     this.messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
-    this.lastDeliveryAtMs = Date.now();
+    this.quietSinceMs = Date.now();
     this.options = options;
     this.loop = this.keepConsuming(consumer, this.messages, options);
     this.timer = setInterval(() => {
@@ -119,7 +124,7 @@ export class StageLoop {
       if (this.stoppingFlag) return undefined;
       try {
         const messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
-        this.lastDeliveryAtMs = Date.now();
+        this.quietSinceMs = Date.now();
         if (!this.stoppingFlag) return (this.messages = messages);
         await messages.close();
         return undefined;
@@ -132,7 +137,7 @@ export class StageLoop {
   private async read(messages: ConsumerMessages, options: StageLoopOptions): Promise<void> {
     for await (const m of messages) {
       if (this.stoppingFlag) break;
-      this.lastDeliveryAtMs = Date.now();
+      this.delivered++;
       const delivery = deliveryOf(m);
       if (delivery.deliveryCount > 1) this.redeliveries.push({ sequence: delivery.seq, deliveryCount: delivery.deliveryCount, subject: m.subject });
       if (!this.lane.isIdle) {
@@ -163,7 +168,12 @@ export class StageLoop {
    * as any other end of the iterator: logged, counted, audited, and followed by a new pull.
    */
   private async checkStall(): Promise<void> {
-    const quietMs = Date.now() - this.lastDeliveryAtMs;
+    if (this.delivered !== this.deliveredAtLastLook) {
+      this.deliveredAtLastLook = this.delivered;
+      this.quietSinceMs = Date.now();
+      return;
+    }
+    const quietMs = Date.now() - this.quietSinceMs;
     const stallAfterMs = this.options?.stallAfterMs ?? STALL_AFTER_MS;
     if (this.checkingStall || this.stoppingFlag || this.handling || quietMs < stallAfterMs || !this.consumer || Date.now() < this.nextStallCheckAtMs) return;
     this.checkingStall = true;
@@ -171,13 +181,13 @@ export class StageLoop {
     try {
       const info = await this.consumer.info();
       const maxAckPending = (info.config.max_ack_pending ?? 0) > 0 ? (info.config.max_ack_pending as number) : Number.POSITIVE_INFINITY;
-      const stalled = info.num_pending > 0 && info.num_ack_pending < maxAckPending && Date.now() - this.lastDeliveryAtMs >= stallAfterMs && !this.handling;
+      const stalled = info.num_pending > 0 && info.num_ack_pending < maxAckPending && this.delivered === this.deliveredAtLastLook && !this.handling;
       if (!stalled || this.stoppingFlag) return;
       const { stream, durable } = this.options as StageLoopOptions;
       const details = { stream, consumer: durable, pending: info.num_pending, ackPending: info.num_ack_pending, waitingPulls: info.num_waiting, quietMs };
       this.logger.error(details, `${this.name}: the consumer has messages but delivered none for ${Math.round(quietMs / 1000)} s; pulling anew`);
       await this.options?.recordAudit?.("jetstream.consumer_stalled", details).catch((error: unknown) => this.failed(`${this.name}: stall audit`, error));
-      this.lastDeliveryAtMs = Date.now();
+      this.quietSinceMs = Date.now();
       void this.messages?.close().catch(() => undefined);
     } catch (error) {
       // NATS not answering: not a stall of ours; asked again at a later tick.

@@ -29,3 +29,8 @@ export function assignRecord<V>(target: Record<string, V>, source: Readonly<Reco
   }
   return target;
 }
+
+/** The values `map` holds under `keys`, in the keys' order; keys it does not hold are left out. */
+export function valuesAt<K, V>(map: ReadonlyMap<K, V>, keys: readonly K[]): V[] {
+  return keys.flatMap((key) => (map.has(key) ? [map.get(key) as V] : []));
+}
