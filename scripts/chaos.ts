@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --alerts N --rate R --quick --json]`: three `klaxon run` replicas, their own nats-server and
+ * `npm run chaos [-- --alerts N --rate R --nats-restarts N --kill-every MS --quick --json]`: three `klaxon run` replicas, their own nats-server and
  * local Slack/SMTP/Twilio; alerts fire and resolve at a steady rate while replicas are SIGKILLed, the server
  * restarts, Slack misbehaves and SMTP goes down. Prints what was lost, duplicated and late; exits 1 unless every
  * page was delivered exactly once. `CHAOS_LOG_LEVEL=info` gives the replicas' logs (in the directory the run names)
@@ -12,6 +12,8 @@ const { values } = parseArgs({
   options: {
     alerts: { type: "string" },
     rate: { type: "string" },
+    "nats-restarts": { type: "string" },
+    "kill-every": { type: "string" },
     quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -21,6 +23,9 @@ const log = (line: string): void => console.error(`[chaos ${new Date().toISOStri
 const options = chaosOptions(values.quick, log);
 if (values.alerts) options.alerts = Number(values.alerts);
 if (values.rate) options.ratePerSecond = Number(values.rate);
+if (values["nats-restarts"]) options.natsRestarts = Number(values["nats-restarts"]);
+// 0: no replica is killed, so the server's restarts can be studied alone.
+if (values["kill-every"]) options.killEveryMs = Number(values["kill-every"]) === 0 ? Number.POSITIVE_INFINITY : Number(values["kill-every"]);
 const report = await runChaos(options);
 if (values.json) console.log(JSON.stringify(report, null, 2));
 else {
