@@ -393,7 +393,7 @@ export class Engine {
     return [
       ...consoleRoutes({
         // From the coordinator's memory; another replica reads the store (a scan of every alert record, for membership).
-        groups: async () => (await this.roles?.groups()) ?? (await this.alertState.loadAll()).groups,
+        groups: async () => (await this.roles?.groups()) ?? new JsonArrayBody((await this.alertState.loadAll()).groups, (group) => group),
         board: async (rows) => {
           // Here if this replica is the coordinator, else from it over NATS; only without one, from the store (a scan
           // of every alert record, and mutes are not kept there).

@@ -5,12 +5,13 @@ import { zodIssues } from "../rules/loader.js";
 import type { GroupRecord } from "../alerts/dispatcher.types.js";
 import type { StoredPage } from "../store/jetstream/escalation-store.js";
 import { CONSOLE_ASSETS_DIR, CONSOLE_SECURITY_HEADERS, ConsoleAssetsMissingError, loadStaticAssets, type StaticAsset } from "./console/static-assets.js";
+import type { JsonArrayBody } from "./json-array-body.js";
 import { HttpError, type HttpReply, type HttpRequestContext, type HttpRoute } from "./server.js";
 
 /** What the console reads besides the existing API (alerts, incidents, silences): read-only views of state. */
 export interface ConsoleData {
-  /** Aggregation groups: which alerts were notified together, to whom, when. */
-  groups(): Promise<GroupRecord[]>;
+  /** Aggregation groups: which alerts were notified together, to whom, when (written out in slices: see JsonArrayBody). */
+  groups(): Promise<JsonArrayBody<GroupRecord>>;
   /** The alert board: each group's firing alerts counted, and the first `rows` of them (see alertBoard). */
   board(rows: number): Promise<AlertBoard>;
   pages(): Promise<StoredPage[]>;

@@ -156,6 +156,7 @@ async function servePlugin(route: HttpRoute, request: IncomingMessage, response:
   });
   if (reply.contentType === undefined) {
     response.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+    if (reply.body instanceof JsonArrayBody) return await reply.body.writeTo(response);
     response.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
     return;
   }

@@ -2,6 +2,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { consoleRoutes, type ConsoleData } from "../../src/http/console-routes.js";
+import type { GroupRecord } from "../../src/alerts/dispatcher.types.js";
+import { JsonArrayBody } from "../../src/http/json-array-body.js";
 import { CONSOLE_ASSETS_DIR } from "../../src/http/console/static-assets.js";
 import { oncallRoutes } from "../../src/http/oncall-routes.js";
 import { startHttpServer, type HttpApi } from "../../src/http/server.js";
@@ -28,9 +30,11 @@ const page = (id: string, incidentId: string, status: StoredPage["status"], dueA
 });
 
 const data: ConsoleData = {
-  groups: async () => [
-    { id: "g1", routeId: "root", receiver: "db", groupLabels: { alertname: "db-down" }, fingerprints: ["fp1"], createdAtMs: 1, nextFlushAtMs: 2, hasFlushed: true, lastNotifiedAtMs: 2, notifiedFiring: ["fp1"], notifiedResolved: [], notificationCount: 1 },
-  ],
+  groups: async () =>
+    new JsonArrayBody<GroupRecord>(
+      [{ id: "g1", routeId: "root", receiver: "db", groupLabels: { alertname: "db-down" }, fingerprints: ["fp1"], createdAtMs: 1, nextFlushAtMs: 2, hasFlushed: true, lastNotifiedAtMs: 2, notifiedFiring: ["fp1"], notifiedResolved: [], notificationCount: 1 }],
+      (group) => group,
+    ),
   pages: async () => [page("inc-2.r0l0.alice.sms", "inc-2", "scheduled", 300), page("inc-1.r0l0.alice.sms", "inc-1", "sent", 100)],
   // Says how many rows it was asked for, so the test sees what the route passed on.
   board: async (rows) => ({ groups: [], ungrouped: { firingCount: rows, oldestStartsAtMs: null, alerts: [] } }),

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { JsonArrayBody } from "../../src/http/json-array-body.js";
-import { startHttpServer, type HttpApi } from "../../src/http/server.js";
+import { startHttpServer, type HttpApi, type HttpRoute } from "../../src/http/server.js";
 import { TokenAuth } from "../../src/http/tokens.js";
 import { silentLogger } from "../../src/core/logger.js";
 
@@ -31,6 +31,13 @@ async function serve<T>(body: () => JsonArrayBody<T>): Promise<{ url: string; tu
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/`, turns, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
+
+/** The core API is not under test in the route test: any call to it is a mistake in the routing. */
+const noApi = new Proxy({} as HttpApi, {
+  get: (_target, name) => () => {
+    throw new Error(`core API ${String(name)} called`);
+  },
+});
 
 describe("JsonArrayBody", () => {
   test("writes what JSON.stringify writes, whatever the number of slices", async () => {
@@ -99,6 +106,40 @@ describe("JsonArrayBody", () => {
       failAt = -1;
       assert.equal(((await (await get()).json()) as unknown[]).length, 3_000, "the server still answers");
     } finally {
+      await server.close();
+    }
+  });
+
+  test("a route of a feature (the console's groups) answers in slices too, as its list is copied item by item", async () => {
+    const TOKEN = "bobs-api-token-0123456789";
+    // Each item notes how many turns of the event loop other work has had when the item is copied for writing.
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const route: HttpRoute = {
+      method: "GET",
+      pattern: /^\/api\/v1\/groups$/,
+      auth: "token",
+      handle: async () => ({ status: 200, body: new JsonArrayBody(Array.from({ length: 3_000 }, (_, i) => i), (i) => ({ id: i, turn: turns })) }),
+    };
+    const server = await startHttpServer(noApi, TokenAuth.fromText(`bob ${TOKEN}\n`, "tokens"), { host: "127.0.0.1", port: 0, logger: silentLogger, routes: [route] });
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/api/v1/groups`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(response.headers.get("content-type"), "application/json");
+      const groups = (await response.json()) as Array<{ id: number; turn: number }>;
+      assert.deepEqual(
+        groups.map((g) => g.id),
+        Array.from({ length: 3_000 }, (_, i) => i),
+      );
+      const first = groups[0]?.turn ?? 0;
+      const last = groups[2_999]?.turn ?? 0;
+      assert.ok(last > first, `the last item was copied ${last - first} turns after the first: written in one piece`);
+    } finally {
+      spinning = false;
       await server.close();
     }
   });
