@@ -17,7 +17,7 @@ import type { AuditSink, DeadLetterSink } from "../store/ports.js";
 import type { Lane } from "./lane.js";
 import { StageLoop } from "./stage-loop.js";
 import type { Metrics } from "./metrics.js";
-import { retryUntilDone } from "./retry.js";
+import { isPermanent, retryUntilDone } from "./retry.js";
 import { AuditWriter } from "./audit-writer.js";
 import { AlertCommits, type AlertAudit } from "./alert-commits.js";
 import { JsonArrayBody } from "../http/json-array-body.js";
@@ -65,9 +65,9 @@ export class AlertStage {
   private nextPurgeAtMs = 0;
   private purging: Promise<void> | undefined;
   /**
-   * Notifications the dispatcher decided on whose publishing failed (NATS away: the owner check or the publish threw,
-   * or the stage began stopping mid-retry). The dispatcher already counts them as told, so they are sent first at the
-   * next tick: dropped, the group would never tell them (a chaos run lost a page this way across a server restart).
+   * Notifications the dispatcher decided on (and so counts as told) that a tick did not get to publish because something
+   * threw while the stage went on (the stage stopping is handled apart: see flushDue): sent first at the next tick,
+   * since dropped, their groups would never tell them.
    */
   private unsent: GroupNotification[] = [];
 
@@ -208,42 +208,54 @@ export class AlertStage {
     this.purgeSilencesWhenDue();
     const notifications = [...this.unsent, ...this.dispatcher.tick(this.deps.clock.now())];
     this.unsent = notifications;
-    // A replica whose role was taken over sends nothing: the new coordinator loaded the state and sends its own, and
-    // with ids that carry their content, a stale view's notification would not be dropped as a duplicate of it.
-    if (notifications.length > 0 && !(await this.commits.confirmOwner())) {
-      this.deps.metrics.notificationsWithheld.inc(notifications.length);
-      this.unsent = [];
-      return;
+    try {
+      // A replica whose role was taken over sends nothing: the new coordinator loaded the state and sends its own, and
+      // with ids that carry their content, a stale view's notification would not be dropped as a duplicate of it.
+      if (notifications.length > 0 && !(await this.commits.confirmOwner())) {
+        this.deps.metrics.notificationsWithheld.inc(notifications.length);
+        this.unsent = [];
+        return;
+      }
+      const audits: AlertAudit[] = [];
+      for (let i = 0; i < notifications.length; i++) {
+        const notification = notifications[i] as GroupNotification;
+        const sent = await this.publishOrGiveUp(notification, audits);
+        if (sent) {
+          this.deps.metrics.groupNotifications.inc({ receiver: sent.receiver, reason: sent.reason });
+          audits.push(notifiedAudit(sent));
+        }
+        // Published (a retry after a failure is dropped by JetStream as a duplicate of its id): not owed any more.
+        this.unsent = notifications.slice(i + 1);
+      }
+      // Staged only now that the notifications are published: a crash before the state is stored sends them again.
+      await this.commits.stage(undefined, audits, encodeChanges(this.dispatcher.takeChanges()));
+    } catch (error) {
+      // Stopping (a graceful stop, or the role handed over) mid-tick: the dispatcher counts this tick's notifications
+      // as told, and the next message in the lane would take that state into a commit; the successor would load the
+      // groups as told and never send them (a chaos run lost a page so, the role handed back as NATS restarted). So
+      // nothing more is stored or acknowledged here, as after a crash: the successor decides them again from the state
+      // as last stored, and the messages not acknowledged come again to it.
+      if (this.stopping) this.commits.halt();
+      throw error;
     }
-    const sent: GroupNotification[] = [];
-    for (const notification of notifications) {
-      sent.push(await this.publish(notification));
-      // Published (a retry after a failure is dropped by JetStream as a duplicate of its id): not owed any more.
-      this.unsent = notifications.slice(sent.length);
+  }
+
+  /**
+   * The notification published (as sent: its lists cut to size), or undefined when no retry can publish it (larger
+   * than the server takes, say): then it is audited as failed and dropped, since kept for the next tick it would stand
+   * before every later notification for good. Throws when the stage stops before it is published.
+   */
+  private async publishOrGiveUp(notification: GroupNotification, audits: AlertAudit[]): Promise<GroupNotification | undefined> {
+    try {
+      return await this.publish(notification);
+    } catch (error) {
+      if (this.stopping || !isPermanent(error)) throw error;
+      const details = { notification: notification.id, receiver: notification.receiver, route: notification.routeId, reason: notification.reason, error: String(error) };
+      this.deps.logger.error(details, "alert stage: a group notification cannot be published; dropped (audited as group.notification_failed)");
+      this.deps.metrics.notificationsUnpublishable.inc();
+      audits.push({ action: "group.notification_failed", subject: notification.groupId, details });
+      return undefined;
     }
-    const audits: AlertAudit[] = [];
-    for (const n of sent) {
-      this.deps.metrics.groupNotifications.inc({ receiver: n.receiver, reason: n.reason });
-      // The alerts the notification listed (each alert's own firing and resolving are audited as it happens), and how many there were.
-      audits.push({
-        action: "group.notified",
-        subject: n.groupId,
-        details: {
-          notification: n.id,
-          receiver: n.receiver,
-          route: n.routeId,
-          reason: n.reason,
-          firing: n.firing.map((a) => a.fingerprint),
-          resolved: n.resolved.map((a) => a.fingerprint),
-          muted: n.muted,
-          firingCount: n.firingCount,
-          resolvedCount: n.resolvedCount,
-          mutedCount: n.mutedCount,
-        },
-      });
-    }
-    // Staged only now that the notifications are published: a crash before the state is stored sends them again.
-    await this.commits.stage(undefined, audits, encodeChanges(this.dispatcher.takeChanges()));
   }
 
   private async publish(notification: GroupNotification): Promise<GroupNotification> {
@@ -307,5 +319,25 @@ function copyGroup(group: GroupRecord): GroupRecord {
     fingerprints: [...group.fingerprints],
     notifiedFiring: [...group.notifiedFiring],
     notifiedResolved: [...group.notifiedResolved],
+  };
+}
+
+/** The audit record of a notification sent: the alerts it listed (each alert's own firing and resolving are audited as it happens), and how many there were. */
+function notifiedAudit(n: GroupNotification): AlertAudit {
+  return {
+    action: "group.notified",
+    subject: n.groupId,
+    details: {
+      notification: n.id,
+      receiver: n.receiver,
+      route: n.routeId,
+      reason: n.reason,
+      firing: n.firing.map((a) => a.fingerprint),
+      resolved: n.resolved.map((a) => a.fingerprint),
+      muted: n.muted,
+      firingCount: n.firingCount,
+      resolvedCount: n.resolvedCount,
+      mutedCount: n.mutedCount,
+    },
   };
 }

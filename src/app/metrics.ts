@@ -18,6 +18,7 @@ export function createMetrics() {
     natsStatus: new Counter({ name: "klaxon_nats_status_events_total", help: "NATS connection status changes, by type", labelNames: ["type"], registers: [registry] }),
     alertsReceived: new Counter({ name: "klaxon_alerts_received_total", help: "Alert state changes taken in by the alert stage, by outcome", labelNames: ["outcome"], registers: [registry] }),
     groupNotifications: new Counter({ name: "klaxon_group_notifications_total", help: "Group notifications sent, by receiver and reason", labelNames: ["receiver", "reason"], registers: [registry] }),
+    notificationsUnpublishable: new Counter({ name: "klaxon_group_notifications_unpublishable_total", help: "Group notifications no retry could publish (larger than the server takes, say): dropped and audited as group.notification_failed", registers: [registry] }),
     notificationsWithheld: new Counter({ name: "klaxon_group_notifications_withheld_total", help: "Group notifications a replica did not send because another replica had taken the coordinator role over (the new coordinator sends its own)", registers: [registry] }),
     pagesSent: new Counter({ name: "klaxon_pages_total", help: "Pages handed to a channel, by channel", labelNames: ["channel"], registers: [registry] }),
     pagesUnreachable: new Counter({ name: "klaxon_pages_unreachable_total", help: "Escalation targets that could not be paged (nobody on call, no contact)", registers: [registry] }),

@@ -40,6 +40,8 @@ export function describeRecord(record: StoredRecord): string {
       return `${str(labels.alertname)} resolved`;
     case "group.notified":
       return `${str(d.receiver)} notified (${str(d.reason)}): ${count(d.firing)} firing, ${count(d.resolved)} resolved${count(d.muted) > 0 ? `, ${count(d.muted)} muted` : ""}`;
+    case "group.notification_failed":
+      return `notification to ${str(d.receiver)} (${str(d.reason)}) could not be published: ${str(d.error)}`;
     case "incident.opened":
       return `incident opened with policy ${str(d.policy)}: ${str(d.title)}`;
     case "incident.escalated":

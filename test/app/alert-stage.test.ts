@@ -16,6 +16,7 @@ import { FakeClock } from "../../src/core/clock.js";
 import { KvClusterStore } from "../../src/store/jetstream/cluster-store.js";
 import { COORDINATOR_ROLE } from "../../src/app/engine-roles.js";
 import { AlertCommits } from "../../src/app/alert-commits.js";
+import { AlertStage } from "../../src/app/alert-stage.js";
 
 const diskRule = {
   id: "disk-full",
@@ -357,8 +358,8 @@ describe("alert stage: a notification whose publishing fails", () => {
   test("is sent at the next tick, not dropped: the dispatcher already counts it as told", async () => {
     const config = testConfig(nats.current.url, await withRoutes("200ms", "1h", { ...diskRule, id: "disk-unsent" }));
     const { js } = await client(nats.current.url);
-    // The owner check right after the dispatcher decided on the first notification fails, as it does while NATS
-    // restarts (the checks of message commits before it go through).
+    // The owner check right after the dispatcher decided on the first notification throws once while the stage goes
+    // on (the checks of message commits before it go through): something unexpected, since NATS being away is retried.
     const original = AlertCommits.prototype.confirmOwner;
     const tick = Dispatcher.prototype.tick;
     let decided = false;
@@ -390,4 +391,106 @@ describe("alert stage: a notification whose publishing fails", () => {
       await engine.stop();
     }
   });
+
+  test("nor when the stage stops mid-retry with a message behind it: the successor sends it", async () => {
+    // A graceful stop (the role handed over) while NATS is away: the tick's publish gives up as the stage stops, and the
+    // alert message queued behind the tick in the lane then took the dispatcher's state, the group counted as told,
+    // into a commit: the successor loaded the group as told and never sent it (group_interval is an hour here).
+    const rule = { ...diskRule, id: "disk-stopping" };
+    const config = testConfig(nats.current.url, await withRoutes("200ms", "1h", rule));
+    const { js } = await client(nats.current.url);
+    let attempts = 0;
+    const restore = failPublishing("disk-stopping", () => {
+      attempts++;
+      return new Error("TimeoutError: timeout (NATS away)");
+    });
+    const first = await startEngine(config);
+    let restored = false;
+    try {
+      await publishEvent(js, metricEvent("db-1", "disk", 97, Date.now()));
+      await eventually("the first notification being retried", () => (attempts > 0 ? true : undefined));
+      await publishEvent(js, metricEvent("db-2", "disk", 98, Date.now()));
+      // db-2's alert message reaches the stage, which queues it behind the tick.
+      await eventually("db-2's alert published", async () => ((await streamJson<{ labels: Record<string, string> }>(js, "KLAXON_ALERTS")).some((a) => a.labels["source"] === "db-2") ? true : undefined));
+      await new Promise((r) => setTimeout(r, 300));
+      await first.stop();
+      restore();
+      restored = true;
+      const second = await startEngine(config);
+      try {
+        const sent = await eventually("the group's first notification, from the successor", async () => {
+          const mine = (await notifications(js)).filter((n) => n.groupLabels["alertname"] === "disk-stopping");
+          return mine.length > 0 ? mine : undefined;
+        });
+        // db-2 comes with it if its message, not acknowledged by the first engine, is redelivered before the flush.
+        assert.deepEqual(
+          sent.map((n) => [n.reason, n.firing.some((a) => a.labels["source"] === "db-1")]),
+          [["first", true]],
+        );
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      if (!restored) restore();
+      await first.stop();
+    }
+  });
+
+  test("one that no retry can publish is audited as failed and does not hold up the notifications after it", async () => {
+    const rule = { ...diskRule, id: "disk-too-big" };
+    const later = { ...diskRule, id: "inodes-after", match: { all: [{ fact: "name", operator: "equal", value: "inodes" }] } };
+    const dir = await withRoutes("200ms", "1h", rule);
+    await writeFile(join(dir, "alerts", "inodes-after.json"), JSON.stringify(later));
+    const config = testConfig(nats.current.url, dir);
+    const { js } = await client(nats.current.url);
+    let attempts = 0;
+    const restore = failPublishing("disk-too-big", () => {
+      attempts++;
+      return new Error("maximum payload exceeded (max_payload)");
+    });
+    const engine = await startEngine(config);
+    try {
+      await publishEvent(js, metricEvent("db-3", "disk", 97, Date.now()));
+      await eventually("the first group's notification tried", () => (attempts > 0 ? true : undefined));
+      await publishEvent(js, metricEvent("db-4", "inodes", 96, Date.now()));
+      const sent = await eventually("the next group's notification", async () => {
+        const mine = (await notifications(js)).filter((n) => n.groupLabels["alertname"] === "inodes-after");
+        return mine.length > 0 ? mine : undefined;
+      });
+      assert.deepEqual(
+        sent.map((n) => n.firing.map((a) => a.labels["source"])),
+        [["db-4"]],
+      );
+      const failed = (await auditRecords(js)).filter((r) => r.action === "group.notification_failed");
+      assert.equal(failed.length, 1, "audited once, not at every tick");
+      assert.equal(attempts, 1, "not tried again");
+      assert.match(String((failed[0]?.details as Record<string, unknown> | undefined)?.["error"]), /max_payload/);
+      assert.equal((await engine.metrics.notificationsUnpublishable.get()).values[0]?.value, 1);
+    } finally {
+      restore();
+      await engine.stop();
+    }
+  });
 });
+
+/** The alert stage's private publishing, patched by the tests above to make publishing fail. */
+interface StagePrivates {
+  publish(notification: GroupNotification): Promise<GroupNotification>;
+  retried<T>(what: string, operation: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Every attempt to publish a notification of the group `alertname` fails with `failure()`, retried as the stage
+ * retries a publish (until it stops, unless the error is permanent); returns the undo.
+ */
+function failPublishing(alertname: string, failure: () => Error): () => void {
+  const stage = AlertStage.prototype as unknown as StagePrivates;
+  const publish = stage.publish;
+  stage.publish = function (this: StagePrivates, notification) {
+    if (notification.groupLabels["alertname"] !== alertname) return publish.call(this, notification);
+    return this.retried("notification", () => Promise.reject(failure()));
+  };
+  return () => {
+    stage.publish = publish;
+  };
+}

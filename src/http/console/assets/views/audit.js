@@ -10,6 +10,7 @@ const ACTION_NAMES = {
   "alert.fired": "Alert fired",
   "alert.resolved": "Alert resolved",
   "group.notified": "Group notified",
+  "group.notification_failed": "Notification failed",
   "incident.opened": "Incident opened",
   "incident.escalated": "Escalated",
   "incident.acknowledged": "Acknowledged",
