@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --alerts N --rate R --nats-restarts N --kill-every MS --quick --json]`: three `klaxon run` replicas, their own nats-server and
+ * `npm run chaos [-- --alerts N --rate R --nats-restarts N --kill-every MS --pause-every MS --pause-for MS --quick --json]`: three `klaxon run` replicas, their own nats-server and
  * local Slack/SMTP/Twilio; alerts fire and resolve at a steady rate while replicas are SIGKILLed, the server
  * restarts, Slack misbehaves and SMTP goes down. Prints what was lost, duplicated and late; exits 1 unless every
  * page was delivered exactly once. `CHAOS_LOG_LEVEL=info` gives the replicas' logs (in the directory the run names)
@@ -14,6 +14,8 @@ const { values } = parseArgs({
     rate: { type: "string" },
     "nats-restarts": { type: "string" },
     "kill-every": { type: "string" },
+    "pause-every": { type: "string" },
+    "pause-for": { type: "string" },
     quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -26,6 +28,11 @@ if (values.rate) options.ratePerSecond = Number(values.rate);
 if (values["nats-restarts"]) options.natsRestarts = Number(values["nats-restarts"]);
 // 0: no replica is killed, so the server's restarts can be studied alone.
 if (values["kill-every"]) options.killEveryMs = Number(values["kill-every"]) === 0 ? Number.POSITIVE_INFINITY : Number(values["kill-every"]);
+// A replica stands still (SIGSTOP) this often, for --pause-for ms (default 5,000: past the run's 2 s lease), then goes on.
+if (values["pause-every"]) {
+  options.pauseEveryMs = Number(values["pause-every"]);
+  options.pauseForMs = Number(values["pause-for"] ?? 5_000);
+}
 const report = await runChaos(options);
 if (values.json) console.log(JSON.stringify(report, null, 2));
 else {
@@ -46,7 +53,7 @@ else {
   }
   if (report.continued) console.log(`fired again before resolve told  ${report.continued.length}  (one incident with the first firing, no page of their own) e.g. ${report.continued.slice(0, 3).join(", ")}`);
   for (const [what, story] of Object.entries(report.lostTrace ?? {})) console.log(`  ${what}: ${story}`);
-  console.log(`faults                      ${report.kills} replicas SIGKILLed, ${report.natsRestarts} nats-server restarts, Slack 429/503/slow, SMTP down`);
+  console.log(`faults                      ${report.kills} replicas SIGKILLed, ${report.pauses} paused, ${report.natsRestarts} nats-server restarts, Slack 429/503/slow, SMTP down`);
   console.log(`driver publish retries      ${report.publishRetries}`);
 }
 process.exit(report.lost === 0 && report.duplicated === 0 ? 0 : 1);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 export class ReplicaSet {
   private readonly children = new Map<string, ChildProcess>();
   readonly kills: Array<{ id: string; atMs: number }> = [];
+  readonly pauses: Array<{ id: string; atMs: number; forMs: number }> = [];
 
   constructor(
     private readonly options: { configFile: string; logDir: string; entry: string; env?: NodeJS.ProcessEnv },
@@ -43,6 +44,23 @@ export class ReplicaSet {
     await exited;
   }
 
+  /**
+   * SIGSTOP, then SIGCONT after `forMs`: the replica stands still (a long GC pause, a VM descheduled, a laptop lid)
+   * and goes on where it was, unaware; meanwhile its leases run out and others take its roles.
+   */
+  pause(id: string, forMs: number): Promise<void> {
+    const child = this.children.get(id);
+    if (!child) return Promise.resolve();
+    this.pauses.push({ id, atMs: Date.now(), forMs });
+    child.kill("SIGSTOP");
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        child.kill("SIGCONT");
+        resolve();
+      }, forMs),
+    );
+  }
+
   /** SIGTERM and wait: the graceful stop operators use. */
   async stopAll(): Promise<void> {
     await Promise.all(
@@ -54,6 +72,7 @@ export class ReplicaSet {
               clearTimeout(timer);
               resolve();
             });
+            child.kill("SIGCONT");
             child.kill("SIGTERM");
           }),
       ),

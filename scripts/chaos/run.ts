@@ -24,6 +24,9 @@ export interface ChaosOptions {
   /** Kill a random replica this often during the run (restarted `replicaDownMs` later). */
   killEveryMs: number;
   replicaDownMs: number;
+  /** Pause a random replica (SIGSTOP) this often, for `pauseForMs`, then let it go on (SIGCONT); Infinity: never. */
+  pauseEveryMs: number;
+  pauseForMs: number;
   /** Restart nats-server this many times, spread over the run. */
   natsRestarts: number;
   /** How long to wait after the last event for the last page. */
@@ -52,8 +55,8 @@ const REFIRE_AFTER_MS = 10_000;
 /** The full run (npm run chaos) and the short one CI runs (--quick, and test/chaos). */
 export function chaosOptions(quick: boolean, log: (line: string) => void): ChaosOptions {
   return quick
-    ? { replicas: 3, partitions: 6, alerts: 150, ratePerSecond: 6, holdMs: HOLD_MS, killEveryMs: 7_000, replicaDownMs: 3_000, natsRestarts: 1, settleMs: 90_000, refire: { every: 5, among: 50, afterMs: REFIRE_AFTER_MS }, log }
-    : { replicas: 3, partitions: 6, alerts: 1_000, ratePerSecond: 12, holdMs: HOLD_MS, killEveryMs: 8_000, replicaDownMs: 4_000, natsRestarts: 2, settleMs: 180_000, refire: { every: 5, among: 330, afterMs: REFIRE_AFTER_MS }, log };
+    ? { replicas: 3, partitions: 6, alerts: 150, ratePerSecond: 6, holdMs: HOLD_MS, killEveryMs: 7_000, replicaDownMs: 3_000, pauseEveryMs: Number.POSITIVE_INFINITY, pauseForMs: 0, natsRestarts: 1, settleMs: 90_000, refire: { every: 5, among: 50, afterMs: REFIRE_AFTER_MS }, log }
+    : { replicas: 3, partitions: 6, alerts: 1_000, ratePerSecond: 12, holdMs: HOLD_MS, killEveryMs: 8_000, replicaDownMs: 4_000, pauseEveryMs: Number.POSITIVE_INFINITY, pauseForMs: 0, natsRestarts: 2, settleMs: 180_000, refire: { every: 5, among: 330, afterMs: REFIRE_AFTER_MS }, log };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,6 +112,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const flakyAt = started + driveMs * 0.25;
       const smtpDownAt = started + driveMs * 0.6;
       let nextKill = started + options.killEveryMs;
+      // Half a period after the kills, so that a pause and a kill do not fall on the same moment.
+      let nextPause = started + options.pauseEveryMs / 2;
       let slackFlaky = false;
       let smtpDown = false;
       while (!stopping && driving) {
@@ -126,6 +131,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
                 log(`restarted ${victim}`);
               }
             });
+          }
+        }
+        if (now >= nextPause) {
+          nextPause = now + options.pauseEveryMs;
+          const paused = new Set(replicas.pauses.filter((p) => p.atMs + p.forMs > now).map((p) => p.id));
+          const candidates = replicas.running.filter((id) => !paused.has(id));
+          const victim = candidates[Math.floor(Math.random() * candidates.length)];
+          if (victim) {
+            log(`paused ${victim} (SIGSTOP) for ${options.pauseForMs} ms`);
+            void replicas.pause(victim, options.pauseForMs).then(() => log(`${victim} goes on (SIGCONT)`));
           }
         }
         if (natsAt[0] !== undefined && now >= natsAt[0]) {
@@ -168,7 +183,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     await sleep(1_500); // a duplicate would arrive now
     firings = await owedNow();
-    const report = tally({ fired: firings.owed, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: GROUP_WAIT_MS });
+    const report = tally({ fired: firings.owed, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, pauses: replicas.pauses.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: GROUP_WAIT_MS });
     if (firings.continued.length > 0) report.continued = firings.continued.map((f) => f.source);
     const pipeline = nc ? await pipelineTiming(jetstream(nc), firings.owed, GROUP_WAIT_MS).catch(() => undefined) : undefined;
     if (pipeline) report.pipeline = pipeline;

@@ -33,6 +33,8 @@ export interface ChaosReport {
    */
   latenessOverRun: Array<{ from: string } & Quantiles>;
   kills: number;
+  /** Replicas stopped (SIGSTOP) and let go on (SIGCONT) past their leases. */
+  pauses: number;
   natsRestarts: number;
   publishRetries: number;
   /** How long the pipeline took before the channels: evaluation, then grouping (see PipelineTiming). */
@@ -95,6 +97,7 @@ export function tally(input: {
   deliveries: readonly Delivery[];
   channels: readonly string[];
   kills: number;
+  pauses?: number;
   natsRestarts: number;
   publishRetries: number;
   groupWaitMs: number;
@@ -154,6 +157,7 @@ export function tally(input: {
     latenessByChannel: Object.fromEntries([...byChannel].map(([channel, late]) => [channel, quantiles(late)])),
     latenessOverRun: overRun.map((late, i) => ({ from: new Date(runStart + i * tenth).toISOString().slice(11, 19), ...quantiles(late) })),
     kills: input.kills,
+    pauses: input.pauses ?? 0,
     natsRestarts: input.natsRestarts,
     publishRetries: input.publishRetries,
   };
