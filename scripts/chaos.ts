@@ -1,6 +1,6 @@
 /**
  * `npm run chaos [-- --alerts N --rate R --nats-restarts N --kill-every MS --pause-every MS --pause-for MS --quick --json]`: three `klaxon run` replicas, their own nats-server and
- * local Slack/SMTP/Twilio; alerts fire and resolve at a steady rate while replicas are SIGKILLed, the server
+ * local Slack/SMTP/Twilio; alerts fire and resolve at a steady rate while replicas are SIGKILLed or paused, the server
  * restarts, Slack misbehaves and SMTP goes down. Prints what was lost, duplicated and late; exits 1 unless every
  * page was delivered exactly once. `CHAOS_LOG_LEVEL=info` gives the replicas' logs (in the directory the run names)
  * more than warnings: role changes, recoveries, hand-overs.

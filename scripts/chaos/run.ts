@@ -55,15 +55,15 @@ const REFIRE_AFTER_MS = 10_000;
 /** The full run (npm run chaos) and the short one CI runs (--quick, and test/chaos). */
 export function chaosOptions(quick: boolean, log: (line: string) => void): ChaosOptions {
   return quick
-    ? { replicas: 3, partitions: 6, alerts: 150, ratePerSecond: 6, holdMs: HOLD_MS, killEveryMs: 7_000, replicaDownMs: 3_000, pauseEveryMs: Number.POSITIVE_INFINITY, pauseForMs: 0, natsRestarts: 1, settleMs: 90_000, refire: { every: 5, among: 50, afterMs: REFIRE_AFTER_MS }, log }
-    : { replicas: 3, partitions: 6, alerts: 1_000, ratePerSecond: 12, holdMs: HOLD_MS, killEveryMs: 8_000, replicaDownMs: 4_000, pauseEveryMs: Number.POSITIVE_INFINITY, pauseForMs: 0, natsRestarts: 2, settleMs: 180_000, refire: { every: 5, among: 330, afterMs: REFIRE_AFTER_MS }, log };
+    ? { replicas: 3, partitions: 6, alerts: 150, ratePerSecond: 6, holdMs: HOLD_MS, killEveryMs: 7_000, replicaDownMs: 3_000, pauseEveryMs: 9_000, pauseForMs: 4_000, natsRestarts: 1, settleMs: 90_000, refire: { every: 5, among: 50, afterMs: REFIRE_AFTER_MS }, log }
+    : { replicas: 3, partitions: 6, alerts: 1_000, ratePerSecond: 12, holdMs: HOLD_MS, killEveryMs: 8_000, replicaDownMs: 4_000, pauseEveryMs: 15_000, pauseForMs: 5_000, natsRestarts: 2, settleMs: 180_000, refire: { every: 5, among: 330, afterMs: REFIRE_AFTER_MS }, log };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The chaos run: three replicas, their own nats-server, local Slack/SMTP/Twilio, a steady stream of alerts firing
- * and resolving — while replicas are SIGKILLed, the server restarts, Slack answers slowly or with errors and SMTP goes
+ * and resolving — while replicas are SIGKILLed, others stand still past their leases (SIGSTOP) and go on unaware, the server restarts, Slack answers slowly or with errors and SMTP goes
  * away. At the end every (alert, person, channel) page must have been delivered exactly once.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
