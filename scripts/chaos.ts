@@ -51,6 +51,7 @@ else {
     console.log(`paged beyond group_wait     p50 ${paged.p50Ms} ms, p99 ${paged.p99Ms} ms, max ${paged.maxMs} ms  (page published: escalation done)`);
     if (neverNotified.length > 0) console.log(`never notified              ${neverNotified.length}  e.g. ${neverNotified.slice(0, 3).join(", ")}`);
   }
+  if (report.stillFiring) console.log(`still firing at the end        ${report.stillFiring.length}${report.stillFiring.length > 0 ? `  e.g. ${report.stillFiring.slice(0, 5).join(", ")}` : ""}`);
   if (report.continued) console.log(`fired again before resolve told  ${report.continued.length}  (one incident with the first firing, no page of their own) e.g. ${report.continued.slice(0, 3).join(", ")}`);
   for (const [what, story] of Object.entries(report.lostTrace ?? {})) console.log(`  ${what}: ${story}`);
   console.log(`faults                      ${report.kills} replicas SIGKILLed, ${report.pauses} paused, ${report.natsRestarts} nats-server restarts, Slack 429/503/slow, SMTP down`);

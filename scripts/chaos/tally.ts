@@ -39,6 +39,8 @@ export interface ChaosReport {
   publishRetries: number;
   /** How long the pipeline took before the channels: evaluation, then grouping (see PipelineTiming). */
   pipeline?: PipelineTiming;
+  /** Alerts of the run still firing in the alert state once every one of them had resolved (see stillFiringAtEnd). */
+  stillFiring?: string[];
   /** Where each lost alert stopped in the pipeline (only when pages were lost). */
   lostTrace?: Record<string, string>;
   /** Alerts that fired again before their resolve was told: one incident with the first firing (see owedFirings). */
