@@ -21,6 +21,7 @@ import { isPermanent, retryUntilDone } from "./retry.js";
 import { AuditWriter } from "./audit-writer.js";
 import { AlertCommits, type AlertAudit } from "./alert-commits.js";
 import { JsonArrayBody } from "../http/json-array-body.js";
+import type { RoleFence } from "../cluster/contact-fence.js";
 
 export interface AlertStageDeps {
   config: Config;
@@ -37,6 +38,8 @@ export interface AlertStageDeps {
    * before its messages are acknowledged (see AlertCommits).
    */
   stillCoordinator: () => Promise<boolean>;
+  /** Whether this replica may act on the role now (ClusterMembership's fence); none: always. */
+  fence?: RoleFence;
 }
 
 /**
@@ -110,6 +113,7 @@ export class AlertStage {
       handle: (m) => this.handle(m),
       tick: () => this.flushDue(),
       recordAudit: (action, details) => this.auditWriter.record(action, details),
+      fence: this.deps.fence,
     });
   }
 

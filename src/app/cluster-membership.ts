@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { planRoles, RevisionLiveness, type LeaseView } from "../cluster/assignment.js";
+import { ContactFence, type RoleFence } from "../cluster/contact-fence.js";
 import type { Logger } from "../core/logger.js";
 import type { KvClusterStore, LeaseRecord } from "../store/jetstream/cluster-store.js";
 import type { Metrics } from "./metrics.js";
@@ -43,8 +44,19 @@ export class ClusterMembership {
   private lastHeartbeatFailureMs = -Infinity;
   private duplicateReported = false;
   private stopped = false;
+  /**
+   * Whether this replica may act on its roles now (see ContactFence): every stage of a role asks it per message. A
+   * quarter of the lease is kept as the margin for what is in flight when it closes.
+   */
+  private readonly contact: ContactFence;
 
-  constructor(private readonly deps: ClusterMembershipDeps) {}
+  constructor(private readonly deps: ClusterMembershipDeps) {
+    this.contact = new ContactFence(deps.leaseMs, deps.leaseMs / 4, () => this.now);
+  }
+
+  get fence(): RoleFence {
+    return this.contact;
+  }
 
   private get now(): number {
     return (this.deps.monotonicNow ?? (() => performance.now()))();
@@ -117,6 +129,7 @@ export class ClusterMembership {
     const { store, instanceId } = this.deps;
     const began = this.now;
     this.lastHeartbeatRevision = await store.heartbeat({ id: instanceId, incarnation: this.incarnation, startedAtMs: this.startedAtMs, roles: this.roles() });
+    this.contact.heartbeatStored(began, this.now);
     // A heartbeat that hung (a reconnect in progress) means we were as blind as the others were silent.
     if (this.now - began > this.deps.renewMs) this.lastHeartbeatFailureMs = this.now;
   }
@@ -164,6 +177,9 @@ export class ClusterMembership {
       const ownerRestarted = ownerIncarnation !== undefined && ownerIncarnation !== lease?.value.incarnation;
       views.push({ role, owner: predecessor ? `${instanceId} (previous run)` : lease?.value.owner, stale: predecessor || (lease !== undefined && (!live.includes(lease.value.owner) || ownerRestarted)) });
     }
+    // Every role still held was read as ours (the others were stopped just now): after a gap in contact, the stages
+    // of what is left may go on.
+    this.contact.leasesConfirmed(now);
 
     for (const action of planRoles(instanceId, live.sort(), views)) {
       if (this.stopped) return;

@@ -2,6 +2,7 @@ import type { LoadedRouting } from "../alerts/routing-set.js";
 import { evaluationPartitions } from "../cluster/partition.js";
 import type { OnCallDirectory } from "../escalate/directory.js";
 import type { Inventory } from "../inventory/inventory.js";
+import type { RoleFence } from "../cluster/contact-fence.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import type { KvAlertStateStore } from "../store/jetstream/alert-state-store.js";
 import type { KvEscalationStore } from "../store/jetstream/escalation-store.js";
@@ -41,6 +42,8 @@ export interface EngineRolesDeps extends EngineContext {
   recordAudit: (action: string, details: Record<string, unknown>) => Promise<void>;
   /** Whether this replica still holds the role, asked of the store (see ClusterMembership.holds). */
   holdsRole: (role: string) => Promise<boolean>;
+  /** Whether this replica may act on its roles now, asked by every stage per message (see ContactFence). */
+  fence: RoleFence;
   current(): { rules: CompiledRule[]; rulesHash: string; routing: LoadedRouting; directory: OnCallDirectory; inventory: Inventory };
 }
 
@@ -60,10 +63,10 @@ export class EngineRoles implements RoleRunner {
     if (role === COORDINATOR_ROLE) return this.startCoordinator();
     const partition = evaluationPartitions(this.deps.config).find((p) => p.role === role);
     if (!partition) throw new Error(`unknown role "${role}"`);
-    const { config, js, jsm, clock, logs, metrics, alertSink, deadLetters, snapshots, recordAudit } = this.deps;
+    const { config, js, jsm, clock, logs, metrics, alertSink, deadLetters, snapshots, recordAudit, fence } = this.deps;
     const current = this.deps.current();
     const stage = new EvaluationStage(
-      { config, js, jsm, clock, logger: logs.logger("evaluate"), metrics, alerts: alertSink, deadLetters, snapshots, recordAudit, partition },
+      { config, js, jsm, clock, logger: logs.logger("evaluate"), metrics, alerts: alertSink, deadLetters, snapshots, recordAudit, partition, fence },
       current.rules,
       current.rulesHash,
     );
@@ -125,10 +128,10 @@ export class EngineRoles implements RoleRunner {
   }
 
   private async startCoordinator(): Promise<void> {
-    const { config, nc, js, jsm, clock, logs, metrics, actor, audit, alertSink, deadLetters, alertState, escalationStore } = this.deps;
+    const { config, nc, js, jsm, clock, logs, metrics, actor, audit, alertSink, deadLetters, alertState, escalationStore, fence } = this.deps;
     const directory = (): OnCallDirectory => this.deps.current().directory;
-    const alertStage = new AlertStage({ config, js, store: alertState, audit, deadLetters, clock, logger: logs.logger("alerts"), metrics, actor, stillCoordinator: () => this.deps.holdsRole(COORDINATOR_ROLE) });
-    const escalationStage = new EscalationStage({ config, js, store: escalationStore, audit, clock, logger: logs.logger("escalate"), metrics, actor, directory });
+    const alertStage = new AlertStage({ config, js, store: alertState, audit, deadLetters, clock, logger: logs.logger("alerts"), metrics, actor, fence, stillCoordinator: () => this.deps.holdsRole(COORDINATOR_ROLE) });
+    const escalationStage = new EscalationStage({ config, js, store: escalationStore, audit, clock, logger: logs.logger("escalate"), metrics, actor, directory, fence });
     // Created first: if it cannot be (a template broke), no stage of the role has started.
     const notifyStage = await NotifyStage.create({
       config,
@@ -144,9 +147,10 @@ export class EngineRoles implements RoleRunner {
       escalationStore,
       escalation: this.deps.escalation,
       silences: this.deps.silences,
+      fence,
     });
     const inventoryStage = new InventoryStage(
-      { config, js, jsm, store: await KvInventoryStore.open(nc, config.state.inventoryBucket), alerts: alertSink, deadLetters, audit, clock, logger: logs.logger("inventory"), metrics, actor },
+      { config, js, jsm, store: await KvInventoryStore.open(nc, config.state.inventoryBucket), alerts: alertSink, deadLetters, audit, clock, logger: logs.logger("inventory"), metrics, actor, fence },
       this.deps.current().inventory,
     );
     const stages: RoleStage[] = [alertStage, escalationStage, notifyStage];

@@ -221,6 +221,8 @@ export class Engine {
       silences: this.silenceService,
       recordAudit: (action, details) => this.recordAudit(action, details),
       holdsRole: (role) => this.membership?.holds(role) ?? Promise.resolve(false),
+      // The membership is made after the roles (it runs them): asked through it once it exists.
+      fence: { isOpen: () => this.membership?.fence.isOpen() ?? true, whenOpen: () => this.membership?.fence.whenOpen() ?? Promise.resolve() },
       current: () => ({ rules: this.compiled(), rulesHash: this.ruleSet.hash, routing: this.routing, directory: this.directory, inventory: this.inventory }),
     });
     this.roles = roles;

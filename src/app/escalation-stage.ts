@@ -16,6 +16,7 @@ import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
 import { AuditWriter } from "./audit-writer.js";
 import { groupNotificationSchema, jsonOf, type GroupNotificationIn } from "./notify-messages.js";
+import type { RoleFence } from "../cluster/contact-fence.js";
 
 const encoder = new TextEncoder();
 
@@ -35,6 +36,8 @@ export interface EscalationStageDeps {
   metrics: Metrics;
   actor: string;
   directory: () => OnCallDirectory;
+  /** Whether this replica may act on the role now (ClusterMembership's fence); none: always. */
+  fence?: RoleFence;
 }
 
 /** What goes out on `klaxon.pages.<channel>` for the notify stage: one page, addressed, with what it is about. */
@@ -90,6 +93,7 @@ export class EscalationStage {
       handle: (m) => this.handle(m),
       tick: () => this.runDue(),
       recordAudit: (action, details) => this.auditWriter.record(action, details),
+      fence: this.deps.fence,
     });
   }
 

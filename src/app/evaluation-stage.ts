@@ -19,6 +19,7 @@ import type { Metrics } from "./metrics.js";
 import { retryUntilDone } from "./retry.js";
 import { SCAN_PULL } from "../store/jetstream/pull-options.js";
 import { partitionOf, type EvaluationPartition } from "../cluster/partition.js";
+import type { RoleFence } from "../cluster/contact-fence.js";
 
 /** Each part save is an object-store write (chunks, then a rollup of the old ones): at most ten a second per partition. */
 const MIN_PART_INTERVAL_MS = 100;
@@ -36,6 +37,8 @@ export interface EvaluationStageDeps {
   recordAudit: (action: string, details: Record<string, unknown>) => Promise<void>;
   /** The partition this stage evaluates: its durable consumer, its subjects, its snapshot. */
   partition: EvaluationPartition;
+  /** Whether this replica may act on the role now (ClusterMembership's fence); none: always. */
+  fence?: RoleFence;
 }
 
 /**
@@ -94,6 +97,7 @@ export class EvaluationStage {
       handle: (m, delivery) => this.handle(m, delivery),
       tick: () => this.tick(),
       recordAudit: this.deps.recordAudit,
+      fence: this.deps.fence,
     });
     this.snapshotTimer = setInterval(() => void this.saveSnapshot(), Math.max(MIN_PART_INTERVAL_MS, Math.floor(config.state.snapshotIntervalMs / config.state.snapshotParts)));
   }

@@ -15,6 +15,7 @@ import { AuditWriter } from "./audit-writer.js";
 import type { Metrics } from "./metrics.js";
 import { retryUntilDone, sleep } from "./retry.js";
 import { StageLoop } from "./stage-loop.js";
+import type { RoleFence } from "../cluster/contact-fence.js";
 
 export interface InventoryStageDeps {
   config: Config;
@@ -28,6 +29,8 @@ export interface InventoryStageDeps {
   logger: Logger;
   metrics: Metrics;
   actor: string;
+  /** Whether this replica may act on the role now (ClusterMembership's fence); none: always. */
+  fence?: RoleFence;
 }
 
 /** How long start-up waits for a consumer's backlog to be worked off before it starts judging silence anyway. */
@@ -71,7 +74,7 @@ export class InventoryStage {
     const now = clock.now();
     this.monitor = new InventoryMonitor(this.inventory, { changeGraceMs: config.inventory.changeGraceMs }, now);
     await this.settle(this.monitor.restore(saved, now));
-    const loop = { stream: config.streams.events, batch: 256, tickIntervalMs: config.tickIntervalMs };
+    const loop = { stream: config.streams.events, batch: 256, tickIntervalMs: config.tickIntervalMs, fence: this.deps.fence };
     // Change records first: a report in the backlog must find the records made before it.
     await this.changeLoop.start(js, { ...loop, durable: config.consumer.inventoryChangeDurable, handle: (m) => this.inLane(() => this.handleChange(m)), tick: () => undefined });
     await this.caughtUp(config.consumer.inventoryChangeDurable);

@@ -27,6 +27,7 @@ import { IncidentWatcher } from "./notify-updates.js";
 import type { SilenceService } from "./silence-service.js";
 import { StageLoop } from "./stage-loop.js";
 import { backoffMs } from "./retry.js";
+import type { RoleFence } from "../cluster/contact-fence.js";
 
 export interface NotifyStageDeps {
   config: Config;
@@ -44,6 +45,8 @@ export interface NotifyStageDeps {
   silences: SilenceService;
   /** Tests replace the channels (a failing fake); the engine builds them from the config. */
   channels?: Channels;
+  /** Whether this replica may act on the role now (ClusterMembership's fence); none: always. */
+  fence?: RoleFence;
 }
 
 /**
@@ -129,7 +132,7 @@ export class NotifyStage {
     await this.watcher.start();
     // Redeliveries and stalls of the notify consumers are audited, as every other stage's are.
     const recordAudit = (action: string, details: Record<string, unknown>): Promise<void> => this.auditWriter.record(action, details);
-    const loop = { batch: 64, tickIntervalMs: config.tickIntervalMs, tick: () => undefined, recordAudit };
+    const loop = { batch: 64, tickIntervalMs: config.tickIntervalMs, tick: () => undefined, recordAudit, fence: this.deps.fence };
     await this.pagesLoop.start(js, { ...loop, stream: config.streams.pages, durable: config.consumer.notifyDurable, handle: (m) => this.dispatch(m, () => this.pageMessage(m)) });
     await this.receiversLoop.start(js, { ...loop, stream: config.streams.notifications, durable: config.consumer.notifyDurable, handle: (m) => this.dispatch(m, () => this.groupMessage(m)) });
   }

@@ -3,6 +3,7 @@ import type { Logger } from "../core/logger.js";
 import { LIVE_PULL } from "../store/jetstream/pull-options.js";
 import { deliveryOf, type Delivery } from "../ingest/delivery-info.js";
 import { Lane } from "./lane.js";
+import type { RoleFence } from "../cluster/contact-fence.js";
 
 export interface StageLoopOptions {
   stream: string;
@@ -20,6 +21,11 @@ export interface StageLoopOptions {
   recordAudit?: (action: string, details: Record<string, unknown>) => Promise<void>;
   /** How long a consumer with messages may deliver none before its iterator is replaced (STALL_AFTER_MS; tests). */
   stallAfterMs?: number;
+  /**
+   * The stage's role may be acted on only while this is open (ClusterMembership's fence): a message taken while it is
+   * closed waits, unhandled, and ticks are skipped. Stopped meanwhile, the message is left to be redelivered.
+   */
+  fence?: RoleFence | undefined;
 }
 
 /** Redeliveries per audit record at most, so one record always fits a message. */
@@ -47,6 +53,9 @@ export class StageLoop {
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stoppingFlag = false;
+  /** Settles when the loop is told to stop: ends a wait for the fence. */
+  private readonly stopped: Promise<void>;
+  private markStopped!: () => void;
   private options: StageLoopOptions | undefined;
   private redeliveries: Array<{ sequence: number; deliveryCount: number; subject: string }> = [];
   /** How often the message iterator ended without being asked to and was replaced (0 in health). */
@@ -69,7 +78,9 @@ export class StageLoop {
   constructor(
     private readonly name: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+  }
 
   get stopping(): boolean {
     return this.stoppingFlag;
@@ -83,6 +94,8 @@ export class StageLoop {
     this.options = options;
     this.loop = this.keepConsuming(consumer, this.messages, options);
     this.timer = setInterval(() => {
+      // Closed: this replica may have been presumed dead (see ContactFence); nothing of the role runs until it knows.
+      if (options.fence !== undefined && !options.fence.isOpen()) return;
       void this.recordRedeliveries();
       void this.checkStall();
       void this.lane.run(options.tick).catch((error: unknown) => this.failed(`${this.name}: tick`, error));
@@ -135,8 +148,15 @@ export class StageLoop {
   }
 
   private async read(messages: ConsumerMessages, options: StageLoopOptions): Promise<void> {
+    const fence = options.fence;
     for await (const m of messages) {
       if (this.stoppingFlag) break;
+      if (fence !== undefined && !fence.isOpen()) {
+        this.handling = true;
+        await Promise.race([fence.whenOpen(), this.stopped]);
+        this.handling = false;
+        if (this.stoppingFlag) break;
+      }
       this.delivered++;
       const delivery = deliveryOf(m);
       if (delivery.deliveryCount > 1) this.redeliveries.push({ sequence: delivery.seq, deliveryCount: delivery.deliveryCount, subject: m.subject });
@@ -200,6 +220,7 @@ export class StageLoop {
   /** Stop taking messages and ticks; finish what is in the lane. */
   async stop(): Promise<void> {
     this.stoppingFlag = true;
+    this.markStopped();
     clearInterval(this.timer);
     this.wake?.();
     await this.messages?.close();
@@ -211,6 +232,7 @@ export class StageLoop {
   /** Stop at once, as a crash would: nothing more is started. */
   halt(): void {
     this.stoppingFlag = true;
+    this.markStopped();
     clearInterval(this.timer);
     this.wake?.();
     // Pull no more: a replica that lost its role while alive must not keep taking (and dropping) messages.

@@ -143,4 +143,64 @@ describe("cluster membership on a real nats-server", () => {
       await nc.close();
     }
   });
+
+  test("a replica that stood still past its lease acts on nothing until a plan finds its lease still its own, or stops the role it lost", async () => {
+    const { nc } = await client(nats.current.url);
+    const store = await KvClusterStore.open(nc, "membership-fence");
+    // Its monotonic clock jumps ahead as after a SIGSTOP: every timer is late and the others may have judged it dead.
+    let jumpedMs = 0;
+    const stops: Array<{ role: string; graceful: boolean; fenceOpen: boolean }> = [];
+    const runner: RoleRunner = {
+      async start() {},
+      async stop(role, graceful) {
+        stops.push({ role, graceful, fenceOpen: membership.fence.isOpen() });
+      },
+    };
+    const membership: ClusterMembership = new ClusterMembership({
+      store,
+      instanceId: "r1",
+      roles: ["partition-0", "partition-1"],
+      leaseMs: 1_000,
+      renewMs: 200,
+      runner,
+      logger: silentLogger,
+      metrics: createMetrics(),
+      recordAudit: async () => undefined,
+      monotonicNow: () => performance.now() + jumpedMs,
+    });
+    const fence = membership.fence;
+    const until = async (what: string, condition: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    try {
+      await membership.start();
+      assert.deepEqual(membership.roles(), ["partition-0", "partition-1"]);
+      assert.ok(fence.isOpen(), "open while its heartbeats land");
+
+      jumpedMs += 3_000;
+      assert.ok(!fence.isOpen(), "closed the moment it goes on: a lease has passed without a heartbeat");
+      await until("the fence open again after a plan found both leases its own", () => fence.isOpen());
+      assert.deepEqual(membership.roles(), ["partition-0", "partition-1"]);
+      assert.deepEqual(stops, []);
+
+      // Again, and this time another replica took a partition over meanwhile.
+      jumpedMs += 3_000;
+      const lease = (await store.leases()).get("partition-1");
+      assert.ok(lease);
+      assert.ok((await store.takeOver("partition-1", { owner: "r2", incarnation: "x", acquiredAtMs: Date.now() }, lease.revision)) !== undefined);
+      assert.ok(!fence.isOpen());
+      await until("the lost partition stopped", () => stops.length > 0);
+      assert.deepEqual(stops, [{ role: "partition-1", graceful: false, fenceOpen: false }], "stopped at once, the fence closed until then");
+      // ("r2" sends no heartbeat here, so the partition comes back to r1 later, by a takeover of its own.)
+      await until("the fence open again for the partition still its own", () => fence.isOpen());
+      assert.ok(membership.roles().includes("partition-0"));
+    } finally {
+      membership.halt();
+      await nc.close();
+    }
+  });
 });

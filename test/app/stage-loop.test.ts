@@ -218,4 +218,56 @@ describe("StageLoop: a consumer that stops being pulled", () => {
       await nc.close();
     }
   });
+
+  test("while its role's fence is closed it handles nothing and runs no tick; opened, it goes on; stopped, it lets go", async () => {
+    const { nc, js } = await client(nats.current.url);
+    let open = false;
+    let wake: () => void = () => undefined;
+    const fence = {
+      isOpen: () => open,
+      whenOpen: () => (open ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve))),
+    };
+    const loop = new StageLoop("fenced stage", silentLogger);
+    const handled: number[] = [];
+    let ticks = 0;
+    try {
+      await streamOf(nc, js, "FENCED", 20, 30_000);
+      await loop.start(js, {
+        stream: "FENCED",
+        durable: "stage",
+        batch: 50,
+        tickIntervalMs: 20,
+        fence,
+        tick: () => {
+          ticks++;
+        },
+        handle: (m) => {
+          handled.push(Number(m.string()));
+          m.ack();
+        },
+      });
+      await sleep(500);
+      assert.deepEqual(handled, [], "nothing handled while closed (a replica that may have been presumed dead)");
+      assert.equal(ticks, 0, "no tick while closed");
+      open = true;
+      wake();
+      await until("every message handled once opened", () => handled.length === 20);
+      assert.deepEqual(
+        handled,
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      await until("ticks once opened", () => ticks > 0);
+
+      // Closed again with a message waiting: stopping must not hang on the fence, and leaves the message unhandled.
+      open = false;
+      await js.publish("fenced.m", "20");
+      await sleep(300);
+      const stopped = loop.stop().then(() => "stopped");
+      assert.equal(await Promise.race([stopped, sleep(5_000).then(() => "hung")]), "stopped");
+      assert.equal(handled.length, 20, "the message taken while closed is left for redelivery");
+    } finally {
+      await loop.stop();
+      await nc.close();
+    }
+  });
 });
