@@ -20,6 +20,15 @@ import { valuesAt } from "../core/records.js";
  */
 export const MAX_ALERTS_PER_NOTIFICATION = 100;
 
+/**
+ * How long after it ended a resolved alert is kept once no group holds it (it was deleted at once until 2026-12-07).
+ * A firing of that episode can still come: the alert stage's messages are redelivered after the ack wait when a
+ * coordinator dies or is presumed dead with them in hand, behind newer ones its successor has taken meanwhile (the
+ * resolve). Without the resolved record the late firing read as a new episode and stayed firing for good (chaos runs
+ * with replicas paused left five alerts so); kept, it is a duplicate of the episode it belongs to.
+ */
+export const RESOLVED_KEPT_MS = 10 * 60_000;
+
 /** What receiving an alert did: the stage counts and audits these. */
 export type ReceiveOutcome = "new" | "updated" | "resolved" | "duplicate" | "stale";
 
@@ -43,6 +52,8 @@ export class Dispatcher {
   private readonly groups = new Map<string, GroupRecord>();
   private readonly membership = new GroupMembership();
   private readonly queue = new DeadlineQueue<string>();
+  /** Resolved alerts no group holds, by when they are deleted (see RESOLVED_KEPT_MS). */
+  private readonly resolvedExpiry = new DeadlineQueue<string>();
   private routesById = new Map<string, RouteNode>();
   private inhibitor: Inhibitor;
   private dirtyAlerts = new Set<string>();
@@ -70,6 +81,12 @@ export class Dispatcher {
   /** Take in one alert state change. Redeliveries and re-announcements are recognised and change nothing. */
   receive(incoming: AlertRecord, nowMs: number): ReceiveOutcome {
     const existing = this.alerts.get(incoming.fingerprint);
+    if (this.keepsAsResolved(existing, incoming, nowMs)) {
+      this.share(incoming);
+      this.alerts.set(incoming.fingerprint, incoming);
+      this.retire(incoming.fingerprint, nowMs);
+      return "stale";
+    }
     const outcome = classify(existing, incoming);
     if (outcome === "duplicate" || outcome === "stale") return outcome;
     this.share(incoming);
@@ -78,7 +95,7 @@ export class Dispatcher {
     if (incoming.status === "firing") {
       for (const route of matchRoutes(this.routing.root, incoming.labels)) this.addToGroup(route, incoming, nowMs);
     } else if (!this.membership.has(incoming.fingerprint)) {
-      this.deleteAlert(incoming.fingerprint);
+      this.retire(incoming.fingerprint, nowMs);
     }
     return outcome;
   }
@@ -86,6 +103,7 @@ export class Dispatcher {
   /** Flush every group that is due. Returns the notifications to send, in due order. */
   tick(nowMs: number): GroupNotification[] {
     const out: GroupNotification[] = [];
+    this.forgetResolved(nowMs);
     // One index of inhibiting alerts for every group this tick flushes: flushes change no alert's status.
     let sources: InhibitionSources | undefined;
     while (this.queue.popDue(nowMs)) {
@@ -143,7 +161,7 @@ export class Dispatcher {
       const grouped = this.membership.has(alert.fingerprint);
       const unstored = unstoredGroups.get(alert.fingerprint);
       if (alert.status !== "firing") {
-        if (!grouped) this.deleteAlert(alert.fingerprint);
+        if (!grouped) this.retire(alert.fingerprint, nowMs);
         continue;
       }
       if (grouped && unstored === undefined) continue;
@@ -302,7 +320,7 @@ export class Dispatcher {
     }
     // Resolved alerts have had their say: they leave the group, so there is no list of them to keep (records from
     // before kept one: a mass resolve's made the stored group too big to write).
-    if (resolved.length > 0) this.removeFromGroup(group, new Set(resolved.map((a) => a.fingerprint)));
+    if (resolved.length > 0) this.removeFromGroup(group, new Set(resolved.map((a) => a.fingerprint)), nowMs);
     group.notifiedResolved = [];
     if (group.fingerprints.length === 0) this.deleteGroup(group);
     return notification;
@@ -346,11 +364,42 @@ export class Dispatcher {
   }
 
   /** One pass over the group, however many leave: a storm resolving thousands at once was quadratic. */
-  private removeFromGroup(group: GroupRecord, leaving: ReadonlySet<string>): void {
+  private removeFromGroup(group: GroupRecord, leaving: ReadonlySet<string>, nowMs: number): void {
     group.fingerprints = group.fingerprints.filter((f) => !leaving.has(f));
     for (const fp of leaving) {
-      if (this.membership.unlink(fp, group.id)) this.deleteAlert(fp);
+      if (this.membership.unlink(fp, group.id)) this.retire(fp, nowMs);
       else this.dirtyAlerts.add(fp);
+    }
+  }
+
+  /**
+   * A resolve of an episode whose firing is not held here (not come yet, or came before a record kept of an earlier
+   * episode), for an alert no group holds: there is nothing to tell, but the episode is kept, so that its firing, should
+   * it come late, is known for what it is.
+   */
+  private keepsAsResolved(existing: AlertRecord | undefined, incoming: AlertRecord, nowMs: number): boolean {
+    if (incoming.status !== "resolved" || keptUntilMs(incoming, nowMs) <= nowMs) return false;
+    if (existing === undefined) return true;
+    return existing.status === "resolved" && incoming.startsAtMs > existing.startsAtMs && !this.membership.has(incoming.fingerprint);
+  }
+
+  /** A resolved alert no group holds any more: kept (and stored so) until RESOLVED_KEPT_MS after it ended, then deleted. */
+  private retire(fp: string, nowMs: number): void {
+    const alert = this.alerts.get(fp);
+    const untilMs = alert === undefined ? nowMs : keptUntilMs(alert, nowMs);
+    if (untilMs <= nowMs) return this.deleteAlert(fp);
+    this.dirtyAlerts.add(fp);
+    this.resolvedExpiry.push(untilMs, fp);
+  }
+
+  /** Delete the resolved alerts kept long enough that no group holds again (one that fired anew is not touched). */
+  private forgetResolved(nowMs: number): void {
+    while (this.resolvedExpiry.popDue(nowMs)) {
+      const fp = this.resolvedExpiry.poppedItem as string;
+      const alert = this.alerts.get(fp);
+      // A record kept again since, for a later episode, waits for its own entry.
+      const endsAtMs = alert?.endsAtMs;
+      if (alert?.status === "resolved" && !this.membership.has(fp) && (endsAtMs === undefined || endsAtMs + RESOLVED_KEPT_MS <= nowMs)) this.deleteAlert(fp);
     }
   }
 
@@ -385,6 +434,11 @@ function groupIdOf(route: RouteNode, labels: Readonly<Record<string, string>>): 
 }
 
 /** Decide what an incoming state change means against what is known, by episode (startsAt) and status. */
+/** Until when a resolved alert no group holds is kept: RESOLVED_KEPT_MS after it ended (after now, if it says no end). */
+function keptUntilMs(alert: AlertRecord, nowMs: number): number {
+  return alert.status === "resolved" ? (alert.endsAtMs ?? nowMs) + RESOLVED_KEPT_MS : nowMs;
+}
+
 function classify(existing: AlertRecord | undefined, incoming: AlertRecord): ReceiveOutcome {
   if (!existing) return incoming.status === "firing" ? "new" : "stale";
   if (incoming.startsAtMs < existing.startsAtMs) return "stale";

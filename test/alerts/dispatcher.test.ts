@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Dispatcher, MAX_ALERTS_PER_NOTIFICATION } from "../../src/alerts/dispatcher.js";
+import { Dispatcher, MAX_ALERTS_PER_NOTIFICATION, RESOLVED_KEPT_MS } from "../../src/alerts/dispatcher.js";
 import type { AlertRecord, GroupNotification, GroupRecord } from "../../src/alerts/dispatcher.types.js";
 import { fromStored, type StoredAlert, type StoredGroup } from "../../src/alerts/stored-state.js";
 import { fingerprint } from "../../src/alerts/fingerprint.js";
@@ -162,7 +162,41 @@ describe("dispatcher: Alertmanager grouping semantics", () => {
     assert.equal(n?.status, "resolved");
     assert.deepEqual(n?.resolved.map((r) => r.labels.source), ["a"]);
     assert.equal(dispatcher.groupList().length, 0);
+    // Kept, resolved, for a while (see the redelivery test below), then gone.
+    assert.deepEqual(
+      dispatcher.alertList().map((x) => x.status),
+      ["resolved"],
+    );
+    dispatcher.takeChanges();
+    run(dispatcher, s(331), s(60) + RESOLVED_KEPT_MS);
     assert.equal(dispatcher.alertList().length, 0);
+    assert.deepEqual(dispatcher.takeChanges().deletedAlerts, [a.fingerprint], "and its record deleted");
+  });
+
+  test("a firing redelivered after its own resolve (a coordinator died with it in hand) is a duplicate, not a new alert", () => {
+    // Each alert its own group, gone once its resolve is told: then only the kept record knows the episode.
+    const { dispatcher } = setup({ groupBy: ["alertname", "source"], groupInterval: "5s" });
+    const first = firing({ alertname: "disk", source: "a" }, s(0));
+    dispatcher.receive(first, s(0));
+    run(dispatcher, s(0), s(30));
+    dispatcher.receive(resolved(first, s(40)), s(40));
+    run(dispatcher, s(41), s(50));
+    assert.equal(dispatcher.groupList().length, 0, "its resolve told, its group gone");
+    // It fires again; its successor takes the resolve before the firing, which comes back after the ack wait.
+    const again = firing({ alertname: "disk", source: "a" }, s(60));
+    assert.equal(dispatcher.receive(resolved(again, s(90)), s(95)), "stale", "nothing to tell of a resolve whose firing has not come");
+    assert.equal(dispatcher.receive(again, s(98)), "duplicate");
+    assert.deepEqual(run(dispatcher, s(98), s(400)), [], "nobody is told of an alert that is over");
+    assert.deepEqual(
+      dispatcher.alertList().map((x) => [x.status, x.startsAtMs]),
+      [["resolved", s(60)]],
+      "and it is not left firing for good",
+    );
+    assert.equal(dispatcher.countByState(s(400)).firing, 0);
+    // Past the time kept, a new episode is new again.
+    run(dispatcher, s(401), s(90) + RESOLVED_KEPT_MS);
+    assert.equal(dispatcher.alertList().length, 0);
+    assert.equal(dispatcher.receive(firing({ alertname: "disk", source: "a" }, s(2_000)), s(2_000)), "new");
   });
 
   test("sendResolved: false keeps resolves quiet", () => {
@@ -425,7 +459,7 @@ describe("dispatcher: state survives a restart", () => {
     assert.deepEqual(sent.map((n) => n.id).sort(), run(first.dispatcher, s(0), s(60)).map((n) => n.id).sort(), "the groups the dead coordinator formed, under the same ids");
   });
 
-  test("a resolved alert stored without the group that told of it is dropped on restore", () => {
+  test("a resolved alert stored without the group that told of it is kept as resolved on restore, then dropped", () => {
     const first = setup();
     const alert = firing({ alertname: "disk", source: "a" }, s(0));
     first.dispatcher.receive(alert, s(0));
@@ -436,9 +470,17 @@ describe("dispatcher: state survives a restart", () => {
     const torn = fromStored([{ ...resolved(alert, s(40)), groups: [] }], []);
     const second = setup();
     second.dispatcher.restore(torn.alerts, torn.groups, s(400));
+    assert.equal(second.dispatcher.getAlert(alert.fingerprint)?.status, "resolved", "kept until RESOLVED_KEPT_MS after it ended");
+    assert.deepEqual(run(second.dispatcher, s(400), s(500)), [], "nothing to tell");
+    second.dispatcher.takeChanges();
+    run(second.dispatcher, s(501), s(40) + RESOLVED_KEPT_MS);
     assert.equal(second.dispatcher.getAlert(alert.fingerprint), undefined);
     assert.deepEqual(second.dispatcher.takeChanges().deletedAlerts, [alert.fingerprint]);
-    assert.deepEqual(run(second.dispatcher, s(400), s(800)), [], "nothing to tell");
+    // Restored after that time, it is dropped at once.
+    const third = setup();
+    third.dispatcher.restore(torn.alerts, torn.groups, s(41) + RESOLVED_KEPT_MS);
+    assert.equal(third.dispatcher.getAlert(alert.fingerprint), undefined);
+    assert.deepEqual(third.dispatcher.takeChanges().deletedAlerts, [alert.fingerprint]);
   });
 
   test("groups stored with their member list (the earlier layout) restore the same", () => {
