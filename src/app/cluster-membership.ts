@@ -5,6 +5,9 @@ import type { Logger } from "../core/logger.js";
 import type { KvClusterStore, LeaseRecord } from "../store/jetstream/cluster-store.js";
 import type { Metrics } from "./metrics.js";
 
+/** A role's start still running after this many leases is logged as an error (see `run`). */
+const HANGING_START_LEASES = 5;
+
 /** What a role means to the engine: start its stage(s) when won, stop them when handed over or lost. */
 export interface RoleRunner {
   start(role: string): Promise<void>;
@@ -210,6 +213,13 @@ export class ClusterMembership {
   private async run(role: string, revision: number): Promise<void> {
     this.held.set(role, revision);
     const startedAt = this.now;
+    // A start runs inside a plan: one that never returns stops every later plan of this replica, while its heartbeat
+    // says it is alive and the others keep handing it roles. Said loudly, so it is not silent if it happens.
+    const hanging = setTimeout(
+      () => this.deps.logger.error({ role, runningMs: Math.round(this.now - startedAt) }, "a role's start has not returned; this replica plans nothing meanwhile"),
+      HANGING_START_LEASES * this.deps.leaseMs,
+    );
+    hanging.unref();
     try {
       await this.deps.runner.start(role);
       this.tookLong(role, "start", startedAt);
@@ -221,6 +231,8 @@ export class ClusterMembership {
       this.held.delete(role);
       await this.deps.runner.stop(role, false).catch((stopError: unknown) => this.warn(`role ${role}: stopping what had started failed`, stopError));
       await this.deps.store.release(role, revision).catch(() => false);
+    } finally {
+      clearTimeout(hanging);
     }
   }
 

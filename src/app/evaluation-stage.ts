@@ -12,6 +12,7 @@ import { decodeEvent, type DeadLetterReason } from "../ingest/decode.js";
 import type { CompiledRule } from "../rules/compiled-rule.js";
 import type { AlertSink, DeadLetterSink, SnapshotStore } from "../store/ports.js";
 import { AlertOutbox } from "./alert-outbox.js";
+import { readWithIdleLimit } from "../core/stall.js";
 import { loadSnapshotParts, partName, PartCoverage, removeOtherLayouts } from "./snapshot-parts.js";
 import type { Lane } from "./lane.js";
 import { StageLoop } from "./stage-loop.js";
@@ -23,6 +24,9 @@ import type { RoleFence } from "../cluster/contact-fence.js";
 
 /** Each part save is an object-store write (chunks, then a rollup of the old ones): at most ten a second per partition. */
 const MIN_PART_INTERVAL_MS = 100;
+
+/** A recovery replay that receives nothing for this long has stalled (a healthy one is fed every pull, 2 s at most). */
+export const REPLAY_IDLE_MS = 10_000;
 
 export interface EvaluationStageDeps {
   config: Config;
@@ -234,10 +238,14 @@ export class EvaluationStage {
     // Nothing to read (a horizon of zero, or events aged out of the stream): do not wait for messages.
     if ((await ordered.info(true)).num_pending === 0) return;
     const messages = await ordered.consume({ max_messages: 1_000, ...SCAN_PULL });
-    for await (const m of messages) {
+    // Bounded: a replay that hung (its iterator stopped yielding after this process stood still mid-read) held the
+    // role's start, and with it every later plan of this replica, for good; the others handed it partitions it never
+    // took up, and their events were never evaluated (a chaos run left six alerts firing so). A stalled replay fails
+    // the start instead: the role is given back and taken up again at the next plan.
+    await readWithIdleLimit(messages, REPLAY_IDLE_MS, `replaying ${this.deps.partition.role}`, (m) => {
       visit(m);
-      if (m.seq >= upTo || m.info.pending === 0) break;
-    }
+      return m.seq >= upTo || m.info.pending === 0;
+    });
     await messages.close();
   }
 

@@ -3,6 +3,10 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { Objm, setSha256Backend, type ObjectStore } from "@nats-io/obj";
 import { toAlertMessage, transitionId, type AlertTransition } from "../../alerts/alert.js";
 import type { AlertSink, DeadLetter, DeadLetterSink, SnapshotStore, StoredSnapshot } from "../ports.js";
+import { within } from "../../core/stall.js";
+
+/** How long reading one snapshot (part) may take: a part is a few hundred kB, read in well under a second. */
+const SNAPSHOT_LOAD_MS = 30_000;
 
 /** Audit records go through a hash chain; the sink lives beside its reader. */
 export { JetStreamAuditSink } from "./audit-sink.js";
@@ -78,7 +82,8 @@ export class ObjectStoreSnapshotStore implements SnapshotStore {
   }
 
   async load(name: string): Promise<StoredSnapshot | undefined> {
-    const data = await (await this.open()).getBlob(name);
+    // Bounded, as a replay is (see REPLAY_IDLE_MS): a read that hung held the role's start, and every later plan, for good.
+    const data = await within((await this.open()).getBlob(name), SNAPSHOT_LOAD_MS, `loading snapshot ${name}`);
     return data ? (JSON.parse(new TextDecoder().decode(data)) as StoredSnapshot) : undefined;
   }
 
