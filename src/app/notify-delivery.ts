@@ -294,7 +294,7 @@ export class DeliveryRunner {
       await audit("notify.attempt", { delivery: plan.id, channel, attempt, user: plan.user ?? null }, subject);
       // Renewed right before the provider is called, after anything that may wait (the audit append): a takeover
       // then needs leaseMs of silence, longer than any request can still be in flight (leaseMs > requestTimeoutMs).
-      await handle.renew(this.deps.clock.now());
+      await this.renewJustBefore(handle);
       let error: DeliveryError;
       try {
         return { kind: "sent", receipt: await plan.send(channel, address, notes), attempts: attempt };
@@ -309,6 +309,22 @@ export class DeliveryRunner {
       await audit("notify.retry", { delivery: plan.id, channel, attempt, error: error.message, delayMs: decision.delayMs }, subject);
       await this.sleep(decision.delayMs);
       if (this.stopped) return { kind: "interrupted" };
+    }
+  }
+
+  /**
+   * Renew, and again while the renewal took long enough that this process may have stood still after sending it (a
+   * pause past the lease: SIGSTOP, a VM descheduled): another engine may have taken the delivery over meanwhile and
+   * sent it, and this engine, going on where it was, sent it a second time (a chaos run with paused replicas paged
+   * twice so). The renewal that follows such a pause fails (LeaseLost) instead. A few tries at most: NATS being slow
+   * is not a pause, and the delivery goes on then.
+   */
+  private async renewJustBefore(handle: RecordHandle): Promise<void> {
+    const freshMs = this.deps.leaseMs / 4;
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = performance.now();
+      await handle.renew(this.deps.clock.now());
+      if (performance.now() - sentAt < freshMs || attempt >= 3) return;
     }
   }
 

@@ -91,6 +91,44 @@ describe("DeliveryRunner on a real KV bucket", () => {
     assert.equal((await stalled).outcome, "interrupted");
   });
 
+  test("a runner that stood still between renewing and sending does not send what another took over and sent meanwhile", async () => {
+    const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
+    const live = await runnerOn(nats, "runner-paused", clock);
+    const sends: string[] = [];
+    const planFor = (who: string): DeliveryPlan => ({
+      id: "page-3.email",
+      kind: "page",
+      incidentId: "incident-1",
+      user: "alice",
+      first: { channel: "email", address: "alice@example.com" },
+      send: async () => {
+        sends.push(who);
+        return { email: { messageId: `<${who}@example.com>` } };
+      },
+    });
+    let takeover: Promise<DeliveryOutcome> | undefined;
+    const paused = await runnerOn(nats, "runner-paused", clock, (store) => {
+      const update = store.updateDelivery.bind(store);
+      let calls = 0;
+      store.updateDelivery = async (record, revision) => {
+        const revisionAfter = await update(record, revision);
+        // The renewal before the send landed; then this process stands still, its lease runs out, and another
+        // replica takes the delivery over and sends it. Then it goes on where it was.
+        if (++calls === 1) {
+          clock.advance(LEASE_MS + 1_000);
+          takeover = live.run(planFor("live"));
+          await takeover;
+          await new Promise((resolve) => setTimeout(resolve, LEASE_MS / 4 + 100));
+        }
+        return revisionAfter;
+      };
+    });
+    const outcome = await paused.run(planFor("paused"));
+    assert.equal((await takeover)?.outcome, "sent", "the other replica sent it");
+    assert.equal(outcome.outcome, "interrupted", "the paused one found it taken over");
+    assert.deepEqual(sends, ["live"], "sent once");
+  });
+
   test("a record write that landed while its reply was lost is the runner's own: the delivery is sent, not interrupted", async (t) => {
     const clock = new FakeClock(Date.parse("2026-12-06T12:00:00Z"));
     let replies: ReturnType<typeof losingReplies> | undefined;
