@@ -48,13 +48,14 @@ export class ClusterMembership {
   private duplicateReported = false;
   private stopped = false;
   /**
-   * Whether this replica may act on its roles now (see ContactFence): every stage of a role asks it per message. A
-   * quarter of the lease is kept as the margin for what is in flight when it closes.
+   * Whether this replica may act on its roles now (see ContactFence): every stage of a role asks it per message. It
+   * closes when this process stood still for half of what a takeover needs (a lease less a renew period).
    */
   private readonly contact: ContactFence;
+  private beatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ClusterMembershipDeps) {
-    this.contact = new ContactFence(deps.leaseMs, deps.leaseMs / 4, () => this.now);
+    this.contact = new ContactFence((deps.leaseMs - deps.renewMs) / 2, () => this.now);
   }
 
   get fence(): RoleFence {
@@ -70,6 +71,9 @@ export class ClusterMembership {
    * failed that plan: the next period tries again).
    */
   async start(): Promise<void> {
+    const stallMs = (this.deps.leaseMs - this.deps.renewMs) / 2;
+    this.beatTimer = setInterval(() => this.contact.beat(), Math.max(10, Math.min(100, stallMs / 4)));
+    this.beatTimer.unref();
     await this.heartbeat();
     await this.plan().catch((error: unknown) => this.planFailed(error));
     this.heartbeatTimer = setInterval(
@@ -88,6 +92,7 @@ export class ClusterMembership {
     this.stopped = true;
     clearInterval(this.heartbeatTimer);
     clearInterval(this.planTimer);
+    clearInterval(this.beatTimer);
     await this.planning;
     for (const [role, revision] of [...this.held]) {
       await this.deps.runner.stop(role, true);
@@ -103,6 +108,7 @@ export class ClusterMembership {
     this.stopped = true;
     clearInterval(this.heartbeatTimer);
     clearInterval(this.planTimer);
+    clearInterval(this.beatTimer);
   }
 
   roles(): string[] {

@@ -10,33 +10,41 @@ export interface RoleFence {
 export const NO_FENCE: RoleFence = { isOpen: () => true, whenOpen: () => Promise.resolve() };
 
 /**
- * A replica's own judgment of whether the others may have presumed it dead. They take its roles over once its
- * heartbeat has not moved for a lease, as they observe it, so nobody can take over sooner than a lease after the
- * sending of the last heartbeat that landed. The fence stays open while each heartbeat landed before the lease of the
- * one before it (less a margin for the replica's own writes in flight) ran out. A replica that stood still past that
- * (SIGSTOP, a VM descheduled, a long GC) or lost contact finds it closed when it goes on, before it touches the first
- * message its client buffered meanwhile; a heartbeat alone does not open it again, since a role may have been taken
- * over in the gap: a plan begun after such a heartbeat landed must have found every held lease still its own. A role
- * found taken is stopped by that plan, as before; the fence only keeps the stale replica from acting until then. Until
- * 2026-12-07 it went on handling messages of a partition someone else now held, applying events the new holder never
- * saw, until its next plan. Pure: the caller reports heartbeats and plans with its monotonic time.
+ * Closes when this process has stood still long enough that the others may have presumed it dead (SIGSTOP, a VM
+ * descheduled, a long pause), and stays closed until it knows its leases are still its own. Such a process goes on
+ * where it was, unaware, with messages its client buffered meanwhile: until 2026-12-07 it applied them (and pulled
+ * more) until its next plan saw its leases taken, so a partition's events could be applied by a holder that no longer
+ * held it and never seen by the one that did.
+ *
+ * Standing still is seen from this process's own event loop: a beat every `beatMs` that finds the time since the
+ * previous one longer than `stallMs`, or a message asked about in that state before the beat could run (after a
+ * pause, buffered input is handled before timers). Closed, a heartbeat alone does not open it (a role may have been
+ * taken over meanwhile): a plan begun after a heartbeat sent after the stall had landed must have read every held lease
+ * as its own (the plan stops the roles it finds taken, as before). NATS being slow does not close it: a first version
+ * that closed whenever heartbeats landed late held healthy replicas back under load, and the messages they held were
+ * delivered again and again until they went to dead letter as undeliverable (a chaos run lost pages so).
+ * Pure: the caller reports beats, heartbeats and plans with its monotonic time.
  */
 export class ContactFence implements RoleFence {
-  /** Open until then (monotonic ms), unless a gap is being confirmed. Before the first heartbeat nothing is held. */
-  private openUntilMs = Number.POSITIVE_INFINITY;
-  /** Since a heartbeat went out after the fence had closed: when the first such one had landed, and the latest sent. */
-  private gap: { landedAtMs: number; lastSentAtMs: number } | undefined;
+  private lastBeatMs: number;
+  /** Since when it is closed, and when the first heartbeat sent after that landed (if one has). */
+  private stall: { sinceMs: number; heartbeatLandedAtMs?: number } | undefined;
   private waiters: Array<() => void> = [];
 
   constructor(
-    private readonly leaseMs: number,
-    /** Taken off the lease: the time an action admitted just before the end needs to land (a renew period). */
-    private readonly marginMs: number,
+    /** Standing still longer than this closes it: less than a lease less a renew period, when a takeover becomes possible. */
+    private readonly stallMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.lastBeatMs = now();
+  }
 
   isOpen(): boolean {
-    return this.gap === undefined && this.now() < this.openUntilMs;
+    if (this.stall !== undefined) return false;
+    const now = this.now();
+    if (now - this.lastBeatMs <= this.stallMs) return true;
+    this.stall = { sinceMs: now };
+    return false;
   }
 
   whenOpen(): Promise<void> {
@@ -44,31 +52,24 @@ export class ContactFence implements RoleFence {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /**
-   * A heartbeat sent at `sentAtMs` was stored; its reply came at `landedAtMs`. It continues the contact only if it is
-   * known to have landed before the fence closed: one that landed later may have landed after someone judged this
-   * replica dead.
-   */
+  /** The event loop ran the beat timer now. */
+  beat(): void {
+    const now = this.now();
+    if (this.stall === undefined && now - this.lastBeatMs > this.stallMs) this.stall = { sinceMs: now };
+    this.lastBeatMs = now;
+  }
+
+  /** A heartbeat sent at `sentAtMs` was stored; its reply came at `landedAtMs`. */
   heartbeatStored(sentAtMs: number, landedAtMs: number): void {
-    if (this.gap === undefined && landedAtMs < this.openUntilMs) {
-      this.openUntilMs = sentAtMs + this.leaseMs - this.marginMs;
-      this.wakeIfOpen();
-      return;
-    }
-    this.gap ??= { landedAtMs, lastSentAtMs: sentAtMs };
-    this.gap.lastSentAtMs = Math.max(this.gap.lastSentAtMs, sentAtMs);
+    if (this.stall !== undefined && sentAtMs >= this.stall.sinceMs) this.stall.heartbeatLandedAtMs ??= landedAtMs;
   }
 
   /** A plan begun at `startedAtMs` read every lease this replica holds and found each still its own. */
   leasesConfirmed(startedAtMs: number): void {
-    if (this.gap === undefined || startedAtMs < this.gap.landedAtMs) return;
-    this.openUntilMs = this.gap.lastSentAtMs + this.leaseMs - this.marginMs;
-    this.gap = undefined;
-    this.wakeIfOpen();
-  }
-
-  private wakeIfOpen(): void {
-    if (this.waiters.length === 0 || !this.isOpen()) return;
+    const landed = this.stall?.heartbeatLandedAtMs;
+    if (landed === undefined || startedAtMs < landed) return;
+    this.stall = undefined;
+    this.lastBeatMs = this.now();
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
