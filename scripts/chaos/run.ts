@@ -13,7 +13,7 @@ import { EventDriver, type FiredAlert, type Refire } from "./driver.js";
 import type { ChaosChannels } from "./channels.js";
 import { startChaosChannels } from "./channels.js";
 import { owedFirings, tally, type ChaosReport } from "./tally.js";
-import { traceLost } from "./trace.js";
+import { traceLost, traceStillFiring } from "./trace.js";
 import { pipelineTiming, resolvesTold } from "./timing.js";
 
 export interface ChaosOptions {
@@ -187,9 +187,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const report = tally({ fired: firings.owed, deliveries: channels.deliveries(), channels: CHANNELS, kills: replicas.kills.length, pauses: replicas.pauses.length, natsRestarts, publishRetries: driver.publishRetries, groupWaitMs: GROUP_WAIT_MS });
     if (firings.continued.length > 0) report.continued = firings.continued.map((f) => f.source);
     if (nc) report.stillFiring = await stillFiringAtEnd(nc, driver.fired.length > 0);
+    if (nc && report.stillFiring && report.stillFiring.length > 0) {
+      const traced = await traceStillFiring(jetstream(nc), report.stillFiring).catch((error: unknown) => ({ error: String(error) }));
+      report.lostTrace = { ...report.lostTrace, ...traced };
+    }
     const pipeline = nc ? await pipelineTiming(jetstream(nc), firings.owed, GROUP_WAIT_MS).catch(() => undefined) : undefined;
     if (pipeline) report.pipeline = pipeline;
-    if (report.lost > 0 && nc) report.lostTrace = await traceLost(jetstream(nc), report.lostPages).catch((error: unknown) => ({ error: String(error) }));
+    if (report.lost > 0 && nc) report.lostTrace = { ...report.lostTrace, ...(await traceLost(jetstream(nc), report.lostPages).catch((error: unknown) => ({ error: String(error) }))) };
     return report;
   } finally {
     stopping = true;

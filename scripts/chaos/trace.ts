@@ -112,3 +112,24 @@ async function deliveryRecords(js: JetStreamClient): Promise<Map<string, string>
   }
   return out;
 }
+
+/**
+ * For each alert left firing: its events (stream sequence, value) and the transitions published for it (status and
+ * when its episode started), and where its partition's consumer stood. Says whether the resolve was never evaluated
+ * (no resolved transition) or evaluated and not applied.
+ */
+export async function traceStillFiring(js: JetStreamClient, sources: readonly string[]): Promise<Record<string, string>> {
+  if (sources.length === 0) return {};
+  const alerts = (await readStream(js, "KLAXON_ALERTS")).map((m) => ({ seq: m.seq, alert: m.json<StreamAlert & { status?: string; startsAt?: string; endsAt?: string }>() }));
+  const jsm = await js.jetstreamManager();
+  const out: Record<string, string> = {};
+  for (const source of sources) {
+    const events = await readStream(js, "KLAXON_EVENTS", `events.part.*.metric.${source}`).catch(() => []);
+    const partition = events[0]?.subject.split(".")[2];
+    const consumer = partition === undefined ? undefined : await jsm.consumers.info("KLAXON_EVENTS", `klaxon-evaluate-p${partition}`).catch(() => undefined);
+    const eventText = events.map((e) => `#${e.seq} ${String(e.json<{ value?: number }>().value)}`).join(", ");
+    const transitions = alerts.filter((a) => a.alert.labels["source"] === source).map((a) => `#${a.seq} ${a.alert.status ?? "?"} from ${a.alert.startsAt ?? "?"}${a.alert.endsAt ? ` to ${a.alert.endsAt}` : ""}`);
+    out[`still firing ${source}`] = `events ${eventText || "none"} (partition ${partition ?? "?"}${consumer ? `; its consumer: ack floor ${consumer.ack_floor.stream_seq}, ack pending ${consumer.num_ack_pending}, delivered up to ${consumer.delivered.stream_seq}, pending ${consumer.num_pending}, redelivered ${consumer.num_redelivered}` : ""}); transitions ${transitions.join(", ") || "none"}`;
+  }
+  return out;
+}
