@@ -2,6 +2,7 @@ import type { Logger } from "../core/logger.js";
 import { evaluatorSnapshotSchema, type EvaluatorSnapshot, type SnapshotPart } from "../evaluate/snapshot.js";
 import { AppliedSequences } from "../ingest/applied-sequences.js";
 import type { SnapshotStore, StoredSnapshot } from "../store/ports.js";
+import { backoffMs, sleep } from "./retry.js";
 
 /**
  * Evaluator snapshots are saved in parts, one part every `interval / parts`, so a save pauses evaluation for a
@@ -91,13 +92,30 @@ function oldestSave(parts: readonly LoadedPart[]): number {
   return Math.min(...parts.map((p) => p.savedAtMs));
 }
 
+/** A read of a part that failed (NATS did not answer) is tried this many times before the part counts as unreadable. */
+const READ_ATTEMPTS = 3;
+
+/**
+ * One part, or undefined when it is missing or unreadable. A read that failed is tried again first: taken for an
+ * unreadable part at once, a request that timed out (a process paused while its reply waited in the socket, a server
+ * restarting) made the whole set unusable, and recovery rebuilt the partition from the stream alone, forgetting every
+ * alert firing beyond the rules' horizon; their resolves then changed nothing and they stayed firing for good (a chaos
+ * run with paused replicas left one so). A part whose content is broken is not read again.
+ */
 async function readPart(store: SnapshotStore, name: string, logger: Logger): Promise<LoadedPart | undefined> {
   let stored: StoredSnapshot | undefined;
-  try {
-    stored = await store.load(name);
-  } catch (error) {
-    logger.error({ err: String(error), name }, "snapshot unreadable");
-    return undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      stored = await store.load(name);
+      break;
+    } catch (error) {
+      if (isBroken(error) || attempt >= READ_ATTEMPTS) {
+        logger.error({ err: String(error), name, attempts: attempt }, "snapshot unreadable");
+        return undefined;
+      }
+      logger.warn({ err: String(error), name, attempt }, "snapshot read failed; trying again");
+      await sleep(backoffMs(attempt));
+    }
   }
   if (!stored) return undefined;
   const parsed = evaluatorSnapshotSchema.safeParse(stored.state);
@@ -143,4 +161,9 @@ export class PartCoverage {
     for (const applied of this.byIndex) union.addAll(applied);
     return union;
   }
+}
+
+/** A part whose content is broken (not JSON, or an object whose digest does not match): reading it again gives the same. */
+function isBroken(error: unknown): boolean {
+  return error instanceof SyntaxError || (error instanceof Error && /corrupt object|digests do not match/.test(error.message));
 }

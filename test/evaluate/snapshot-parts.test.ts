@@ -156,6 +156,36 @@ describe("snapshots in parts", () => {
     assert.deepEqual((await loadSnapshotParts(store, "evaluator-x", 2, logger))?.map((p) => p.part.of), [1], "an unreadable part: the whole snapshot");
   });
 
+  test("a part whose read fails (NATS did not answer) is read again; only a broken one, or one that keeps failing, makes the set unusable", async () => {
+    const logger = createLogger({ level: "silent" });
+    const store = new MemorySnapshotStore();
+    const state = { version: 1 as const, rules: [] };
+    const stored = (floor: number, part: { index: number; of: number }) => ({ applied: { floor, ranges: [] }, savedAtMs: 1, rulesHash: "h", part, state });
+    for (const index of [0, 1]) await store.save(partName("evaluator-y", { index, of: 2 }), stored(9, { index, of: 2 }));
+    const load = store.load.bind(store);
+    let failures = 0;
+    const failing = (times: number, error: () => Error) => {
+      failures = 0;
+      store.load = async (name) => {
+        if (name.endsWith("part-1-of-2") && failures < times) {
+          failures++;
+          throw error();
+        }
+        return load(name);
+      };
+    };
+    const timeout = () => Object.assign(new Error("timeout"), { name: "TimeoutError" });
+    failing(1, timeout);
+    assert.deepEqual((await loadSnapshotParts(store, "evaluator-y", 2, logger))?.map((p) => p.part.index), [0, 1], "read again: the set is whole");
+    assert.equal(failures, 1);
+    failing(10, timeout);
+    assert.equal(await loadSnapshotParts(store, "evaluator-y", 2, logger), undefined, "failing every time: unusable, after three tries");
+    assert.equal(failures, 3);
+    failing(10, () => new Error("received a corrupt object, digests do not match"));
+    assert.equal(await loadSnapshotParts(store, "evaluator-y", 2, logger), undefined);
+    assert.equal(failures, 1, "a broken part is not read again");
+  });
+
   test("loading after state.snapshotParts changed: a complete set of another layout, the newest one, and no stale one once the new layout is saved", async () => {
     const logger = createLogger({ level: "silent" });
     const store = new MemorySnapshotStore();
