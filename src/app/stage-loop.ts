@@ -41,6 +41,8 @@ export const STALL_AFTER_MS = 3 * LIVE_PULL.expires;
 
 /** After the iterator ended on its own: wait this long (times the attempt, up to the cap) before pulling again. */
 const RESTART_PAUSE_MS = 500;
+/** Why `read` returned: the fence closed (not an end to log and count). */
+const FENCED = Symbol("fenced");
 const MAX_RESTART_PAUSE_MS = 10_000;
 
 /**
@@ -110,11 +112,25 @@ export class StageLoop {
   private async keepConsuming(consumer: Consumer, first: ConsumerMessages, options: StageLoopOptions): Promise<void> {
     let messages = first;
     for (;;) {
-      const cause = await this.read(messages, options).then(
-        () => "the message iterator ended",
+      let cause = await this.read(messages, options).then(
+        (fenced) => (fenced ? FENCED : "the message iterator ended"),
         (error: unknown) => error,
       );
       if (this.stoppingFlag) return;
+      if (cause === FENCED) {
+        // Pull nothing while closed: what the server delivered to this replica's pulls meanwhile would sit here
+        // unhandled until its ack wait ran out, each time one more delivery toward the consumer's max_deliver (heavy
+        // pause chaos runs sent healthy events to dead letter so). What was taken and not handled comes again.
+        await Promise.race([(options.fence as RoleFence).whenOpen(), this.stopped]);
+        if (this.stoppingFlag) return;
+        try {
+          messages = this.messages = await consumer.consume({ max_messages: options.batch, ...LIVE_PULL });
+          this.quietSinceMs = Date.now();
+          continue;
+        } catch (error) {
+          cause = error;
+        }
+      }
       const next = await this.consumeAgain(consumer, options, cause);
       if (!next) return;
       messages = next;
@@ -147,16 +163,13 @@ export class StageLoop {
     }
   }
 
-  private async read(messages: ConsumerMessages, options: StageLoopOptions): Promise<void> {
+  /** Handles messages until the iterator ends or the stage stops; true when it stopped reading because the fence closed. */
+  private async read(messages: ConsumerMessages, options: StageLoopOptions): Promise<boolean> {
     const fence = options.fence;
     for await (const m of messages) {
       if (this.stoppingFlag) break;
-      if (fence !== undefined && !fence.isOpen()) {
-        this.handling = true;
-        await Promise.race([fence.whenOpen(), this.stopped]);
-        this.handling = false;
-        if (this.stoppingFlag) break;
-      }
+      // Closed: this replica may have been presumed dead (see ContactFence). Stop reading, and pulling, at once.
+      if (fence !== undefined && !fence.isOpen()) return true;
       this.delivered++;
       const delivery = deliveryOf(m);
       if (delivery.deliveryCount > 1) this.redeliveries.push({ sequence: delivery.seq, deliveryCount: delivery.deliveryCount, subject: m.subject });
@@ -180,6 +193,7 @@ export class StageLoop {
         this.handling = false;
       }
     }
+    return false;
   }
 
   /**
