@@ -22,8 +22,8 @@ export interface StageLoopOptions {
   /** How long a consumer with messages may deliver none before its iterator is replaced (STALL_AFTER_MS; tests). */
   stallAfterMs?: number;
   /**
-   * The stage's role may be acted on only while this is open (ClusterMembership's fence): a message taken while it is
-   * closed waits, unhandled, and ticks are skipped. Stopped meanwhile, the message is left to be redelivered.
+   * The stage's role may be acted on only while this is open (ClusterMembership's fence): closed, the stage stops
+   * reading and pulling (what it took comes again after the ack wait) and skips its ticks, and pulls anew once open.
    */
   fence?: RoleFence | undefined;
 }

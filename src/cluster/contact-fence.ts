@@ -6,9 +6,6 @@ export interface RoleFence {
   whenOpen(): Promise<void>;
 }
 
-/** For stages that run outside any cluster role (tests, tools): always open. */
-export const NO_FENCE: RoleFence = { isOpen: () => true, whenOpen: () => Promise.resolve() };
-
 /**
  * Closes when this process has stood still long enough that the others may have presumed it dead (SIGSTOP, a VM
  * descheduled, a long pause), and stays closed until it knows its leases are still its own. Such a process goes on
