@@ -54,8 +54,12 @@ export class ClusterMembership {
   private readonly contact: ContactFence;
   private beatTimer: NodeJS.Timeout | undefined;
 
+  /** Read per message through the fence: one function, not a new closure per read. */
+  private readonly monotonicNow: () => number;
+
   constructor(private readonly deps: ClusterMembershipDeps) {
-    this.contact = new ContactFence((deps.leaseMs - deps.renewMs) / 2, () => this.now);
+    this.monotonicNow = deps.monotonicNow ?? (() => performance.now());
+    this.contact = new ContactFence((deps.leaseMs - deps.renewMs) / 2, this.monotonicNow);
   }
 
   get fence(): RoleFence {
@@ -63,7 +67,7 @@ export class ClusterMembership {
   }
 
   private get now(): number {
-    return (this.deps.monotonicNow ?? (() => performance.now()))();
+    return this.monotonicNow();
   }
 
   /**

@@ -208,7 +208,28 @@ export class Engine {
     this.silenceService = new SilenceService(this.alertState, this.audit, this.clock);
     this.escalationStore = await KvEscalationStore.open(this.nc, config.state.escalationBucket);
     this.escalationService = new EscalationService(this.escalationStore, this.audit, this.clock, () => this.directory);
-    const roles = new EngineRoles({
+    // Made before the roles it runs (their stages ask its fence); it calls on them only once started, below.
+    const membership: ClusterMembership = new ClusterMembership({
+      store: await KvClusterStore.open(this.nc, config.cluster.bucket),
+      instanceId: this.instanceId,
+      roles: [COORDINATOR_ROLE, ...evaluationPartitions(config).map((p) => p.role)],
+      leaseMs: config.cluster.leaseMs,
+      renewMs: config.cluster.renewMs,
+      runner: {
+        start: async (role) => {
+          await roles.start(role);
+          this.readiness.roleStarted(role);
+        },
+        stop: (role, graceful): Promise<void> => {
+          this.readiness.roleStopped(role);
+          return roles.stop(role, graceful);
+        },
+      },
+      logger: this.logs.logger("cluster"),
+      metrics: this.metrics,
+      recordAudit: (action, details) => this.recordAudit(action, details),
+    });
+    const roles: EngineRoles = new EngineRoles({
       ...this.context(),
       actor: this.actor,
       audit: this.audit,
@@ -221,39 +242,19 @@ export class Engine {
       silences: this.silenceService,
       recordAudit: (action, details) => this.recordAudit(action, details),
       holdsRole: (role) => this.membership?.holds(role) ?? Promise.resolve(false),
-      // The membership is made after the roles (it runs them): asked through it once it exists.
-      fence: { isOpen: () => this.membership?.fence.isOpen() ?? true, whenOpen: () => this.membership?.fence.whenOpen() ?? Promise.resolve() },
+      fence: membership.fence,
       current: () => ({ rules: this.compiled(), rulesHash: this.ruleSet.hash, routing: this.routing, directory: this.directory, inventory: this.inventory }),
     });
     this.roles = roles;
+    this.membership = membership;
     // The coordinator first: downstream stages listen before the first alert is evaluated.
-    this.membership = new ClusterMembership({
-      store: await KvClusterStore.open(this.nc, config.cluster.bucket),
-      instanceId: this.instanceId,
-      roles: [COORDINATOR_ROLE, ...evaluationPartitions(config).map((p) => p.role)],
-      leaseMs: config.cluster.leaseMs,
-      renewMs: config.cluster.renewMs,
-      runner: {
-        start: async (role) => {
-          await roles.start(role);
-          this.readiness.roleStarted(role);
-        },
-        stop: (role, graceful) => {
-          this.readiness.roleStopped(role);
-          return roles.stop(role, graceful);
-        },
-      },
-      logger: this.logs.logger("cluster"),
-      metrics: this.metrics,
-      recordAudit: (action, details) => this.recordAudit(action, details),
-    });
-    await this.membership.start();
+    await membership.start();
     this.readiness.markJoined();
     this.ops = await this.startOps();
     this.routes.splice(0, this.routes.length, ...healthRoutes(this.healthSources()), ...this.httpRoutes());
     process.on("SIGHUP", this.onSighup);
     if (config.watchRules) this.watchRules();
-    this.logger.info({ rules: this.ruleSet.rules.length, instance: this.instanceId, roles: this.membership.roles() }, "engine started");
+    this.logger.info({ rules: this.ruleSet.rules.length, instance: this.instanceId, roles: membership.roles() }, "engine started");
   }
 
   /** Graceful stop: finish what is in hand, save a snapshot, close. */

@@ -26,7 +26,7 @@ import type { RoleFence } from "../cluster/contact-fence.js";
 const MIN_PART_INTERVAL_MS = 100;
 
 /** A recovery replay that receives nothing for this long has stalled (a healthy one is fed every pull, 2 s at most). */
-export const REPLAY_IDLE_MS = 10_000;
+const REPLAY_IDLE_MS = 10_000;
 
 export interface EvaluationStageDeps {
   config: Config;

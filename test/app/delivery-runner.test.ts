@@ -12,7 +12,13 @@ import { losingReplies } from "../support/lost-reply.js";
 const LEASE_MS = 4_000;
 
 /** A runner on a real delivery-record bucket, whose clock only the test moves and whose lease is never renewed. */
-async function runnerOn(nats: ReturnType<typeof useNatsWithClient>, bucket: string, clock: FakeClock, changeStore: (store: NotifyStore) => void = () => undefined): Promise<DeliveryRunner> {
+async function runnerOn(
+  nats: ReturnType<typeof useNatsWithClient>,
+  bucket: string,
+  clock: FakeClock,
+  changeStore: (store: NotifyStore) => void = () => undefined,
+  monotonicNow?: () => number,
+): Promise<DeliveryRunner> {
   const store = await NotifyStore.open(nats.nc, bucket, 60_000);
   changeStore(store);
   return new DeliveryRunner({
@@ -25,6 +31,7 @@ async function runnerOn(nats: ReturnType<typeof useNatsWithClient>, bucket: stri
     leaseMs: LEASE_MS,
     rateLimits: { slack: 0, email: 0, sms: 0, webhook: 0 },
     heartbeatMs: 3_600_000,
+    ...(monotonicNow ? { monotonicNow } : {}),
   });
 }
 
@@ -107,7 +114,13 @@ describe("DeliveryRunner on a real KV bucket", () => {
       },
     });
     let takeover: Promise<DeliveryOutcome> | undefined;
-    const paused = await runnerOn(nats, "runner-paused", clock, (store) => {
+    // This process's own monotonic time: the pause below moves it as a SIGSTOP would.
+    let monotonicMs = 0;
+    const paused = await runnerOn(
+      nats,
+      "runner-paused",
+      clock,
+      (store) => {
       const update = store.updateDelivery.bind(store);
       let calls = 0;
       store.updateDelivery = async (record, revision) => {
@@ -118,11 +131,13 @@ describe("DeliveryRunner on a real KV bucket", () => {
           clock.advance(LEASE_MS + 1_000);
           takeover = live.run(planFor("live"));
           await takeover;
-          await new Promise((resolve) => setTimeout(resolve, LEASE_MS / 4 + 100));
+          monotonicMs += LEASE_MS + 1_000;
         }
         return revisionAfter;
       };
-    });
+      },
+      () => monotonicMs,
+    );
     const outcome = await paused.run(planFor("paused"));
     assert.equal((await takeover)?.outcome, "sent", "the other replica sent it");
     assert.equal(outcome.outcome, "interrupted", "the paused one found it taken over");

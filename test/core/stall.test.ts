@@ -2,10 +2,14 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readWithIdleLimit, StalledError, within } from "../../src/core/stall.js";
 
-/** Messages as a consumer's iterator gives them: `items`, then either the end or nothing more for ever. */
+/**
+ * Messages as a consumer's iterator gives them: `items`, then either the end or nothing more until it is closed
+ * (closing ends a pending read, as a nats.js iterator's close does).
+ */
 function messagesOf<T>(items: readonly T[], then: "end" | "hang"): AsyncIterable<T> & { close(): Promise<void>; closed: boolean; returned: boolean } {
   const state = { closed: false, returned: false };
   let i = 0;
+  let endPending: (() => void) | undefined;
   return {
     get closed() {
       return state.closed;
@@ -15,11 +19,13 @@ function messagesOf<T>(items: readonly T[], then: "end" | "hang"): AsyncIterable
     },
     close: async () => {
       state.closed = true;
+      endPending?.();
     },
     [Symbol.asyncIterator]: () => ({
       next: (): Promise<IteratorResult<T>> => {
         if (i < items.length) return Promise.resolve({ done: false, value: items[i++] as T });
-        return then === "end" ? Promise.resolve({ done: true, value: undefined }) : new Promise(() => undefined);
+        if (then === "end" || state.closed) return Promise.resolve({ done: true, value: undefined });
+        return new Promise((resolve) => (endPending = () => resolve({ done: true, value: undefined })));
       },
       return: async (): Promise<IteratorResult<T>> => {
         state.returned = true;
