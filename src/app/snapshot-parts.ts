@@ -3,6 +3,7 @@ import { evaluatorSnapshotSchema, type EvaluatorSnapshot, type SnapshotPart } fr
 import { AppliedSequences } from "../ingest/applied-sequences.js";
 import type { SnapshotStore, StoredSnapshot } from "../store/ports.js";
 import { backoffMs, sleep } from "./retry.js";
+import { StalledError } from "../core/stall.js";
 
 /**
  * Evaluator snapshots are saved in parts, one part every `interval / parts`, so a save pauses evaluation for a
@@ -100,7 +101,7 @@ const READ_ATTEMPTS = 3;
  * unreadable part at once, a request that timed out (a process paused while its reply waited in the socket, a server
  * restarting) made the whole set unusable, and recovery rebuilt the partition from the stream alone, forgetting every
  * alert firing beyond the rules' horizon; their resolves then changed nothing and they stayed firing for good (a chaos
- * run with paused replicas left one so). A part whose content is broken is not read again.
+ * run with paused replicas left one so). A part that reading again would not mend (see isBroken) is not read again.
  */
 async function readPart(store: SnapshotStore, name: string, logger: Logger): Promise<LoadedPart | undefined> {
   let stored: StoredSnapshot | undefined;
@@ -163,7 +164,12 @@ export class PartCoverage {
   }
 }
 
-/** A part whose content is broken (not JSON, or an object whose digest does not match): reading it again gives the same. */
+/**
+ * A part that reading again would not mend: its content is broken (not JSON, or an object whose digest does not
+ * match), or its read stalled (nothing came for the store's whole time limit: an object left half-written by a replica
+ * killed mid-save, say). Read again, a stalled part held the partition's start three times that long, and in CI the
+ * partition's alerts resolved before they were evaluated; given up at once, the set is unusable and the start goes on.
+ */
 function isBroken(error: unknown): boolean {
-  return error instanceof SyntaxError || (error instanceof Error && /corrupt object|digests do not match/.test(error.message));
+  return error instanceof SyntaxError || error instanceof StalledError || (error instanceof Error && /corrupt object|digests do not match/.test(error.message));
 }

@@ -6,6 +6,7 @@ import { Evaluator } from "../../src/evaluate/evaluator.js";
 import { evaluatorSnapshotSchema, type EvaluatorSnapshot } from "../../src/evaluate/snapshot.js";
 import { AppliedSequences } from "../../src/ingest/applied-sequences.js";
 import { MemorySnapshotStore } from "../../src/store/memory/memory-sinks.js";
+import { StalledError } from "../../src/core/stall.js";
 import { T0, at, metric, type KlaxonEvent } from "../support/events.js";
 import { prng } from "../support/random.js";
 import { compile, metricNamed, when } from "../support/rules.js";
@@ -184,6 +185,9 @@ describe("snapshots in parts", () => {
     failing(10, () => new Error("received a corrupt object, digests do not match"));
     assert.equal(await loadSnapshotParts(store, "evaluator-y", 2, logger), undefined);
     assert.equal(failures, 1, "a broken part is not read again");
+    failing(10, () => new StalledError("loading snapshot evaluator-y.part-1-of-2", 10_000));
+    assert.equal(await loadSnapshotParts(store, "evaluator-y", 2, logger), undefined);
+    assert.equal(failures, 1, "nor one whose read stalled for the store's whole time limit");
   });
 
   test("loading after state.snapshotParts changed: a complete set of another layout, the newest one, and no stale one once the new layout is saved", async () => {

@@ -5,8 +5,11 @@ import { toAlertMessage, transitionId, type AlertTransition } from "../../alerts
 import type { AlertSink, DeadLetter, DeadLetterSink, SnapshotStore, StoredSnapshot } from "../ports.js";
 import { within } from "../../core/stall.js";
 
-/** How long reading one snapshot (part) may take: a part is a few hundred kB, read in well under a second. */
-const SNAPSHOT_LOAD_MS = 30_000;
+/**
+ * How long reading one snapshot (part) may take: a part is a few hundred kB, read in well under a second. Past it the
+ * read has stalled and the part counts as unreadable (see snapshot-parts.ts): the partition's start waits this long.
+ */
+const SNAPSHOT_LOAD_MS = 10_000;
 
 /** Audit records go through a hash chain; the sink lives beside its reader. */
 export { JetStreamAuditSink } from "./audit-sink.js";
